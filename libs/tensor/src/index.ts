@@ -1,0 +1,2 @@
+export { initBackend } from './backend';
+export type { BackendInfo, BackendName } from './backend';
