@@ -1,0 +1,28 @@
+export { DataError } from './data-error';
+export type { ImageSet } from './image-set';
+export { readIdx, parseIdx, encodeIdx, type IdxData } from './idx';
+export { readCifar10Batches, type RawImages } from './cifar';
+export { FASHION_MNIST_CHECKSUMS, FASHION_MNIST_URL, IDX_FILES, type FileChecksum } from './idx-files';
+export { downloadVerified } from './download';
+export {
+  locateFashionMnist,
+  locateMnist,
+  locateCifar10,
+  DEBIAN_FASHION_MNIST_DIR,
+  type LocateOptions,
+  type Located,
+  type DataOrigin,
+} from './locate';
+export { loadDataset, type Split } from './load-dataset';
+export { datasetInfo, DATASET_NAMES, type DatasetName, type DatasetInfo } from './registry';
+export { stratifiedSubset, type SubsetSpec } from './subset';
+export { epochOrder, batchIndices } from './epoch-order';
+export { augmentImage, type AugmentOptions } from './augment';
+export {
+  makeBatch,
+  normalize,
+  channelStats,
+  type Batch,
+  type BatchOptions,
+  type ChannelStats,
+} from './batch';

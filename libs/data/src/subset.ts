@@ -1,0 +1,63 @@
+import { check } from './data-error';
+import { hashKey, mulberry32, shuffleInPlace, STREAM } from './rng';
+
+export interface SubsetSpec {
+  /** Share of the examples, in (0, 1]. */
+  fraction?: number;
+  /** Number of examples (at least one per class present). */
+  count?: number;
+}
+
+/**
+ * A stratified, seeded subset: every class keeps the same share of its examples (its quota of
+ * the total, rounded by largest remainder), at least one per class present. Sorted indices.
+ * For one seed, a smaller subset is contained in a larger one (each class is cut from the same
+ * seeded permutation), so 0.1 % ⊂ 1 % ⊂ 10 %.
+ */
+export function stratifiedSubset(
+  labels: Uint8Array,
+  classes: number,
+  spec: SubsetSpec,
+  seed: number,
+): Int32Array {
+  const n = labels.length;
+  const { fraction, count } = spec;
+  check(
+    (fraction === undefined) !== (count === undefined),
+    () => `stratifiedSubset: give exactly one of fraction or count, got ${JSON.stringify(spec)}`,
+  );
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  for (let i = 0; i < n; i++) {
+    check(labels[i] < classes, () => `stratifiedSubset: label ${labels[i]} at ${i} ≥ ${classes} classes`);
+    byClass[labels[i]].push(i);
+  }
+  let total: number;
+  if (fraction !== undefined) {
+    check(fraction > 0 && fraction <= 1, () => `stratifiedSubset: fraction must be in (0, 1], got ${fraction}`);
+    total = Math.round(fraction * n);
+  } else {
+    total = count as number;
+    check(
+      Number.isInteger(total) && total >= 1 && total <= n,
+      () => `stratifiedSubset: count must be an integer in [1, ${n}], got ${total}`,
+    );
+  }
+  // Largest-remainder apportionment of `total` over the classes by size.
+  const quota = byClass.map((ix) => (n === 0 ? 0 : (total * ix.length) / n));
+  const take = quota.map(Math.floor);
+  let left = total - take.reduce((a, b) => a + b, 0);
+  const byRemainder = quota.map((q, c) => c).sort((a, b) => quota[b] - take[b] - (quota[a] - take[a]) || a - b);
+  for (const c of byRemainder) {
+    if (left <= 0) break;
+    take[c]++;
+    left--;
+  }
+  const picked: number[] = [];
+  byClass.forEach((ix, c) => {
+    const k = Math.min(ix.length, Math.max(ix.length > 0 ? 1 : 0, take[c]));
+    const perm = Int32Array.from(ix);
+    shuffleInPlace(perm, mulberry32(hashKey(STREAM.subset, seed, c)));
+    for (let j = 0; j < k; j++) picked.push(perm[j]);
+  });
+  return Int32Array.from(picked).sort();
+}

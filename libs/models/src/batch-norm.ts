@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export const BN_EPS = 1e-5;
+/** PyTorch's default: running = (1 − m)·running + m·batch, with the unbiased batch variance. */
+export const BN_MOMENTUM = 0.1;
+
+export interface BatchNormParams {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+/**
+ * Batch-norm over N, H, W per channel with batch statistics, and a hand-written gradient:
+ * dx = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)), dγ = Σ(dy·x̂), dβ = Σdy.
+ * One custom op instead of the dozen tape entries that tf.moments produces.
+ */
+// The running averages to move in the next forward call (set just before the call: tfjs
+// custom gradients take tensors only, and calls are synchronous).
+let pendingStats: BatchNormParams | null = null;
+
+const batchNormTrain = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  if (pendingStats) updateRunning(x, mean, variance, pendingStats);
+  pendingStats = null;
+  const rstd = tf.rsqrt(tf.add(variance, BN_EPS));
+  const xhat = tf.mul(tf.sub(x, mean), rstd);
+  const value = tf.add(tf.mul(xhat, gamma), beta);
+  save([xhat, rstd, gamma]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, rs, g] = saved;
+      const n = dy.size / dy.shape[dy.rank - 1];
+      const sumDy = tf.sum(dy, [0, 1, 2]);
+      const sumDyXhat = tf.sum(tf.mul(dy, xh), [0, 1, 2]);
+      const scale = tf.div(tf.mul(g, rs), n);
+      const inner = tf.sub(tf.sub(tf.mul(dy, n), sumDy), tf.mul(xh, sumDyXhat));
+      return [tf.mul(inner, scale), sumDyXhat, sumDy];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (...args: tf.Tensor[]) => tf.Tensor;
+
+/** Moves the running averages towards the batch statistics (no gradient flows here). */
+function updateRunning(x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, bn: BatchNormParams): void {
+  const n = x.size / x.shape[3];
+  const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+}
+
+/**
+ * Applies batch-norm. In training mode it normalises with the batch statistics and, when
+ * `updateStats` is set, moves the running averages; otherwise it uses the running averages.
+ */
+export function batchNorm(
+  x: tf.Tensor4D,
+  bn: BatchNormParams,
+  training: boolean,
+  updateStats = training,
+): tf.Tensor4D {
+  if (!training) {
+    return tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS) as tf.Tensor4D;
+  }
+  pendingStats = updateStats ? bn : null;
+  return batchNormTrain(x, bn.gamma, bn.beta) as tf.Tensor4D;
+}
