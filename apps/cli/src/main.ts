@@ -1,0 +1,69 @@
+import { parseArgs, UsageError } from './args';
+import { benchCommand } from './commands/bench';
+import { demoCommand } from './commands/demo';
+import { doctorCommand } from './commands/doctor';
+import { evalCommand } from './commands/eval';
+import { runCommand } from './commands/run';
+import { trainCommand } from './commands/train';
+
+const USAGE = `abd — knowledge distillation by activation boundaries
+
+usage: abd <command> [options]
+
+commands:
+  demo                      none vs KD vs AB+KD on Fashion-MNIST with the committed teacher (in-process)
+  run <config.yaml>         teacher → AB init → classification → evaluation → report in the store
+  distill <config.yaml>     like run, AB+KD only
+  train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
+  eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
+  bench                     training / AB stage / inference throughput and peak RSS
+  doctor                    backend, kernels, threads, versions, dataset location
+
+common options:
+  --store URL               artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)
+  --backend NAME            wasm | cpu | tensorflow | tensorflow-gpu (env ABD_BACKEND; default: best available)
+  --run-id ID               name of the run in the store (default: from the config's name)
+  --fresh                   start the run over instead of resuming it
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const args = parseArgs(rest, ['fresh', 'quiet', 'json']);
+  switch (cmd) {
+    case 'demo':
+      return demoCommand(args);
+    case 'run':
+      await runCommand(args);
+      return;
+    case 'distill':
+      await runCommand(args, (c) => ({ ...c, methods: ['ab+kd'] }));
+      return;
+    case 'train':
+      return trainCommand(args);
+    case 'eval':
+      return evalCommand(args);
+    case 'bench':
+      return benchCommand(args);
+    case 'doctor':
+      return doctorCommand(args);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command '${cmd}'\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (e: Error) => {
+    // Typed errors carry a message meant for the user; anything else gets its stack.
+    const known = ['UsageError', 'ConfigError', 'DataError', 'CheckpointError', 'ModelConfigError', 'StoreError', 'NotFoundError', 'InvalidKeyError', 'BackendUnavailableError'];
+    if (known.includes(e.name)) console.error(`abd: ${e.message}`);
+    else console.error(e.stack ?? String(e));
+    process.exit(e.name === 'UsageError' ? 2 : 1);
+  },
+);

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { abTotalLoss, activationAgreement } from '@abd/distill';
+import { Connectors, Wrn } from '@abd/models';
+import { BatchSource, imagesToTensor } from './batch-source';
+import { namedGrads } from './classify-stage';
+import { SgdNesterov, SgdOptions } from './optimizer';
+import { abOptimizerResetAt, ScheduleKind } from './schedule';
+import { runStage, StageIo } from './stage-loop';
+
+export interface AbOptions {
+  label: string;
+  epochs: number;
+  mu: number;
+  /** Weight per tap; the published total is (L₃ + L₂/2 + L₁/4)/1000·3. */
+  weights: number[];
+  sgd: SgdOptions;
+  /** 'constant' + optimizer reset at ⌈0.75·E₁⌉+1 is the paper's code; 'per-step' the reference default. */
+  schedule: ScheduleKind;
+  resetOptimizer: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+interface Acc {
+  loss: number;
+  agree: number[];
+  steps: number;
+}
+
+/**
+ * Stage 1, initialization by activation boundaries: the student and its connectors learn the
+ * teacher's on/off pattern with the margin loss only. The connectors are dropped afterwards.
+ */
+export async function trainAbInit(
+  student: Wrn,
+  connectors: Connectors,
+  source: BatchSource,
+  o: AbOptions,
+  io: StageIo = {},
+) {
+  const vars = new Map<string, tf.Variable>([...student.params, ...connectors.params]);
+  const { height: h, width: w, channels: c } = source.shape;
+  const taps = student.tapNames.length;
+  return runStage<Acc>(
+    {
+      stage: 'ab-init',
+      label: o.label,
+      epochs: o.epochs,
+      source,
+      request: { signs: true, logits: false },
+      model: student,
+      extraVars: connectors.params,
+      extraState: connectors.stats,
+      optimizer: () => new SgdNesterov(vars, o.sgd),
+      resetOptimizerAt: o.resetOptimizer ? (e) => abOptimizerResetAt(e, o.epochs) : undefined,
+      schedule: o.schedule,
+      baseLr: o.sgd.lr,
+      newAcc: () => ({ loss: 0, agree: new Array<number>(taps).fill(0), steps: 0 }),
+      step: (batch, opt, acc) => {
+        if (!batch.signs || !batch.signShapes) throw new Error(`${o.label}: the AB stage needs teacher sign maps`);
+        const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
+        const on = batch.signs.map((s, i) => tf.tensor(s, batch.signShapes![i]));
+        let agreement: tf.Tensor[] = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const out = student.forward(x, { training: true });
+          const rs = connectors.apply(out.taps, true);
+          agreement = rs.map((r, i) => tf.keep(activationAgreement(r, on[i])));
+          return abTotalLoss(rs, on, { mu: o.mu, weights: o.weights });
+        }, [...vars.values()]);
+        opt.step(namedGrads(vars, grads));
+        const loss = value.dataSync()[0];
+        agreement.forEach((a, i) => (acc.agree[i] += a.dataSync()[0]));
+        tf.dispose([value, x, ...on, ...agreement, ...Object.values(grads)]);
+        acc.loss += loss;
+        acc.steps++;
+        return loss;
+      },
+      endEpoch: (_epoch, acc) => ({
+        ab: { loss: acc.loss / Math.max(1, acc.steps), similarity: acc.agree.map((a) => a / Math.max(1, acc.steps)) },
+      }),
+      metadata: { ...(o.metadata ?? {}), mu: o.mu, weights: o.weights, schedule: o.schedule },
+    },
+    io,
+  );
+}

@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  batchIndices,
+  ChannelStats,
+  epochOrder,
+  ImageSet,
+  makeBatch,
+  normalize,
+} from '@abd/data';
+import { Wrn } from '@abd/models';
+
+/** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
+export interface TrainBatch {
+  epoch: number;
+  /** 0-based batch number within the epoch. */
+  index: number;
+  n: number;
+  /** uint8 NHWC. */
+  images: Uint8Array;
+  labels: Int32Array;
+  /** Per tap: 1 where the teacher's pre-activation > 0, else 0 (NHWC). */
+  signs?: Float32Array[];
+  signShapes?: number[][];
+  /** Teacher logits [n, classes], row-major. */
+  teacherLogits?: Float32Array;
+}
+
+export interface EpochRequest {
+  signs: boolean;
+  logits: boolean;
+  /** Resume inside an epoch: skip the batches before this one. */
+  startBatch?: number;
+}
+
+/** Where batches come from: in-process (this file) or a boundary-extractor stream. */
+export interface BatchSource {
+  readonly stepsPerEpoch: number;
+  readonly size: number;
+  readonly stats: ChannelStats;
+  readonly shape: { height: number; width: number; channels: number };
+  epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch>;
+}
+
+export interface AugmentSpec {
+  pad: number;
+  flip: boolean;
+}
+
+export interface LocalSourceOptions {
+  set: ImageSet;
+  /** Dataset indices the student trains on (a stratified subset or all). */
+  indices: Int32Array;
+  stats: ChannelStats;
+  batchSize: number;
+  seed: number;
+  augment: AugmentSpec | null;
+  teacher?: Wrn;
+  /** 'eval': running statistics (a sign map is a function of the image); 'train': batch statistics (paper code). */
+  teacherBnMode?: 'eval' | 'train';
+}
+
+/** Normalised float input for a uint8 NHWC batch. */
+export function imagesToTensor(images: Uint8Array, n: number, h: number, w: number, c: number, stats: ChannelStats): tf.Tensor4D {
+  return tf.tensor4d(normalize(images, n, h, w, c, stats), [n, h, w, c]);
+}
+
+/** Teacher taps as 0/1 sign maps and logits for one input batch. */
+export function teacherOutputs(
+  teacher: Wrn,
+  x: tf.Tensor4D,
+  bnMode: 'eval' | 'train',
+  want: { signs: boolean; logits: boolean },
+): { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } {
+  return tf.tidy(() => {
+    const out = teacher.forward(x, { training: bnMode === 'train', updateStats: false });
+    const res: { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } = {};
+    if (want.signs) {
+      res.signs = out.taps.map((t) => tf.cast(tf.greater(t, 0), 'float32').dataSync() as Float32Array);
+      res.signShapes = out.taps.map((t) => t.shape.slice());
+    }
+    if (want.logits) res.logits = out.logits.dataSync() as Float32Array;
+    return res;
+  });
+}
+
+/** The in-process batch source: reads the dataset, augments, runs the teacher. */
+export class LocalBatchSource implements BatchSource {
+  readonly stepsPerEpoch: number;
+  readonly size: number;
+  readonly stats: ChannelStats;
+  readonly shape: { height: number; width: number; channels: number };
+  private readonly logitCache = new Map<string, Float32Array>();
+
+  constructor(private readonly o: LocalSourceOptions) {
+    this.size = o.indices.length;
+    this.stepsPerEpoch = Math.ceil(this.size / o.batchSize);
+    this.stats = o.stats;
+    this.shape = { height: o.set.height, width: o.set.width, channels: o.set.channels };
+  }
+
+  /** Dataset indices of each batch of an epoch, in order. */
+  batchesOf(epoch: number): Int32Array[] {
+    const order = epochOrder(this.size, this.o.seed, epoch);
+    const mapped = new Int32Array(order.length);
+    for (let i = 0; i < order.length; i++) mapped[i] = this.o.indices[order[i]];
+    return batchIndices(mapped, this.o.batchSize);
+  }
+
+  async *epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
+    const { set, stats, teacher } = this.o;
+    if ((req.signs || req.logits) && !teacher) throw new Error('this batch source has no teacher');
+    const all = this.batchesOf(epoch);
+    for (let b = req.startBatch ?? 0; b < all.length; b++) {
+      const aug = this.o.augment ? { seed: this.o.seed, epoch, ...this.o.augment } : undefined;
+      const batch = makeBatch(set, all[b], { augment: aug });
+      const out: TrainBatch = { epoch, index: b, n: batch.n, images: batch.images, labels: batch.labels };
+      if (teacher && (req.signs || req.logits)) {
+        const key = `${epoch}/${b}`;
+        const cached = req.signs ? undefined : this.logitCache.get(key);
+        if (cached) out.teacherLogits = cached;
+        else {
+          const x = imagesToTensor(batch.images, batch.n, set.height, set.width, set.channels, stats);
+          const t = teacherOutputs(teacher, x, this.o.teacherBnMode ?? 'eval', req);
+          x.dispose();
+          out.signs = t.signs;
+          out.signShapes = t.signShapes;
+          out.teacherLogits = t.logits;
+          // Logits are tiny and the same for every student seeing this epoch: keep them.
+          if (t.logits && (this.o.teacherBnMode ?? 'eval') === 'eval') this.logitCache.set(key, t.logits);
+        }
+      }
+      yield out;
+    }
+  }
+}

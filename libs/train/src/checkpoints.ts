@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ArtifactStore, NotFoundError } from '@abd/artifacts';
+import { CheckpointJson, loadWrn, LoadedWrn, saveWrn, Wrn } from '@abd/models';
+
+/** Code version recorded in every checkpoint. */
+export const CODE_VERSION = '0.1.0';
+
+export interface LatestPointer {
+  dir: string;
+  epoch: number;
+  nextBatch: number;
+  savedAt: string;
+}
+
+/**
+ * Writes `<dir>/weights.bin` then `<dir>/model.json`, each atomically; the JSON carries the
+ * weights' SHA-256, so a crash between the two never yields a checkpoint that loads.
+ */
+export async function putCheckpoint(
+  store: ArtifactStore,
+  dir: string,
+  model: Wrn,
+  metadata: Record<string, unknown>,
+  extra: Map<string, tf.Tensor> = new Map(),
+): Promise<void> {
+  const ser = await saveWrn(model, { codeVersion: CODE_VERSION, ...metadata }, extra);
+  await store.put(`${dir}/weights.bin`, ser.weights);
+  await store.putJson(`${dir}/model.json`, ser.json);
+}
+
+/** Loads and verifies a checkpoint written by putCheckpoint. */
+export async function getCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedWrn> {
+  const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
+  return loadWrn(json, weights, `${store.url}/${dir}`);
+}
+
+/** Saves an epoch (or mid-epoch) checkpoint of a stage and then moves its `latest.json` to it. */
+export async function putStageCheckpoint(
+  store: ArtifactStore,
+  prefix: string,
+  model: Wrn,
+  epoch: number,
+  nextBatch: number,
+  metadata: Record<string, unknown>,
+  extra: Map<string, tf.Tensor>,
+): Promise<string> {
+  const dir = `${prefix}/epoch-${String(epoch).padStart(4, '0')}${nextBatch > 0 ? `-batch-${nextBatch}` : ''}`;
+  await putCheckpoint(store, dir, model, { ...metadata, epoch, nextBatch }, extra);
+  const latest: LatestPointer = { dir, epoch, nextBatch, savedAt: new Date().toISOString() };
+  await store.putJson(`${prefix}/latest.json`, latest);
+  return dir;
+}
+
+/** The stage's latest checkpoint, or null when it has none. */
+export async function latestStageCheckpoint(
+  store: ArtifactStore,
+  prefix: string,
+): Promise<(LoadedWrn & { pointer: LatestPointer }) | null> {
+  let pointer: LatestPointer;
+  try {
+    pointer = await store.getJson<LatestPointer>(`${prefix}/latest.json`);
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+  const loaded = await getCheckpoint(store, pointer.dir);
+  return { ...loaded, pointer };
+}
+
+export function metadataOf(json: CheckpointJson): Record<string, unknown> {
+  return json.metadata;
+}

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ChannelStats, ImageSet } from '@abd/data';
+import { Wrn } from '@abd/models';
+import { imagesToTensor } from './batch-source';
+
+export interface Evaluation {
+  loss: number;
+  correct: number;
+  total: number;
+  /** Error in % (the paper's unit). */
+  errorPct: number;
+  /** confusion[true][predicted]. */
+  confusion: number[][];
+}
+
+/** Test loss (mean CE), accuracy and confusion matrix of a model in eval mode. */
+export function evaluate(model: Wrn, set: ImageSet, stats: ChannelStats, batchSize = 500): Evaluation {
+  const k = set.classes;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let lossSum = 0;
+  let correct = 0;
+  const per = set.height * set.width * set.channels;
+  for (let s = 0; s < set.n; s += batchSize) {
+    const n = Math.min(batchSize, set.n - s);
+    const images = set.images.subarray(s * per, (s + n) * per);
+    const labels = set.labels.subarray(s, s + n);
+    const [pred, nll] = tf.tidy(() => {
+      const x = imagesToTensor(images, n, set.height, set.width, set.channels, stats);
+      const { logits } = model.forward(x, { training: false });
+      const logp = tf.logSoftmax(logits);
+      const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), k);
+      return [tf.argMax(logits, 1).dataSync(), tf.neg(tf.sum(tf.mul(logp, y))).dataSync()[0]] as const;
+    });
+    lossSum += nll;
+    for (let i = 0; i < n; i++) {
+      confusion[labels[i]][pred[i]]++;
+      if (pred[i] === labels[i]) correct++;
+    }
+  }
+  const total = set.n;
+  return { loss: lossSum / total, correct, total, errorPct: (100 * (total - correct)) / total, confusion };
+}

@@ -1,0 +1,48 @@
+/** What a stage reports while it runs; the CLI prints it, the trainer service streams it. */
+export type StageName = 'teacher' | 'ab-init' | 'classify';
+
+export interface AbEpochMetrics {
+  loss: number;
+  /** Per tap, share of neurons where ρ(r(S)) == ρ(T), averaged over the epoch's batches (0..1). */
+  similarity: number[];
+}
+
+export interface ClassifyEpochMetrics {
+  loss: number;
+  correct: number;
+  total: number;
+  test?: { loss: number; correct: number; total: number };
+}
+
+export type TrainEvent =
+  | { type: 'stage-start'; stage: StageName; label: string; epochs: number; stepsPerEpoch: number; fromEpoch: number }
+  | { type: 'step'; stage: StageName; label: string; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number }
+  | { type: 'epoch'; stage: StageName; label: string; epoch: number; seconds: number; testSeconds?: number; ab?: AbEpochMetrics; classify?: ClassifyEpochMetrics }
+  | { type: 'checkpoint'; stage: StageName; label: string; key: string; epoch: number; partial: boolean }
+  | { type: 'stage-end'; stage: StageName; label: string; cancelled: boolean };
+
+export type EventSink = (e: TrainEvent) => void;
+
+/** The epoch block in the log format of the paper's code. */
+export function formatEpochLog(e: Extract<TrainEvent, { type: 'epoch' }>): string {
+  const lines: string[] = [];
+  if (e.ab) {
+    lines.push(`Distillation epoch: ${e.epoch + 1}`);
+    lines.push(` Train Time Taken: ${e.seconds.toFixed(2)} sec`);
+    e.ab.similarity.forEach((s, i) => lines.push(` layer${i + 1}_activation similarity ${(100 * s).toFixed(1)}%`));
+  } else if (e.classify) {
+    const c = e.classify;
+    lines.push(`Classification training Epoch: ${e.epoch + 1}`);
+    lines.push(` Train Time Taken: ${e.seconds.toFixed(2)} sec`);
+    lines.push(` Loss: ${c.loss.toFixed(3)} | Acc: ${pct(c.correct, c.total)}% (${c.correct}/${c.total})`);
+    if (c.test) {
+      lines.push(` Test Time Taken: ${(e.testSeconds ?? 0).toFixed(2)} sec`);
+      lines.push(` Loss: ${c.test.loss.toFixed(3)} | Acc: ${pct(c.test.correct, c.test.total)}% (${c.test.correct}/${c.test.total})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function pct(a: number, b: number): string {
+  return b === 0 ? '0.000' : ((100 * a) / b).toFixed(3);
+}

@@ -1,0 +1,196 @@
+import { ArtifactStore, NotFoundError } from '@abd/artifacts';
+import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
+import { Connectors, parseWrnName, Wrn } from '@abd/models';
+import { trainAbInit } from './ab-stage';
+import { LocalBatchSource } from './batch-source';
+import { putCheckpoint } from './checkpoints';
+import { trainClassifier } from './classify-stage';
+import { evaluate, Evaluation } from './evaluate';
+import { AbEpochMetrics, EventSink } from './events';
+import { RunConfig, RunMethod } from './run-config';
+import { StageIo } from './stage-loop';
+import { loadTeacher, trainTeacher } from './teacher';
+
+export interface MethodResult {
+  method: RunMethod;
+  errorPct: number;
+  testLoss: number;
+  correct: number;
+  total: number;
+  /** Per-tap activation similarity after the AB stage (0..1), for ab+* methods. */
+  similarity?: number[];
+  seconds: number;
+  confusion: number[][];
+}
+
+export interface RunResult {
+  runId: string;
+  config: RunConfig;
+  teacher: { arch: string; errorPct: number; source: string };
+  trainSize: number;
+  results: MethodResult[];
+  cancelled: boolean;
+}
+
+export interface RunContext {
+  store: ArtifactStore;
+  runId: string;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  /** Directory that relative teacher checkpoint paths are resolved against. */
+  baseDir?: string;
+}
+
+/** Loaded data shared by every stage of a run. */
+export interface RunData {
+  train: ImageSet;
+  test: ImageSet;
+  stats: ReturnType<typeof channelStats>;
+  indices: Int32Array;
+}
+
+export async function loadRunData(cfg: RunConfig): Promise<RunData> {
+  const opts = cfg.dataset.dir ? { dir: cfg.dataset.dir } : {};
+  const name = cfg.dataset.name as DatasetName;
+  const [train, test] = await Promise.all([loadDataset(name, 'train', opts), loadDataset(name, 'test', opts)]);
+  const stats = channelStats(train);
+  const sub = cfg.dataset.subset;
+  const indices = sub
+    ? stratifiedSubset(train.labels, train.classes, { fraction: sub.fraction, count: sub.count }, sub.seed)
+    : new Int32Array(train.n).map((_, i) => i);
+  return { train, test, stats, indices };
+}
+
+/**
+ * The whole pipeline in one process: teacher (loaded or trained) → for each method, a student
+ * from the same seed: [AB init] → classification (CE or KD) → evaluation → report in the store.
+ * Every stage checkpoints under `runs/<id>/…` and a rerun resumes where it stopped.
+ */
+export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunData): Promise<RunResult> {
+  const { store, runId } = ctx;
+  const d = data ?? (await loadRunData(cfg));
+  const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
+  const prefix = `runs/${runId}`;
+  let teacher: Wrn;
+  let teacherSource: string;
+  if (cfg.teacher.checkpoint) {
+    teacher = await loadTeacher(cfg.teacher.checkpoint, store, ctx.baseDir);
+    teacherSource = cfg.teacher.checkpoint;
+  } else {
+    const t = await trainTeacher(cfg, d.train, d.test, d.stats, store, `${prefix}/teacher`, io);
+    teacher = t.model;
+    teacherSource = `${store.url}/${prefix}/teacher`;
+    if (t.cancelled) return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
+  }
+  const teacherEval = evaluate(teacher, d.test, d.stats);
+  const source = new LocalBatchSource({
+    set: d.train,
+    indices: d.indices,
+    stats: d.stats,
+    batchSize: cfg.train.batchSize,
+    seed: cfg.seed,
+    augment: cfg.train.augment,
+    teacher,
+    teacherBnMode: cfg.ab.teacherBnMode,
+  });
+  const results: MethodResult[] = [];
+  let cancelled = false;
+  for (const method of cfg.methods) {
+    const key = `${prefix}/${method}/result.json`;
+    const done = await tryGet<MethodResult>(store, key);
+    if (done) {
+      results.push(done);
+      continue;
+    }
+    const r = await runMethod(cfg, method, source, d, teacher, { ...io }, `${prefix}/${method}`);
+    if (!r) {
+      cancelled = true;
+      break;
+    }
+    await store.putJson(key, r);
+    results.push(r);
+  }
+  teacher.dispose();
+  const result: RunResult = {
+    runId,
+    config: cfg,
+    teacher: { arch: cfg.teacher.arch, errorPct: teacherEval.errorPct, source: teacherSource },
+    trainSize: d.indices.length,
+    results,
+    cancelled,
+  };
+  if (!cancelled) await store.putJson(`${prefix}/result.json`, result);
+  return result;
+}
+
+/** Trains one student with one method; null when cancelled. */
+async function runMethod(
+  cfg: RunConfig,
+  method: RunMethod,
+  source: LocalBatchSource,
+  d: RunData,
+  teacher: Wrn,
+  io: StageIo,
+  prefix: string,
+): Promise<MethodResult | null> {
+  const { depth, widen } = parseWrnName(cfg.student.arch);
+  const student = new Wrn({ depth, widen, inChannels: d.train.channels, numClasses: d.train.classes }, cfg.student.init, cfg.student.seed);
+  const sgd = { lr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov };
+  const { e1, e2 } = cfg.epochs;
+  const test = { set: d.test, every: cfg.train.testEvery };
+  const t0 = performance.now();
+  let similarity: number[] | undefined;
+  try {
+    if (method === 'ab+kd' || method === 'ab+ce') {
+      const conns = new Connectors(student.tapWidths, teacher.tapWidths, cfg.student.init, cfg.student.seed + 7919);
+      let last: AbEpochMetrics | undefined;
+      const onEvent: typeof io.onEvent = (e) => {
+        if (e.type === 'epoch' && e.ab) last = e.ab;
+        io.onEvent?.(e);
+      };
+      const r = await trainAbInit(
+        student,
+        conns,
+        source,
+        { label: `${method} ${cfg.student.arch}`, epochs: e1, mu: cfg.ab.mu, weights: cfg.ab.weights, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer },
+        { ...io, onEvent, prefix: `${prefix}/ab-init` },
+      );
+      conns.dispose();
+      if (r.cancelled) return null;
+      similarity = last?.similarity ?? (await tryGet<{ similarity: number[] }>(io.store!, `${prefix}/ab-init/similarity.json`))?.similarity;
+      if (last) await io.store?.putJson(`${prefix}/ab-init/similarity.json`, { similarity: last.similarity });
+    }
+    const kd = method === 'kd' || method === 'ab+kd' ? cfg.kd : undefined;
+    const ab = method.startsWith('ab+');
+    const r = await trainClassifier(
+      student,
+      source,
+      { label: `${method} ${cfg.student.arch}`, epochs: ab ? e2 : e1 + e2, dataEpochOffset: ab ? e1 : 0, sgd, schedule: cfg.train.schedule, kd, test },
+      { ...io, prefix: `${prefix}/classify` },
+    );
+    if (r.cancelled) return null;
+    const ev: Evaluation = evaluate(student, d.test, d.stats);
+    if (io.store) await putCheckpoint(io.store, `${prefix}/final`, student, { role: 'student', method, testErrorPct: ev.errorPct, config: cfg });
+    return {
+      method,
+      errorPct: ev.errorPct,
+      testLoss: ev.loss,
+      correct: ev.correct,
+      total: ev.total,
+      similarity,
+      seconds: (performance.now() - t0) / 1000,
+      confusion: ev.confusion,
+    };
+  } finally {
+    student.dispose();
+  }
+}
+
+async function tryGet<T>(store: ArtifactStore, key: string): Promise<T | null> {
+  try {
+    return await store.getJson<T>(key);
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
