@@ -4,6 +4,7 @@ export { crossEntropy } from './cross-entropy';
 export type {
   DistillMethod,
   InitMethod,
+  JointMethod,
   LogitsMethod,
   StageKind,
   TeacherSignal,
@@ -16,6 +17,21 @@ export { abMethod } from './methods/ab';
 export type { AbParams } from './methods/ab';
 export { kdMethod } from './methods/kd';
 export type { KdParams } from './methods/kd';
+export { fitnetsLoss, fitnetsMethod } from './methods/fitnets';
+export type { FitnetsParams } from './methods/fitnets';
+export { atLoss, atMethod, attentionMap } from './methods/at';
+export type { AtParams } from './methods/at';
+export { fspLoss, fspMatrix, fspMethod } from './methods/fsp';
+export type { FspParams } from './methods/fsp';
+export {
+  inputGradient,
+  jacobianClasses,
+  jacobianDirection,
+  jacobianFdTerm,
+  jacobianLoss,
+  jacobianMethod,
+} from './methods/jacobian';
+export type { JacobianParams } from './methods/jacobian';
 export { getMethod, listMethods, registerMethod } from './registry';
 export { signOf } from './sign-of';
 export {

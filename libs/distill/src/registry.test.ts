@@ -32,7 +32,9 @@ describe('method registry', () => {
       (e: unknown) =>
         e instanceof MethodRegistryError &&
         e.code === 'NOT_FOUND' &&
-        /unknown distillation method 'fitnetz' \(known: ab, kd/.test(e.message),
+        /unknown distillation method 'fitnetz' \(known: ab, at, fitnets, fsp, jacobian, kd/.test(
+          e.message,
+        ),
     );
   });
 

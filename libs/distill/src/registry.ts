@@ -1,6 +1,10 @@
 import { DistillMethod } from './distill-method';
 import { MethodRegistryError } from './errors';
 import { abMethod } from './methods/ab';
+import { atMethod } from './methods/at';
+import { fitnetsMethod } from './methods/fitnets';
+import { fspMethod } from './methods/fsp';
+import { jacobianMethod } from './methods/jacobian';
 import { kdMethod } from './methods/kd';
 
 const methods = new Map<string, DistillMethod>();
@@ -42,3 +46,8 @@ export function listMethods(): string[] {
 // The built-in methods are registered when the library is loaded.
 registerMethod(abMethod);
 registerMethod(kdMethod);
+// The AB paper's baselines (DESIGN §1): FitNets, AT, FSP, Jacobian matching, each "+ KD".
+registerMethod(fitnetsMethod);
+registerMethod(atMethod);
+registerMethod(fspMethod);
+registerMethod(jacobianMethod);

@@ -1,0 +1,77 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { openStore } from '@abd/artifacts';
+import { initBackend } from '@abd/tensor';
+import { getCheckpoint } from './checkpoints';
+import { runPipeline, loadRunData } from './run';
+import { TrainEvent } from './events';
+import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
+
+const tmp = tempDir();
+before(async () => {
+  await initBackend();
+  writeBandDataset(tmp.dir, 160, 60);
+});
+after(() => tmp.cleanup());
+
+async function weightsOf(storeDir: string, key: string): Promise<Float32Array> {
+  const ck = await getCheckpoint(openStore(storeDir), key);
+  const flat = tf.tidy(() => tf.concat([...ck.model.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
+  ck.model.dispose();
+  return flat;
+}
+
+test('a whole run: teacher → none / kd / ab+kd → results, report data and checkpoints in the store', async () => {
+  const cfg = tinyConfig(tmp.dir);
+  const storeDir = `${tmp.dir}/store-a`;
+  const events: TrainEvent[] = [];
+  const r = await runPipeline(cfg, { store: openStore(storeDir), runId: 'a', onEvent: (e) => events.push(e) });
+  assert.equal(r.cancelled, false);
+  assert.deepEqual(r.results.map((m) => m.method), ['none', 'kd', 'ab+kd']);
+  for (const m of r.results) {
+    assert.ok(m.errorPct >= 0 && m.errorPct <= 100);
+    assert.equal(m.total, 60);
+  }
+  const ab = r.results[2];
+  assert.equal(ab.similarity?.length, 3);
+  for (const s of ab.similarity!) assert.ok(s > 0.3 && s <= 1, `similarity ${s}`);
+  const epochs = events.filter((e) => e.type === 'epoch');
+  // teacher 1 + none 2 + kd 2 + ab-init 1 + classify 1
+  assert.equal(epochs.length, 7);
+  assert.ok(epochs.some((e) => e.type === 'epoch' && e.ab));
+  const store = openStore(storeDir);
+  assert.ok(await store.exists('runs/a/result.json'));
+  assert.ok(await store.exists('runs/a/ab+kd/final/model.json'));
+  assert.ok(await store.exists('runs/a/teacher/model.json'));
+});
+
+test('the same seed gives the same weights; a cancelled run resumes to the same weights', async () => {
+  const cfg = tinyConfig(tmp.dir, { methods: ['ab+kd'], teacher: { ...tinyConfig(tmp.dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` } });
+  const data = await loadRunData(cfg);
+  const b = `${tmp.dir}/store-b`;
+  const c = `${tmp.dir}/store-c`;
+  await runPipeline(cfg, { store: openStore(b), runId: 'r' }, data);
+  // Stop in the middle of the AB stage, then rerun: it resumes from the mid-epoch checkpoint.
+  const ctl = new AbortController();
+  let steps = 0;
+  const first = await runPipeline(cfg, {
+    store: openStore(c),
+    runId: 'r',
+    signal: ctl.signal,
+    onEvent: (e) => {
+      if (e.type === 'step' && ++steps === 1) ctl.abort();
+    },
+  }, data);
+  assert.equal(first.cancelled, true);
+  assert.ok(await openStore(c).exists('runs/r/ab+kd/ab-init/latest.json'));
+  const second = await runPipeline(cfg, { store: openStore(c), runId: 'r' }, data);
+  assert.equal(second.cancelled, false);
+  const wb = await weightsOf(b, 'runs/r/ab+kd/final');
+  const wc = await weightsOf(c, 'runs/r/ab+kd/final');
+  assert.equal(wb.length, wc.length);
+  let maxDiff = 0;
+  for (let i = 0; i < wb.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wb[i] - wc[i]));
+  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+  assert.equal(second.results[0].errorPct, (await openStore(b).getJson<{ results: { errorPct: number }[] }>('runs/r/result.json')).results[0].errorPct);
+});

@@ -1,0 +1,55 @@
+// Test helpers: a small learnable dataset written as real IDX files, and a tiny run config.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { encodeIdx, IDX_FILES } from '@abd/data';
+import { RunConfig, validateRunConfig } from '../run-config';
+
+export function tempDir(prefix = 'abd-train-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** 28×28 images whose class sets which horizontal band is bright, plus seeded noise. */
+function images(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
+  const px = 28 * 28;
+  const out = new Uint8Array(n * px);
+  const labels = new Uint8Array(n);
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = 0; i < n; i++) {
+    const c = i % 10;
+    labels[i] = c;
+    for (let p = 0; p < px; p++) {
+      const row = Math.floor(p / 28);
+      const band = Math.floor(row / 2.8) === c;
+      out[i * px + p] = Math.min(255, (band ? 180 : 20) + Math.floor(rnd() * 60));
+    }
+  }
+  return { images: out, labels };
+}
+
+/** Writes a Fashion-MNIST-layout dataset (gzip IDX) with nTrain/nTest images into dir. */
+export function writeBandDataset(dir: string, nTrain: number, nTest: number): void {
+  const tr = images(nTrain, 1);
+  const te = images(nTest, 2);
+  const w = (name: string, b: Uint8Array) => writeFileSync(join(dir, `${name}.gz`), gzipSync(b));
+  w(IDX_FILES.trainImages, encodeIdx([nTrain, 28, 28], tr.images));
+  w(IDX_FILES.trainLabels, encodeIdx([nTrain], tr.labels));
+  w(IDX_FILES.testImages, encodeIdx([nTest, 28, 28], te.images));
+  w(IDX_FILES.testLabels, encodeIdx([nTest], te.labels));
+}
+
+/** A run small enough for a unit test: WRN-10-1 teacher and student, 1+1 epochs. */
+export function tinyConfig(dataDir: string, over: Partial<RunConfig> = {}): RunConfig {
+  return validateRunConfig({
+    name: 'test/tiny',
+    dataset: { name: 'fashion-mnist', dir: dataDir, subset: { count: 64, seed: 0 } },
+    teacher: { arch: 'wrn-10-1', epochs: 1 },
+    student: { arch: 'wrn-10-1' },
+    epochs: { e1: 1, e2: 1 },
+    train: { batchSize: 32 },
+    ...over,
+  });
+}
