@@ -30,6 +30,12 @@ export function consoleReporter(opts: { quiet?: boolean } = {}): (e: TrainEvent)
             `\r\x1b[K[${'#'.repeat(done)}${'.'.repeat(width - done)}] epoch ${e.epoch + 1} step ${e.step + 1}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} lr ${e.lr.toPrecision(3)}`,
           );
           barShown = true;
+        } else if (!opts.quiet) {
+          // Not a terminal (CI, a log file): a line at every tenth of an epoch.
+          const tenth = Math.max(1, Math.round(e.stepsPerEpoch / 10));
+          if ((e.step + 1) % tenth === 0 && e.step + 1 < e.stepsPerEpoch) {
+            console.log(`  epoch ${e.epoch + 1} step ${e.step + 1}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} lr ${e.lr.toPrecision(3)}`);
+          }
         }
         break;
       case 'epoch':
