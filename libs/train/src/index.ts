@@ -22,3 +22,6 @@ export type { RunConfig, RunMethod } from './run-config';
 export { loadTeacher, trainTeacher } from './teacher';
 export { runPipeline, loadRunData } from './run';
 export type { RunResult, MethodResult, RunContext, RunData } from './run';
+export type { BatchSourceArgs } from './run';
+export { RemoteBatchSource, remoteSourceFactory } from './remote-batch-source';
+export type { RemoteSourceOptions } from './remote-batch-source';

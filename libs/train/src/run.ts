@@ -2,7 +2,7 @@ import { ArtifactStore, NotFoundError } from '@abd/artifacts';
 import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
-import { LocalBatchSource } from './batch-source';
+import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
 import { trainClassifier } from './classify-stage';
 import { evaluate, Evaluation } from './evaluate';
@@ -39,6 +39,19 @@ export interface RunContext {
   onEvent?: EventSink;
   /** Directory that relative teacher checkpoint paths are resolved against. */
   baseDir?: string;
+  /**
+   * Where the students' batches come from; default an in-process LocalBatchSource over
+   * `options`. The distributed path passes a RemoteBatchSource (boundary-extractor stream).
+   */
+  batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
+}
+
+/** What a batch-source factory gets: the in-process source's options and where the teacher is. */
+export interface BatchSourceArgs {
+  cfg: RunConfig;
+  options: LocalSourceOptions;
+  /** Store directory of the teacher checkpoint (`cfg.teacher.checkpoint`, or `runs/<id>/teacher` when trained). */
+  teacherKey: string;
 }
 
 /** Loaded data shared by every stage of a run. */
@@ -83,7 +96,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     if (t.cancelled) return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
   }
   const teacherEval = evaluate(teacher, d.test, d.stats);
-  const source = new LocalBatchSource({
+  const sourceOptions: LocalSourceOptions = {
     set: d.train,
     indices: d.indices,
     stats: d.stats,
@@ -92,7 +105,9 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     augment: cfg.train.augment,
     teacher,
     teacherBnMode: cfg.ab.teacherBnMode,
-  });
+  };
+  const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
+  const source = ctx.batchSource ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey }) : new LocalBatchSource(sourceOptions);
   const results: MethodResult[] = [];
   let cancelled = false;
   for (const method of cfg.methods) {
@@ -127,7 +142,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
 async function runMethod(
   cfg: RunConfig,
   method: RunMethod,
-  source: LocalBatchSource,
+  source: BatchSource,
   d: RunData,
   teacher: Wrn,
   io: StageIo,

@@ -1,0 +1,142 @@
+import type { ChannelStats } from '@abd/data';
+import { unpackSigns, type SignMapShape } from '@abd/distill';
+import { boundaryExtractor, common } from '@abd/proto';
+import type { AugmentSpec, BatchSource, EpochRequest, TrainBatch } from './batch-source';
+import type { BatchSourceArgs } from './run';
+
+export interface RemoteSourceOptions {
+  /** A boundary-extractor client (grpc-kit makeClient). */
+  client: boundaryExtractor.BoundaryExtractorClient;
+  /** Teacher in the store (`models/<id>`) whose sign maps/logits to attach. */
+  teacher?: { id: string; epoch?: number };
+  dataset: string;
+  subset?: { fraction?: number; count?: number; seed: number };
+  seed: number;
+  batchSize: number;
+  augment: AugmentSpec | null;
+  teacherBnMode?: 'eval' | 'train';
+  /** Examples per epoch (the subset's size), normalisation and input shape: known to the caller. */
+  size: number;
+  stats: ChannelStats;
+  shape: { height: number; width: number; channels: number };
+  useCache?: boolean;
+}
+
+/** Float32 values of little-endian bytes (copied: the bytes may sit at any offset). */
+function floats(data: Uint8Array): Float32Array {
+  const out = new Float32Array(data.length >> 2);
+  new Uint8Array(out.buffer).set(data.subarray(0, out.length * 4));
+  return out;
+}
+
+/**
+ * A BatchSource reading a boundary-extractor stream: the same batches as LocalBatchSource
+ * (order, augmentation), with the teacher's packed sign bits unpacked to the 0/1 Float32Arrays
+ * the stages expect. Leaving an epoch early cancels the stream (and the work behind it).
+ */
+export class RemoteBatchSource implements BatchSource {
+  readonly stepsPerEpoch: number;
+  readonly size: number;
+  readonly stats: ChannelStats;
+  readonly shape: { height: number; width: number; channels: number };
+  /** Bytes of packed sign maps received (for benchmarks). */
+  signBytes = 0;
+  images = 0;
+
+  constructor(private readonly o: RemoteSourceOptions) {
+    this.size = o.size;
+    this.stepsPerEpoch = Math.ceil(o.size / o.batchSize);
+    this.stats = o.stats;
+    this.shape = o.shape;
+  }
+
+  request(epoch: number, req: EpochRequest): boundaryExtractor.StreamRequest {
+    const o = this.o;
+    const teacher = req.signs || req.logits;
+    if (teacher && !o.teacher) throw new Error('this batch source has no teacher');
+    const subset: common.Subset | undefined = o.subset
+      ? {
+          size: o.subset.fraction !== undefined ? { $case: 'fraction', fraction: o.subset.fraction } : { $case: 'count', count: o.subset.count ?? 0 },
+          seed: o.subset.seed,
+        }
+      : undefined;
+    return {
+      teacher: teacher ? { id: o.teacher!.id, epoch: o.teacher!.epoch ?? 0 } : undefined,
+      dataset: { name: o.dataset },
+      split: common.Split.SPLIT_TRAIN,
+      subset,
+      epoch,
+      seed: o.seed,
+      batchSize: o.batchSize,
+      augmentation: o.augment ? { pad: o.augment.pad, flip: o.augment.flip } : undefined,
+      taps: [],
+      useCache: (o.useCache ?? false) && (o.teacherBnMode ?? 'eval') === 'eval',
+      shuffle: true,
+      teacherLogits: req.logits,
+      batchNormTrainMode: o.teacherBnMode === 'train',
+      startBatch: req.startBatch ?? 0,
+    };
+  }
+
+  async *epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
+    const call = this.o.client.stream(this.request(epoch, req));
+    let expect = req.startBatch ?? 0;
+    let finished = false;
+    try {
+      for await (const b of call as AsyncIterable<boundaryExtractor.Batch>) {
+        if (b.index !== expect || b.total !== this.stepsPerEpoch) {
+          throw new Error(`boundary-extractor sent batch ${b.index}/${b.total}, expected ${expect}/${this.stepsPerEpoch}`);
+        }
+        expect++;
+        const img = b.images!;
+        const n = img.shape[0];
+        const out: TrainBatch = { epoch, index: b.index, n, images: img.data, labels: Int32Array.from(img.labels) };
+        this.images += n;
+        if (req.signs) {
+          out.signs = b.signMaps.map((m) => unpackSigns(m.bits, m.shape as unknown as SignMapShape));
+          out.signShapes = b.signMaps.map((m) => [...m.shape]);
+          for (const m of b.signMaps) this.signBytes += m.bits.length;
+        }
+        if (req.logits) {
+          if (!b.teacherLogits) throw new Error(`boundary-extractor sent batch ${b.index} without teacher logits`);
+          out.teacherLogits = floats(b.teacherLogits.data);
+        }
+        yield out;
+      }
+      finished = true;
+      if (expect !== this.stepsPerEpoch) throw new Error(`boundary-extractor ended epoch ${epoch} after ${expect} of ${this.stepsPerEpoch} batches`);
+    } finally {
+      if (!finished) call.cancel();
+    }
+  }
+}
+
+/**
+ * A RunContext.batchSource for runPipeline: the students' batches from a boundary-extractor.
+ * The teacher must be in the store as `models/<id>` (cfg.teacher.checkpoint = 'models/<id>');
+ * `publishTeacher` may put a run-trained teacher there and return its id.
+ */
+export function remoteSourceFactory(
+  client: boundaryExtractor.BoundaryExtractorClient,
+  o: { useCache?: boolean; publishTeacher?: (teacherKey: string) => Promise<string> } = {},
+): (args: BatchSourceArgs) => Promise<RemoteBatchSource> {
+  return async ({ cfg, options, teacherKey }) => {
+    const m = /^models\/([^/]+)$/.exec(teacherKey);
+    const id = m ? m[1] : o.publishTeacher ? await o.publishTeacher(teacherKey) : undefined;
+    if (!id) throw new Error(`the distributed path needs the teacher in the store as models/<id>, got '${teacherKey}'`);
+    return new RemoteBatchSource({
+      client,
+      teacher: { id },
+      dataset: cfg.dataset.name,
+      subset: cfg.dataset.subset,
+      seed: options.seed,
+      batchSize: options.batchSize,
+      augment: options.augment,
+      teacherBnMode: options.teacherBnMode,
+      size: options.indices.length,
+      stats: options.stats,
+      shape: { height: options.set.height, width: options.set.width, channels: options.set.channels },
+      useCache: o.useCache,
+    });
+  };
+}
