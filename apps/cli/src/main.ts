@@ -1,5 +1,8 @@
 import { parseArgs, UsageError } from './args';
 import { benchCommand } from './commands/bench';
+import { callCommand } from './commands/call';
+import { remoteRunCommand } from './commands/remote';
+import { upCommand } from './commands/up';
 import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
@@ -18,6 +21,9 @@ commands:
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
   bench                     training / AB stage / inference throughput and peak RSS
   doctor                    backend, kernels, threads, versions, dataset location
+  up                        start the four gRPC services locally (--teachers N, --store URL, --port-base P)
+  call <addr> <Svc/Method> [json]   any RPC from JSON (like grpcurl)
+  run <config> --remote [addr]      the run through the services (student-trainer address)
 
 common options:
   --store URL               artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)
@@ -33,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     case 'demo':
       return demoCommand(args);
     case 'run':
+      if (args.flags.has('remote')) return remoteRunCommand(args);
       await runCommand(args);
       return;
     case 'distill':
@@ -46,6 +53,10 @@ async function main(argv: string[]): Promise<void> {
       return benchCommand(args);
     case 'doctor':
       return doctorCommand(args);
+    case 'up':
+      return upCommand(args);
+    case 'call':
+      return callCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -2,8 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { abTotalLoss, crossEntropy, defaultTapWeights } from '@abd/distill';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import { namedGrads, PAPER_SGD, SgdNesterov } from '@abd/train';
-import { checkFlags, num, ParsedArgs } from '../args';
-import { backendOf } from '../context';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkFlags, num, ParsedArgs, UsageError } from '../args';
+import { backendOf, REPO_ROOT } from '../context';
 
 interface Case {
   arch: string;
@@ -32,20 +35,60 @@ function timeSteps(step: () => void, iters: number): number {
 
 /** `abd bench`: one machine-readable line per figure (`bench <what> … <value> <unit>`). */
 export async function benchCommand(args: import('../args').ParsedArgs): Promise<void> {
-  checkFlags(args, ['backend', 'batch', 'iters', 'only'], 'bench');
+  checkFlags(args, ['backend', 'batch', 'iters', 'only', 'compare'], 'bench');
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
   const only = args.flags.get('only') as string | undefined;
   console.log(`# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`);
   const want = (k: string) => !only || only.split(',').includes(k);
-  if (want('train')) for (const cs of TRAIN_CASES) benchTrain(cs, batch, iters);
-  if (want('ab')) benchAb(batch, iters);
-  if (want('infer')) benchInfer(batch, iters);
+  const ours = new Map<string, number>();
+  const record = (key: string, v: number) => ours.set(key, v);
+  if (want('gemm')) benchGemm(record);
+  if (want('train')) for (const cs of TRAIN_CASES) record(`train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`, benchTrain(cs, batch, iters));
+  if (want('ab')) for (const t of ['wrn-16-4', 'wrn-22-4']) record(`ab-step ${t}->wrn-16-2`, benchAb(t, batch, iters));
+  if (want('infer')) for (const m of ['wrn-16-4', 'wrn-22-4']) record(`infer ${m}`, benchInfer(m, batch, iters));
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
+  else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
 }
 
-function benchTrain(cs: Case, batch: number, iters: number): void {
+/** Runs tools/bench/torch_wrn.py with the same batch and steps, and prints ours/torch ratios. */
+function compareTorch(ours: Map<string, number>, batch: number, iters: number, only: string | undefined): void {
+  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const script = join(REPO_ROOT, 'tools', 'bench', 'torch_wrn.py');
+  const r = spawnSync(py, [script, '--batch', String(batch), '--iters', String(iters), ...(only ? ['--only', only] : [])], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`# torch comparison skipped: ${py} ${script} failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install Debian's python3-torch and libopenblas0-pthread`);
+    return;
+  }
+  const theirs = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('#')) console.log(line);
+    const m = /^torch (.+?) (?:b\d+ )?(?:teacher-forward )?([\d.]+) (img\/s|GFLOP\/s)$/.exec(line);
+    if (m) theirs.set(m[1].replace(/^gemm /, 'gemm '), Number(m[2]));
+  }
+  for (const [k, v] of ours) {
+    const t = theirs.get(k);
+    if (t === undefined) continue;
+    const unit = k.startsWith('gemm') ? 'GFLOP/s' : 'img/s';
+    console.log(`compare ${k} ours ${v.toFixed(1)} torch ${t.toFixed(1)} ${unit} ratio ${(v / t).toFixed(2)}`);
+  }
+}
+
+function benchGemm(record: (k: string, v: number) => void): void {
+  for (const n of [1024, 4096]) {
+    const a = tf.randomNormal([n, n]) as tf.Tensor2D;
+    const b = tf.randomNormal([n, n]) as tf.Tensor2D;
+    const sec = timeSteps(() => tf.tidy(() => tf.matMul(a, b).dataSync()), n > 2000 ? 2 : 3);
+    const g = (2 * n ** 3) / sec / 1e9;
+    console.log(`bench gemm ${n} ${g.toFixed(1)} GFLOP/s`);
+    record(`gemm ${n}`, g);
+    tf.dispose([a, b]);
+  }
+}
+
+function benchTrain(cs: Case, batch: number, iters: number): number {
   const m = model(cs.arch, cs.c);
   const opt = new SgdNesterov(m.params, PAPER_SGD);
   const x = tf.randomNormal([batch, cs.hw, cs.hw, cs.c]) as tf.Tensor4D;
@@ -59,13 +102,16 @@ function benchTrain(cs: Case, batch: number, iters: number): void {
   }, iters);
   const leaked = tf.memory().numTensors - before - opt.state().size;
   console.log(`bench train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} b${batch} ${(batch / sec).toFixed(1)} img/s${leaked ? ` (tensor count grew by ${leaked})` : ''}`);
+  // maxRSS only grows: after the first case it is that case's peak.
+  console.log(`bench peak-rss-so-far after train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   tf.dispose([x, y]);
   opt.dispose();
   m.dispose();
+  return batch / sec;
 }
 
-function benchAb(batch: number, iters: number): void {
-  const teacher = model('wrn-16-4', 3);
+function benchAb(teacherArch: string, batch: number, iters: number): number {
+  const teacher = model(teacherArch, 3);
   const student = model('wrn-16-2', 3);
   const conns = new Connectors(student.tapWidths, teacher.tapWidths, 'paper', 0);
   const vars = new Map([...student.params, ...conns.params]);
@@ -79,21 +125,21 @@ function benchAb(batch: number, iters: number): void {
     value.dataSync();
     tf.dispose([value, ...on, ...Object.values(grads)]);
   }, iters);
-  console.log(`bench ab-step wrn-16-4->wrn-16-2 3x32x32 b${batch} teacher-forward ${(batch / sec).toFixed(1)} img/s`);
+  console.log(`bench ab-step ${teacherArch}->wrn-16-2 3x32x32 b${batch} teacher-forward ${(batch / sec).toFixed(1)} img/s`);
   tf.dispose(x);
   opt.dispose();
   conns.dispose();
   student.dispose();
   teacher.dispose();
+  return batch / sec;
 }
 
-function benchInfer(batch: number, iters: number): void {
-  for (const arch of ['wrn-16-4', 'wrn-22-4']) {
-    const m = model(arch, 3);
-    const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
-    const sec = timeSteps(() => tf.tidy(() => m.forward(x, { training: false }).logits.dataSync()), iters);
-    console.log(`bench infer ${arch} 3x32x32 b${batch} ${(batch / sec).toFixed(1)} img/s`);
-    x.dispose();
-    m.dispose();
-  }
+function benchInfer(arch: string, batch: number, iters: number): number {
+  const m = model(arch, 3);
+  const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
+  const sec = timeSteps(() => tf.tidy(() => m.forward(x, { training: false }).logits.dataSync()), iters);
+  console.log(`bench infer ${arch} 3x32x32 b${batch} ${(batch / sec).toFixed(1)} img/s`);
+  x.dispose();
+  m.dispose();
+  return batch / sec;
 }

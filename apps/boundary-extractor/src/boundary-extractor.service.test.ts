@@ -1,0 +1,194 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { channelStats, loadDataset, stratifiedSubset, type ImageSet } from '@abd/data';
+import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
+import { boundaryExtractor, common } from '@abd/proto';
+import { getCheckpoint, LocalBatchSource, RemoteBatchSource, type TrainBatch } from '@abd/train';
+import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
+import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
+import { boundaryExtractorService } from './boundary-extractor.service';
+import { TeacherPool } from './teacher-pool';
+
+let fx: ServiceFixture;
+let train: ImageSet;
+const teachers: { server: RunningServer; served: number }[] = [];
+const opened: RunningServer[] = [];
+const quiet = { log: silentLogger, auth: null, tls: null } as const;
+
+async function startTeacher(): Promise<{ server: RunningServer; served: number }> {
+  const t = { server: undefined as unknown as RunningServer, served: 0 };
+  t.server = await startServer({ port: 0, host: '127.0.0.1', services: [teacherInferenceService({ store: fx.store, log: silentLogger, onBatch: () => t.served++ })], ...quiet });
+  opened.push(t.server);
+  return t;
+}
+
+async function startExtractor(addresses: string[], window = 4): Promise<{ client: boundaryExtractor.BoundaryExtractorClient; pool: TeacherPool }> {
+  const pool = new TeacherPool(addresses, { window });
+  const server = await startServer({ port: 0, host: '127.0.0.1', services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })], ...quiet });
+  opened.push(server);
+  return { client: makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${server.port}`), pool };
+}
+
+before(async () => {
+  fx = await serviceFixture();
+  train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
+  teachers.push(await startTeacher(), await startTeacher());
+});
+after(async () => {
+  for (const s of opened) await s.shutdown(200);
+  fx.cleanup();
+});
+
+const subset = { count: 64, seed: 0 };
+const sourceOpts = (batchSize = 8) => ({
+  dataset: 'fashion-mnist',
+  subset,
+  seed: 5,
+  batchSize,
+  augment: { pad: 4, flip: true },
+  size: 64,
+  stats: channelStats(train),
+  shape: { height: 28, width: 28, channels: 1 },
+});
+
+async function reference(epoch: number): Promise<TrainBatch[]> {
+  const ck = await getCheckpoint(fx.store, 'models/teacher-a');
+  const o = sourceOpts();
+  const local = new LocalBatchSource({ set: train, indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0), stats: o.stats, batchSize: 8, seed: 5, augment: o.augment, teacher: ck.model });
+  const out: TrainBatch[] = [];
+  for await (const b of local.epoch(epoch, { signs: true, logits: true })) out.push(b);
+  ck.model.dispose();
+  return out;
+}
+
+async function collect(src: RemoteBatchSource, epoch: number, each?: (i: number) => Promise<void>): Promise<TrainBatch[]> {
+  const out: TrainBatch[] = [];
+  for await (const b of src.epoch(epoch, { signs: true, logits: true })) {
+    out.push(b);
+    await each?.(out.length);
+  }
+  return out;
+}
+
+function assertSame(got: TrainBatch[], want: TrainBatch[]): void {
+  assert.equal(got.length, want.length);
+  got.forEach((g, i) => {
+    const w = want[i];
+    assert.equal(g.index, w.index);
+    assert.deepEqual(Buffer.from(g.images), Buffer.from(w.images), `images of batch ${i}`);
+    assert.deepEqual(g.labels, w.labels);
+    assert.deepEqual(g.signShapes, w.signShapes);
+    g.signs!.forEach((s, k) => assert.deepEqual(s, w.signs![k], `signs of batch ${i} tap ${k}`));
+    assert.deepEqual(g.teacherLogits, w.teacherLogits, `logits of batch ${i}`);
+  });
+}
+
+test('two teacher replicas: the same batches, signs and logits as LocalBatchSource, in order; both served', async () => {
+  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts() });
+  const before = teachers.map((t) => t.served);
+  assertSame(await collect(src, 1), await reference(1));
+  teachers.forEach((t, i) => assert.ok(t.served > before[i], `replica ${i} served no batch`));
+  assert.equal([...pool.served.values()].reduce((a, b) => a + b, 0), 8);
+  // 1 bit per neuron: (28·28·16 + 14·14·32 + 7·7·64)/8 bytes per image.
+  assert.equal(src.signBytes / src.images, (28 * 28 * 16 + 14 * 14 * 32 + 7 * 7 * 64) / 8);
+  client.close();
+  pool.close();
+});
+
+test('the sign-map cache: a second identical request is served from the store, bit for bit', async () => {
+  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(), useCache: true });
+  const first = await collect(src, 2);
+  const served = teachers.map((t) => t.served);
+  const second = await collect(src, 2);
+  assert.deepEqual(teachers.map((t) => t.served), served, 'no teacher call for the cached epoch');
+  assertSame(second, first);
+  assertSame(first, await reference(2));
+  const keys = (await fx.store.list('signs/teacher-a/')).map((o) => o.key);
+  assert.equal(keys.filter((k) => k.endsWith('.pb')).length, 8);
+  assert.ok(keys.some((k) => k.endsWith('complete.json')));
+  client.close();
+  pool.close();
+});
+
+test('killing a teacher replica mid-stream: its batches are retried on the other, same result', async () => {
+  const doomed = await startTeacher();
+  const { client, pool } = await startExtractor([`127.0.0.1:${doomed.server.port}`, `127.0.0.1:${teachers[0].server.port}`], 4);
+  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(4) , size: 64 });
+  let killedAt = -1;
+  const got = await collect(src, 3, async (n) => {
+    if (n === 2) {
+      killedAt = doomed.served;
+      doomed.server.server.forceShutdown();
+    }
+    await sleep(5);
+  });
+  assert.ok(killedAt > 0, 'the doomed replica served before it died');
+  assert.equal(got.length, 16);
+  const ck = await getCheckpoint(fx.store, 'models/teacher-a');
+  const local = new LocalBatchSource({ set: train, indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0), stats: channelStats(train), batchSize: 4, seed: 5, augment: { pad: 4, flip: true }, teacher: ck.model });
+  const want: TrainBatch[] = [];
+  for await (const b of local.epoch(3, { signs: true, logits: true })) want.push(b);
+  ck.model.dispose();
+  assertSame(got, want);
+  client.close();
+  pool.close();
+});
+
+test('a slow consumer never makes the extractor run ahead without bound', async () => {
+  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`), 4);
+  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(1), subset: undefined, size: 160 });
+  const start = teachers.reduce((a, t) => a + t.served, 0);
+  let during = 0;
+  await collect(src, 0, async (n) => {
+    if (n === 1) {
+      await sleep(1500);
+      during = teachers.reduce((a, t) => a + t.served, 0) - start;
+    }
+  });
+  assert.ok(during < 100, `teachers answered ${during} of 160 batches while the consumer held batch 1`);
+  assert.equal(teachers.reduce((a, t) => a + t.served, 0) - start, 160);
+  client.close();
+  pool.close();
+});
+
+test('bad requests get their status with the field named; the extractor keeps serving', async () => {
+  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const base: boundaryExtractor.StreamRequest = {
+    teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+    epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
+  };
+  const run = (r: Partial<boundaryExtractor.StreamRequest>) =>
+    new Promise<boundaryExtractor.Batch[]>((res, rej) => {
+      const out: boundaryExtractor.Batch[] = [];
+      const s = client.stream({ ...base, ...r });
+      s.on('data', (b) => out.push(b));
+      s.on('error', rej);
+      s.on('end', () => res(out));
+    });
+  const cases: [string, Partial<boundaryExtractor.StreamRequest>, status, RegExp][] = [
+    ['unknown dataset', { dataset: { name: 'imagenet' } }, status.NOT_FOUND, /unknown dataset 'imagenet'/],
+    ['path-like dataset', { dataset: { name: '../../etc' } }, status.INVALID_ARGUMENT, /dataset.name/],
+    ['path-like teacher', { teacher: { id: 'a/../../b', epoch: 0 } }, status.INVALID_ARGUMENT, /teacher.id/],
+    ['unknown teacher', { teacher: { id: 'ghost', epoch: 0 } }, status.NOT_FOUND, /model 'ghost' not found/],
+    ['unknown tap', { taps: ['tap7'] }, status.NOT_FOUND, /unknown tap 'tap7'/],
+    ['zero batch size', { batchSize: 0 }, status.INVALID_ARGUMENT, /batch_size/],
+    ['NaN fraction', { subset: { size: { $case: 'fraction', fraction: NaN }, seed: 0 } }, status.INVALID_ARGUMENT, /subset.fraction/],
+    ['bad enum', { split: 7 as common.Split }, status.INVALID_ARGUMENT, /split/],
+    ['start past the end', { startBatch: 9 }, status.INVALID_ARGUMENT, /start_batch/],
+  ];
+  for (const [name, r, code, msg] of cases) {
+    const e = (await run(r).then(() => assert.fail(`${name}: no error`), (x: ServiceError) => x)) as ServiceError;
+    assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
+    assert.match(e.details, msg, name);
+  }
+  const ok = await run({});
+  assert.equal(ok.length, 2);
+  assert.deepEqual(ok.map((b) => b.index), [0, 1]);
+  assert.equal(ok[0].signMaps.length, 3);
+  client.close();
+  pool.close();
+});

@@ -1,0 +1,65 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { channelStats, loadDataset } from '@abd/data';
+import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
+import { common, evaluator } from '@abd/proto';
+import { evaluate, getCheckpoint } from '@abd/train';
+import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
+import { evaluatorService } from './evaluator.service';
+
+let fx: ServiceFixture;
+let server: RunningServer;
+let client: evaluator.EvaluatorClient;
+
+before(async () => {
+  fx = await serviceFixture();
+  server = await startServer({ port: 0, host: '127.0.0.1', services: [evaluatorService({ store: fx.store, log: silentLogger })], log: silentLogger, auth: null, tls: null });
+  client = makeClient(evaluator.EvaluatorClient, `127.0.0.1:${server.port}`);
+});
+after(async () => {
+  client.close();
+  await server.shutdown(200);
+  fx.cleanup();
+});
+
+const call = (r: Partial<evaluator.EvaluateRequest>) =>
+  new Promise<evaluator.EvaluationReport>((res, rej) =>
+    client.evaluate({ model: { id: 'teacher-a', epoch: 0 }, dataset: undefined, split: 0, subset: undefined, teacher: undefined, taps: [], batchSize: 0, writeReport: false, reportName: '', ...r }, (e, v) => (e ? rej(e) : res(v))),
+  );
+
+test('Evaluate = the library evaluate(); similarity per tap; report JSON + Markdown in the store', async () => {
+  const r = await call({ teacher: { id: 'teacher-a', epoch: 0 }, writeReport: true, reportName: 'teacher-a-self' });
+  const ck = await getCheckpoint(fx.store, 'models/teacher-a');
+  const test = await loadDataset('fashion-mnist', 'test', { dir: fx.dataDir });
+  const ev = evaluate(ck.model, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })));
+  ck.model.dispose();
+  assert.equal(r.examples, 60);
+  assert.equal(r.errorPercent, ev.errorPct);
+  assert.equal(r.loss, ev.loss);
+  assert.deepEqual(r.confusion!.counts, ev.confusion.flat());
+  assert.equal(r.split, common.Split.SPLIT_TEST);
+  assert.deepEqual(r.similarity.map((s) => [s.tap, Math.round(s.percent)]), [['tap1', 100], ['tap2', 100], ['tap3', 100]]);
+  assert.deepEqual(r.reportKeys, ['reports/teacher-a-self/report.json', 'reports/teacher-a-self/report.md']);
+  const json = await fx.store.getJson<{ errorPercent: number }>('reports/teacher-a-self/report.json');
+  assert.equal(json.errorPercent, ev.errorPct);
+  assert.match(await fx.store.getText('reports/teacher-a-self/report.md'), /\| 60 \| /);
+});
+
+test('bad inputs: statuses with the field named; nothing half-written', async () => {
+  const cases: [string, Partial<evaluator.EvaluateRequest>, status, RegExp][] = [
+    ['unknown model', { model: { id: 'ghost', epoch: 0 } }, status.NOT_FOUND, /ghost/],
+    ['path-like model', { model: { id: '../models/x', epoch: 0 } }, status.INVALID_ARGUMENT, /model.id/],
+    ['unknown dataset', { dataset: { name: 'svhn' } }, status.NOT_FOUND, /svhn/],
+    ['bad report name', { writeReport: true, reportName: '/etc/passwd' }, status.INVALID_ARGUMENT, /report_name/],
+    ['unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap8'] }, status.NOT_FOUND, /tap8/],
+    ['bad enum', { split: 9 as common.Split }, status.INVALID_ARGUMENT, /split/],
+  ];
+  for (const [name, r, code, msg] of cases) {
+    const e = await call(r).then(() => assert.fail(name), (x: ServiceError) => x);
+    assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
+    assert.match(e.details, msg);
+  }
+  assert.deepEqual((await fx.store.list('reports/')).map((o) => o.key).filter((k) => !k.startsWith('reports/teacher-a-self/')), []);
+  assert.equal((await call({})).examples, 60);
+});

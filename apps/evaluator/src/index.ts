@@ -1,0 +1,2 @@
+export { evaluatorService } from './evaluator.service';
+export { evaluateRequest, markdown } from './evaluation';

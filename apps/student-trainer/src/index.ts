@@ -1,0 +1,3 @@
+export { JobManager, type JobManagerOptions } from './job-manager';
+export { studentTrainerService } from './student-trainer.service';
+export { runConfigOf, jobSpecsOf, outputModelId } from './job-spec';

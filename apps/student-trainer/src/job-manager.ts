@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
+import { AlreadyExistsError, NotFoundError, validateName, type Logger } from '@abd/grpc-kit';
+import { boundaryExtractor, studentTrainer } from '@abd/proto';
+import { remoteSourceFactory, runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
+import { outputModelId, runConfigOf } from './job-spec';
+
+const S = studentTrainer.JobState;
+const FINAL = new Set([S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED]);
+
+interface Record_ {
+  job: studentTrainer.Job;
+  events: studentTrainer.JobEvent[];
+  listeners: Set<(e: studentTrainer.JobEvent) => void>;
+  ctl?: AbortController;
+}
+
+export interface JobManagerOptions {
+  store: ArtifactStore;
+  /** Batches come from this boundary-extractor; absent = in-process LocalBatchSource. */
+  extractor?: boundaryExtractor.BoundaryExtractorClient;
+  useCache?: boolean;
+  log?: Logger;
+}
+
+/**
+ * Jobs as a state machine (QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), one at a time,
+ * each a runPipeline call checkpointing under runs/<id>/; the job itself is kept at
+ * jobs/<id>/job.json so a restarted trainer resumes what was unfinished.
+ */
+export class JobManager {
+  private readonly jobs = new Map<string, Record_>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: JobManagerOptions) {}
+
+  /** Re-queues the jobs a previous trainer left QUEUED or RUNNING. */
+  async recover(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const obj of await this.o.store.list('jobs/')) {
+      if (!obj.key.endsWith('/job.json')) continue;
+      const job = studentTrainer.Job.fromJSON(await this.o.store.getJson(obj.key));
+      const rec: Record_ = { job, events: [], listeners: new Set() };
+      this.jobs.set(job.id, rec);
+      if (!FINAL.has(job.state)) {
+        resumed.push(job.id);
+        this.enqueue(rec, 'resumed after a trainer restart');
+      }
+    }
+    return resumed;
+  }
+
+  async start(req: studentTrainer.StartJobRequest): Promise<studentTrainer.Job> {
+    const id = req.jobId ? validateName('job_id', req.jobId) : `job-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const existing = this.jobs.get(id) ?? (await this.load(id));
+    if (existing) {
+      if (!req.resume) throw new AlreadyExistsError(`job '${id}' exists (set resume to continue it)`);
+      if (existing.job.state === S.JOB_STATE_QUEUED || existing.job.state === S.JOB_STATE_RUNNING) return existing.job;
+      this.enqueue(existing, 'resumed on request');
+      return existing.job;
+    }
+    if (!req.spec) throw new NotFoundError(`job '${id}' does not exist`);
+    await runConfigOf(req.spec, this.o.store, id); // validates before anything is written
+    const now = Date.now();
+    const rec: Record_ = {
+      job: { id, spec: req.spec, state: S.JOB_STATE_UNSPECIFIED, stage: '', epoch: 0, totalEpochs: 0, metrics: {}, error: '', outputModels: [], createdMs: now, updatedMs: now },
+      events: [],
+      listeners: new Set(),
+    };
+    this.jobs.set(id, rec);
+    this.enqueue(rec, 'submitted');
+    return rec.job;
+  }
+
+  get(id: string): studentTrainer.Job {
+    const rec = this.jobs.get(validateName('job_id', id));
+    if (!rec) throw new NotFoundError(`job '${id}' not found`);
+    return rec.job;
+  }
+
+  list(state: studentTrainer.JobState): studentTrainer.Job[] {
+    return [...this.jobs.values()].map((r) => r.job).filter((j) => state === S.JOB_STATE_UNSPECIFIED || j.state === state).sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id));
+  }
+
+  cancel(id: string): studentTrainer.Job {
+    const job = this.get(id);
+    const rec = this.jobs.get(id)!;
+    if (job.state === S.JOB_STATE_QUEUED) this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled before it started');
+    rec.ctl?.abort();
+    return rec.job;
+  }
+
+  /** Past events after `afterSeq`, then live ones until the job is final. */
+  async *watch(id: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<studentTrainer.JobEvent> {
+    const rec = this.jobs.get(validateName('job_id', id));
+    if (!rec) throw new NotFoundError(`job '${id}' not found`);
+    const queue: studentTrainer.JobEvent[] = rec.events.filter((e) => e.seq > afterSeq);
+    let wake: (() => void) | undefined;
+    const listener = (e: studentTrainer.JobEvent): void => {
+      queue.push(e);
+      wake?.();
+    };
+    rec.listeners.add(listener);
+    const onAbort = (): void => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (FINAL.has(rec.job.state) || signal.aborted) return;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    } finally {
+      rec.listeners.delete(listener);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Resolves when every queued job has run (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private async load(id: string): Promise<Record_ | undefined> {
+    try {
+      const job = studentTrainer.Job.fromJSON(await this.o.store.getJson(`jobs/${id}/job.json`));
+      const rec: Record_ = { job, events: [], listeners: new Set() };
+      this.jobs.set(id, rec);
+      return rec;
+    } catch (e) {
+      if (e instanceof StoreNotFound) return undefined;
+      throw e;
+    }
+  }
+
+  private emit(rec: Record_, event: studentTrainer.JobEvent['event']): void {
+    const e: studentTrainer.JobEvent = { jobId: rec.job.id, seq: (rec.events.at(-1)?.seq ?? 0) + 1, timeMs: Date.now(), event };
+    rec.events.push(e);
+    for (const l of rec.listeners) l(e);
+  }
+
+  private setState(rec: Record_, state: studentTrainer.JobState, reason: string): void {
+    const previous = rec.job.state;
+    rec.job.state = state;
+    rec.job.updatedMs = Date.now();
+    this.emit(rec, { $case: 'state', state: { previous, current: state, reason } });
+    void this.persist(rec);
+  }
+
+  private persist(rec: Record_): Promise<void> {
+    return this.o.store.putJson(`jobs/${rec.job.id}/job.json`, studentTrainer.Job.toJSON(rec.job)).catch((e: Error) => this.o.log?.error('cannot save job', { id: rec.job.id, error: e.message }));
+  }
+
+  private enqueue(rec: Record_, reason: string): void {
+    rec.ctl = new AbortController();
+    this.setState(rec, S.JOB_STATE_QUEUED, reason);
+    this.chain = this.chain.then(() => this.execute(rec));
+  }
+
+  private async execute(rec: Record_): Promise<void> {
+    if (rec.job.state !== S.JOB_STATE_QUEUED) return;
+    const ctl = rec.ctl!;
+    this.setState(rec, S.JOB_STATE_RUNNING, 'started');
+    try {
+      const cfg: RunConfig = await runConfigOf(rec.job.spec!, this.o.store, rec.job.id);
+      rec.job.totalEpochs = cfg.epochs.e1 + cfg.epochs.e2;
+      const result = await runPipeline(cfg, {
+        store: this.o.store,
+        runId: rec.job.id,
+        signal: ctl.signal,
+        onEvent: (e) => this.onTrainEvent(rec, e),
+        batchSource: this.o.extractor ? remoteSourceFactory(this.o.extractor, { useCache: this.o.useCache }) : undefined,
+      });
+      if (result.cancelled) {
+        this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
+        return;
+      }
+      const run = rec.job.spec!.kind?.$case === 'run' ? rec.job.spec!.kind.run : undefined;
+      const prefix = run?.outputPrefix || rec.job.id;
+      for (const m of result.results) {
+        const id = outputModelId(prefix, m.method);
+        for (const f of ['weights.bin', 'model.json']) await this.o.store.put(`models/${id}/${f}`, await this.o.store.get(`runs/${rec.job.id}/${m.method}/final/${f}`));
+        rec.job.outputModels.push(id);
+        rec.job.metrics.test_error_percent = m.errorPct;
+        rec.job.metrics.test_loss = m.testLoss;
+        m.similarity?.forEach((s, i) => (rec.job.metrics[`similarity_tap${i + 1}`] = 100 * s));
+      }
+      this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
+    } catch (e) {
+      rec.job.error = (e as Error).message;
+      this.o.log?.error('job failed', { id: rec.job.id, error: (e as Error).stack });
+      this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
+    }
+  }
+
+  private lastProgress = 0;
+
+  private onTrainEvent(rec: Record_, e: TrainEvent): void {
+    const job = rec.job;
+    if (e.type === 'stage-start') {
+      job.stage = e.stage;
+      this.emit(rec, { $case: 'log', log: `${e.label}: ${e.stage} from epoch ${e.fromEpoch + 1} of ${e.epochs}` });
+    } else if (e.type === 'step') {
+      const now = Date.now();
+      if (now - this.lastProgress < 500 && e.step + 1 < e.stepsPerEpoch) return;
+      this.lastProgress = now;
+      this.emit(rec, { $case: 'progress', progress: { stage: e.stage, done: e.step + 1, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}` } });
+    } else if (e.type === 'epoch') {
+      job.epoch = e.epoch + 1;
+      job.updatedMs = Date.now();
+      const metrics: Record<string, number> = {};
+      if (e.ab) metrics.train_loss = e.ab.loss;
+      if (e.classify) {
+        metrics.train_loss = e.classify.loss;
+        metrics.train_error_percent = (100 * (e.classify.total - e.classify.correct)) / Math.max(1, e.classify.total);
+        if (e.classify.test) metrics.test_error_percent = (100 * (e.classify.test.total - e.classify.test.correct)) / Math.max(1, e.classify.test.total);
+      }
+      Object.assign(job.metrics, metrics);
+      const similarity = (e.ab?.similarity ?? []).map((s, i) => ({ tap: `tap${i + 1}`, percent: 100 * s }));
+      const text = `${e.stage} epoch ${e.epoch + 1} loss ${(metrics.train_loss ?? 0).toFixed(4)}${similarity.map((s, i) => ` layer${i + 1}_activation similarity ${s.percent.toFixed(1)}%`).join('')}`;
+      this.emit(rec, { $case: 'epoch', epoch: { stage: e.stage, epoch: e.epoch + 1, totalEpochs: 0, lr: 0, metrics, similarity, seconds: e.seconds, text } });
+      void this.persist(rec);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
+import { channelStats, ChannelStats, datasetInfo, DatasetName, loadDataset } from '@abd/data';
+import { NotFoundError, validateName } from '@abd/grpc-kit';
+import { Wrn } from '@abd/models';
+import { getCheckpoint } from '@abd/train';
+
+/** A teacher loaded from the store, with what a request is checked against. */
+export interface LoadedTeacher {
+  id: string;
+  key: string;
+  model: Wrn;
+  stats: ChannelStats;
+  dataset: string;
+  /** [h, w, c] of one input image. */
+  inputShape: [number, number, number];
+  /** Per tap, [h, w, c] of one image's pre-activation. */
+  tapShapes: Map<string, [number, number, number]>;
+  classes: string[];
+  testErrorPct?: number;
+}
+
+/** Store directory of a model: `models/<id>`, or `models/<id>/epoch-NNNN` for an epoch. */
+export function modelKey(id: string, epoch = 0, field = 'model.id'): string {
+  validateName(field, id);
+  return epoch > 0 ? `models/${id}/epoch-${String(epoch).padStart(4, '0')}` : `models/${id}`;
+}
+
+/** Loads checkpoints once per (id, epoch) and keeps them; concurrent loads share one promise. */
+export class TeacherModels {
+  private readonly cache = new Map<string, Promise<LoadedTeacher>>();
+
+  constructor(private readonly store: ArtifactStore) {}
+
+  get(id: string, epoch = 0, field = 'teacher.id'): Promise<LoadedTeacher> {
+    const key = modelKey(id, epoch, field);
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.load(id, key);
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  private async load(id: string, key: string): Promise<LoadedTeacher> {
+    let ck;
+    try {
+      ck = await getCheckpoint(this.store, key);
+    } catch (e) {
+      if (e instanceof StoreNotFound) throw new NotFoundError(`model '${id}' not found (no ${key}/model.json in the store)`);
+      throw e;
+    }
+    for (const t of ck.extra.values()) t.dispose();
+    const meta = ck.json.metadata as { dataset?: string; normalization?: ChannelStats; testErrorPct?: number; config?: { dataset?: { name?: string } } };
+    const dataset = meta.dataset ?? meta.config?.dataset?.name ?? 'fashion-mnist';
+    const info = datasetInfo(dataset);
+    // Normalization the teacher was trained with; else the statistics of its training split
+    // (what the in-process pipeline uses).
+    const stats = meta.normalization ?? channelStats(await loadDataset(dataset as DatasetName, 'train'));
+    const inputShape: [number, number, number] = [info.height, info.width, ck.model.config.inChannels];
+    const tapShapes = new Map<string, [number, number, number]>();
+    tf.tidy(() => {
+      const out = ck.model.forward(tf.zeros([1, ...inputShape]) as tf.Tensor4D, { training: false });
+      out.taps.forEach((t, i) => tapShapes.set(ck.model.tapNames[i], [t.shape[1], t.shape[2], t.shape[3]]));
+    });
+    return { id, key, model: ck.model, stats, dataset, inputShape, tapShapes, classes: info.classNames, testErrorPct: meta.testErrorPct };
+  }
+
+  dispose(): void {
+    for (const p of this.cache.values()) p.then((t) => t.model.dispose(), () => {});
+    this.cache.clear();
+  }
+}
