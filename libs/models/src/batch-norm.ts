@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hasNativeBatchNormRelu, nativeBatchNormRelu } from '@abd/tensor';
 
 export const BN_EPS = 1e-5;
 /** PyTorch's default: running = (1 − m)·running + m·batch, with the unbiased batch variance. */
@@ -65,4 +66,23 @@ export function batchNorm(
   }
   pendingStats = updateStats ? bn : null;
   return batchNormTrain(x, bn.gamma, bn.beta) as tf.Tensor4D;
+}
+
+/**
+ * relu(batchNorm(x)). In training mode on the wasm backend with the native addon this is one
+ * fused kernel (forward and gradient); otherwise the same two ops as above.
+ */
+export function batchNormRelu(
+  x: tf.Tensor4D,
+  bn: BatchNormParams,
+  training: boolean,
+  updateStats = training,
+): tf.Tensor4D {
+  if (training && process.env.ABD_FUSED_BN !== '0' && hasNativeBatchNormRelu()) {
+    const { y, mean, variance } = nativeBatchNormRelu(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS);
+    if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
+    tf.dispose([mean, variance]);
+    return y as tf.Tensor4D;
+  }
+  return tf.relu(batchNorm(x, bn, training, updateStats));
 }

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 export { Wrn } from './wrn';
 export type { ForwardOptions, ForwardResult } from './wrn';
 export { Connectors } from './connector';
-export { batchNorm, BN_EPS, BN_MOMENTUM } from './batch-norm';
+export { batchNorm, batchNormRelu, BN_EPS, BN_MOMENTUM } from './batch-norm';
 export type { BatchNormParams } from './batch-norm';
 export {
   ModelConfigError,

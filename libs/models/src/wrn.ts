@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, BatchNormParams } from './batch-norm';
+import { batchNorm, batchNormRelu, BatchNormParams } from './batch-norm';
 import { SeededRandom, subSeed } from './random';
 import { makeVariable } from './variables';
 import { InitScheme, validateWrnConfig, WrnConfig, wrnBlocksPerGroup, wrnWidths } from './wrn-config';
@@ -93,11 +93,16 @@ export class Wrn {
     let h = tf.conv2d(x, p('conv0.w'), 1, 'same');
     for (let g = 0; g < 3; g++) {
       for (const blk of this.blocks[g]) {
-        const pre = batchNorm(h, bnOf(`${blk.prefix}.bn1`), training, update);
-        if (g > 0 && blk === this.blocks[g][0]) taps.push(pre);
-        const o = tf.relu(pre);
+        // The first block of groups 2 and 3 exposes its pre-ReLU BN output as a tap.
+        const isTap = g > 0 && blk === this.blocks[g][0];
+        let o: tf.Tensor4D;
+        if (isTap) {
+          const pre = batchNorm(h, bnOf(`${blk.prefix}.bn1`), training, update);
+          taps.push(pre);
+          o = tf.relu(pre);
+        } else o = batchNormRelu(h, bnOf(`${blk.prefix}.bn1`), training, update);
         const c1 = conv3x3(o, p(`${blk.prefix}.conv1.w`), blk.stride);
-        const a2 = tf.relu(batchNorm(c1, bnOf(`${blk.prefix}.bn2`), training, update));
+        const a2 = batchNormRelu(c1, bnOf(`${blk.prefix}.bn2`), training, update);
         const y = conv3x3(a2, p(`${blk.prefix}.conv2.w`), 1);
         const skip = blk.shortcut ? tf.conv2d(o, p(`${blk.prefix}.short.w`), blk.stride, 'valid') : h;
         h = tf.add(y, skip);

@@ -71,16 +71,23 @@ export function teacherOutputs(
   bnMode: 'eval' | 'train',
   want: { signs: boolean; logits: boolean },
 ): { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } {
-  return tf.tidy(() => {
+  // Read back outside tf.tidy: tidy walks its return value, and a typed array of millions of
+  // elements costs it seconds.
+  const outs = tf.tidy(() => {
     const out = teacher.forward(x, { training: bnMode === 'train', updateStats: false });
-    const res: { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } = {};
-    if (want.signs) {
-      res.signs = out.taps.map((t) => tf.cast(tf.greater(t, 0), 'float32').dataSync() as Float32Array);
-      res.signShapes = out.taps.map((t) => t.shape.slice());
-    }
-    if (want.logits) res.logits = out.logits.dataSync() as Float32Array;
-    return res;
+    const on = want.signs ? out.taps.map((t) => tf.cast(tf.greater(t, 0), 'float32')) : [];
+    return want.logits ? [...on, out.logits] : on;
   });
+  const taps = want.signs ? outs.slice(0, teacher.tapNames.length) : [];
+  const logits = want.logits ? outs[outs.length - 1] : null;
+  const res: { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } = {};
+  if (want.signs) {
+    res.signs = taps.map((t) => t.dataSync() as Float32Array);
+    res.signShapes = taps.map((t) => t.shape.slice());
+  }
+  if (logits) res.logits = logits.dataSync() as Float32Array;
+  tf.dispose([...taps, ...(logits ? [logits] : [])]);
+  return res;
 }
 
 /** The in-process batch source: reads the dataset, augments, runs the teacher. */

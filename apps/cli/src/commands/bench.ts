@@ -80,7 +80,11 @@ function benchGemm(record: (k: string, v: number) => void): void {
   for (const n of [1024, 4096]) {
     const a = tf.randomNormal([n, n]) as tf.Tensor2D;
     const b = tf.randomNormal([n, n]) as tf.Tensor2D;
-    const sec = timeSteps(() => tf.tidy(() => tf.matMul(a, b).dataSync()), n > 2000 ? 2 : 3);
+    const sec = timeSteps(() => {
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+    }, n > 2000 ? 2 : 3);
     const g = (2 * n ** 3) / sec / 1e9;
     console.log(`bench gemm ${n} ${g.toFixed(1)} GFLOP/s`);
     record(`gemm ${n}`, g);
