@@ -17,7 +17,15 @@ if (!existsSync(gyp)) {
   console.log('abd: node-gyp not installed, native kernels not built');
   process.exit(0);
 }
-const r = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: dir, stdio: 'inherit' });
+// Offline builds: point node-gyp at the installed Node headers when npm has not already.
+const prefix = dirname(dirname(process.execPath));
+const nodedir =
+  process.env.npm_config_nodedir ||
+  (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+const r = spawnSync(process.execPath, [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
+  cwd: dir,
+  stdio: 'inherit',
+});
 if (r.status !== 0) {
   console.log('abd: native kernels failed to build; the wasm kernels will be used (see `abd doctor`)');
 }
