@@ -21,6 +21,9 @@ commands:
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
   bench                     training / AB stage / inference throughput and peak RSS
   doctor                    backend, kernels, threads, versions, dataset location
+  up                        start the four gRPC services locally (--teachers N, --port-base P, --store URL)
+  run <config> --remote [A] the same run through the services (student-trainer at A, default 127.0.0.1:50053)
+  call <addr> <Svc/Method> [json]   any RPC from JSON (like grpcurl)
   up                        start the four gRPC services locally (--teachers N, --store URL, --port-base P)
   call <addr> <Svc/Method> [json]   any RPC from JSON (like grpcurl)
   run <config> --remote [addr]      the run through the services (student-trainer address)
