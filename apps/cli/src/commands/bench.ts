@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFlags, num, ParsedArgs, UsageError } from '../args';
 import { backendOf, REPO_ROOT } from '../context';
+import { benchRemote } from './bench-remote';
 
 interface Case {
   arch: string;
@@ -35,12 +36,16 @@ function timeSteps(step: () => void, iters: number): number {
 
 /** `abd bench`: one machine-readable line per figure (`bench <what> … <value> <unit>`). */
 export async function benchCommand(args: import('../args').ParsedArgs): Promise<void> {
-  checkFlags(args, ['backend', 'batch', 'iters', 'only', 'compare'], 'bench');
+  checkFlags(args, ['backend', 'batch', 'iters', 'only', 'compare', 'remote', 'batches', 'teachers'], 'bench');
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
   const only = args.flags.get('only') as string | undefined;
   console.log(`# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`);
+  if (args.flags.has('remote')) {
+    await benchRemote(batch, num(args, 'batches') ?? 8, num(args, 'teachers') ?? 1);
+    return;
+  }
   const want = (k: string) => !only || only.split(',').includes(k);
   const ours = new Map<string, number>();
   const record = (key: string, v: number) => ours.set(key, v);
