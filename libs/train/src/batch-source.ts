@@ -7,6 +7,7 @@ import {
   makeBatch,
   normalize,
 } from '@abd/data';
+import { packSigns, SignMapShape, unpackSigns } from '@abd/distill';
 import { Wrn } from '@abd/models';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
@@ -57,6 +58,17 @@ export interface LocalSourceOptions {
   teacher?: Wrn;
   /** 'eval': running statistics (a sign map is a function of the image); 'train': batch statistics (paper code). */
   teacherBnMode?: 'eval' | 'train';
+  /**
+   * Keep the teacher's sign maps (packed, 1 bit per neuron) of epochs below this one when they are
+   * computed anyway, so a later AB stage over those epochs needs no teacher forward (eval mode only).
+   */
+  keepSignsBelowEpoch?: number;
+}
+
+interface CachedOutputs {
+  logits?: Float32Array;
+  signs?: Uint8Array[];
+  signShapes?: number[][];
 }
 
 /** Normalised float input for a uint8 NHWC batch. */
@@ -96,7 +108,9 @@ export class LocalBatchSource implements BatchSource {
   readonly size: number;
   readonly stats: ChannelStats;
   readonly shape: { height: number; width: number; channels: number };
-  private readonly logitCache = new Map<string, Float32Array>();
+  // Teacher outputs are the same for every student that sees an (epoch, batch) when the teacher's
+  // BN uses running statistics: logits (tiny) always, sign maps for the epochs asked for.
+  private readonly cache = new Map<string, CachedOutputs>();
 
   constructor(private readonly o: LocalSourceOptions) {
     this.size = o.indices.length;
@@ -121,22 +135,43 @@ export class LocalBatchSource implements BatchSource {
       const aug = this.o.augment ? { seed: this.o.seed, epoch, ...this.o.augment } : undefined;
       const batch = makeBatch(set, all[b], { augment: aug });
       const out: TrainBatch = { epoch, index: b, n: batch.n, images: batch.images, labels: batch.labels };
-      if (teacher && (req.signs || req.logits)) {
-        const key = `${epoch}/${b}`;
-        const cached = req.signs ? undefined : this.logitCache.get(key);
-        if (cached) out.teacherLogits = cached;
-        else {
-          const x = imagesToTensor(batch.images, batch.n, set.height, set.width, set.channels, stats);
-          const t = teacherOutputs(teacher, x, this.o.teacherBnMode ?? 'eval', req);
-          x.dispose();
-          out.signs = t.signs;
-          out.signShapes = t.signShapes;
-          out.teacherLogits = t.logits;
-          // Logits are tiny and the same for every student seeing this epoch: keep them.
-          if (t.logits && (this.o.teacherBnMode ?? 'eval') === 'eval') this.logitCache.set(key, t.logits);
-        }
-      }
+      if (teacher && (req.signs || req.logits)) this.attachTeacher(out, epoch, b, batch.images, req);
       yield out;
+    }
+  }
+
+  private attachTeacher(out: TrainBatch, epoch: number, b: number, images: Uint8Array, req: EpochRequest): void {
+    const { set, stats, teacher } = this.o;
+    // The teacher's BN mode option is the AB stage's (the paper code runs it in train mode there);
+    // logits for KD always come from the teacher in eval mode.
+    const mode = req.signs ? (this.o.teacherBnMode ?? 'eval') : 'eval';
+    const cacheable = mode === 'eval';
+    const key = `${epoch}/${b}`;
+    const hit = cacheable ? this.cache.get(key) : undefined;
+    if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signs)) {
+      out.teacherLogits = req.logits ? hit.logits : undefined;
+      if (req.signs) {
+        out.signs = hit.signs!.map((bits, i) => unpackSigns(bits, hit.signShapes![i] as unknown as SignMapShape));
+        out.signShapes = hit.signShapes;
+      }
+      return;
+    }
+    const keepSigns = cacheable && (this.o.teacherBnMode ?? 'eval') === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
+    const x = imagesToTensor(images, out.n, set.height, set.width, set.channels, stats);
+    const t = teacherOutputs(teacher!, x, mode, { signs: req.signs || keepSigns, logits: true });
+    x.dispose();
+    if (req.signs) {
+      out.signs = t.signs;
+      out.signShapes = t.signShapes;
+    }
+    if (req.logits) out.teacherLogits = t.logits;
+    if (cacheable) {
+      const entry: CachedOutputs = { logits: t.logits };
+      if (keepSigns) {
+        entry.signs = t.signs!.map((v, i) => packSigns(v, t.signShapes![i] as unknown as SignMapShape));
+        entry.signShapes = t.signShapes;
+      }
+      this.cache.set(key, entry);
     }
   }
 }

@@ -70,10 +70,11 @@ export class RemoteBatchSource implements BatchSource {
       batchSize: o.batchSize,
       augmentation: o.augment ? { pad: o.augment.pad, flip: o.augment.flip } : undefined,
       taps: [],
-      useCache: (o.useCache ?? false) && (o.teacherBnMode ?? 'eval') === 'eval',
+      useCache: (o.useCache ?? false) && !(req.signs && o.teacherBnMode === 'train'),
       shuffle: true,
       teacherLogits: req.logits,
-      batchNormTrainMode: o.teacherBnMode === 'train',
+      // The BN mode option is the AB stage's; KD's logits come from the teacher in eval mode.
+      batchNormTrainMode: req.signs && o.teacherBnMode === 'train',
       startBatch: req.startBatch ?? 0,
     };
   }

@@ -123,7 +123,7 @@ export function nativeBatchNormRelu(
     ) as unknown as tf.Tensor[];
     save([xi, y, g, mean, invStd]);
     // The forward runs in a tidy: keep the statistics, re-owned below in the caller's scope.
-    stats = [tf.keep(mean.clone()), tf.keep(tf.sub(tf.div(1, tf.square(invStd)), epsilon))];
+    stats = [tf.keep(tf.clone(mean)), tf.keep(tf.sub(tf.div(1, tf.square(invStd)), epsilon))];
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sy, sg, sm, si] = saved;
       return engine.runKernel(
@@ -136,7 +136,7 @@ export function nativeBatchNormRelu(
   });
   const y = op(x, gamma, beta);
   const [mean, variance] = stats.map((t) => {
-    const owned = t.clone();
+    const owned = tf.clone(t);
     t.dispose();
     return owned as tf.Tensor1D;
   }) as [tf.Tensor1D, tf.Tensor1D];
