@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 # dataset-fashion-mnist: the embedded default data; libdnnl-dev: the native kernels (optional);
 # protobuf-compiler/libprotobuf-dev: proto generation check; python3-grpcio/-grpc-tools: the
-# foreign-client test; g++/make: building the native addon.
-PKGS=(dataset-fashion-mnist libdnnl-dev protobuf-compiler libprotobuf-dev python3-grpcio python3-grpc-tools g++ make)
+# foreign-client test; g++/make: building the native addon; chromium: the web view's browser test.
+PKGS=(dataset-fashion-mnist libdnnl-dev protobuf-compiler libprotobuf-dev python3-grpcio python3-grpc-tools g++ make chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

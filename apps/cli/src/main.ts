@@ -6,8 +6,10 @@ import { upCommand } from './commands/up';
 import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
+import { reproCommand } from './commands/repro';
 import { runCommand } from './commands/run';
 import { trainCommand } from './commands/train';
+import { uiCommand } from './commands/ui';
 
 const USAGE = `abd — knowledge distillation by activation boundaries
 
@@ -19,14 +21,14 @@ commands:
   distill <config.yaml>     like run, AB+KD only
   train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
+  repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
+                            (--dataset, --scale smoke|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS
   doctor                    backend, kernels, threads, versions, dataset location
   up                        start the four gRPC services locally (--teachers N, --port-base P, --store URL)
   run <config> --remote [A] the same run through the services (student-trainer at A, default 127.0.0.1:50053)
   call <addr> <Svc/Method> [json]   any RPC from JSON (like grpcurl)
-  up                        start the four gRPC services locally (--teachers N, --store URL, --port-base P)
-  call <addr> <Svc/Method> [json]   any RPC from JSON (like grpcurl)
-  run <config> --remote [addr]      the run through the services (student-trainer address)
+  ui                        read-only web view of the store: runs, curves, results, boundaries (--port 8080, --host)
 
 common options:
   --store URL               artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)
@@ -52,6 +54,8 @@ async function main(argv: string[]): Promise<void> {
       return trainCommand(args);
     case 'eval':
       return evalCommand(args);
+    case 'repro':
+      return reproCommand(args);
     case 'bench':
       return benchCommand(args);
     case 'doctor':
@@ -60,6 +64,8 @@ async function main(argv: string[]): Promise<void> {
       return upCommand(args);
     case 'call':
       return callCommand(args);
+    case 'ui':
+      return uiCommand(args);
     case undefined:
     case 'help':
     case '--help':

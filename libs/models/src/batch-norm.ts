@@ -69,6 +69,19 @@ export function batchNorm(
 }
 
 /**
+ * Train-mode batch-norm from plain ops: (x − μ_B) / √(σ²_B + ε) · γ + β, moving the running
+ * averages when `updateStats`. Same values as batchNorm(x, bn, true); every op on the path has
+ * an exact second derivative in tfjs (no tf.customGrad, no rsqrt/pow whose gradients read saved
+ * outputs), so double backprop through it is right (Jacobian matching).
+ */
+export function batchNormPlain(x: tf.Tensor4D, bn: BatchNormParams, updateStats: boolean): tf.Tensor4D {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
+  const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
+  return tf.add(tf.mul(xhat, bn.gamma), bn.beta) as tf.Tensor4D;
+}
+
+/**
  * relu(batchNorm(x)). In training mode on the wasm backend with the native addon this is one
  * fused kernel (forward and gradient); otherwise the same two ops as above.
  */

@@ -1,10 +1,11 @@
 // Gradients of the core ops (the umbrella @tensorflow/tfjs package would register them).
+import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 export { Wrn } from './wrn';
 export type { ForwardOptions, ForwardResult } from './wrn';
 export { Connectors } from './connector';
-export { batchNorm, batchNormRelu, BN_EPS, BN_MOMENTUM } from './batch-norm';
+export { batchNorm, batchNormPlain, batchNormRelu, BN_EPS, BN_MOMENTUM } from './batch-norm';
 export type { BatchNormParams } from './batch-norm';
 export {
   ModelConfigError,

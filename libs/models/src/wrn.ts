@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, batchNormRelu, BatchNormParams } from './batch-norm';
+import { batchNorm, batchNormPlain, batchNormRelu, BatchNormParams } from './batch-norm';
 import { SeededRandom, subSeed } from './random';
 import { makeVariable } from './variables';
 import { InitScheme, validateWrnConfig, WrnConfig, wrnBlocksPerGroup, wrnWidths } from './wrn-config';
@@ -8,12 +8,25 @@ export interface ForwardResult {
   logits: tf.Tensor2D;
   /** Pre-ReLU batch-norm outputs at the end of groups 1, 2, 3 (DESIGN §1), NHWC. */
   taps: tf.Tensor4D[];
+  /**
+   * With `groupMaps`: the residual stream entering and leaving each group,
+   * [in₁, out₁, in₂, out₂, in₃, out₃] (NHWC; FSP's start/end maps, AT's group outputs).
+   */
+  groups?: tf.Tensor4D[];
 }
 
 export interface ForwardOptions {
   training: boolean;
   /** Move the BN running averages (default: = training). */
   updateStats?: boolean;
+  /** Also return the maps entering and leaving each group (ForwardResult.groups). */
+  groupMaps?: boolean;
+  /**
+   * Train-mode BN from plain differentiable ops (tf.moments, sub, div, sqrt) instead of the
+   * custom-gradient op and the fused native BN+ReLU: slower, but its second derivatives are
+   * exact, which double backprop needs (Jacobian matching; see @abd/distill inputGradient).
+   */
+  plainBn?: boolean;
 }
 
 interface Block {
@@ -89,30 +102,36 @@ export class Wrn {
       runningMean: this.stats.get(`${name}.mean`)!,
       runningVar: this.stats.get(`${name}.var`)!,
     });
+    const plain = training && !!opts.plainBn;
+    const bnAny = (v: tf.Tensor4D, bn: BatchNormParams) => (plain ? batchNormPlain(v, bn, update) : batchNorm(v, bn, training, update));
+    const bnRelu = (v: tf.Tensor4D, bn: BatchNormParams) => (plain ? tf.relu(batchNormPlain(v, bn, update)) : batchNormRelu(v, bn, training, update));
     const taps: tf.Tensor4D[] = [];
+    const groups: tf.Tensor4D[] = [];
     let h = tf.conv2d(x, p('conv0.w'), 1, 'same');
     for (let g = 0; g < 3; g++) {
+      if (opts.groupMaps) groups.push(h);
       for (const blk of this.blocks[g]) {
         // The first block of groups 2 and 3 exposes its pre-ReLU BN output as a tap.
         const isTap = g > 0 && blk === this.blocks[g][0];
         let o: tf.Tensor4D;
         if (isTap) {
-          const pre = batchNorm(h, bnOf(`${blk.prefix}.bn1`), training, update);
+          const pre = bnAny(h, bnOf(`${blk.prefix}.bn1`));
           taps.push(pre);
           o = tf.relu(pre);
-        } else o = batchNormRelu(h, bnOf(`${blk.prefix}.bn1`), training, update);
+        } else o = bnRelu(h, bnOf(`${blk.prefix}.bn1`));
         const c1 = conv3x3(o, p(`${blk.prefix}.conv1.w`), blk.stride);
-        const a2 = batchNormRelu(c1, bnOf(`${blk.prefix}.bn2`), training, update);
+        const a2 = bnRelu(c1, bnOf(`${blk.prefix}.bn2`));
         const y = conv3x3(a2, p(`${blk.prefix}.conv2.w`), 1);
         const skip = blk.shortcut ? tf.conv2d(o, p(`${blk.prefix}.short.w`), blk.stride, 'valid') : h;
         h = tf.add(y, skip);
       }
+      if (opts.groupMaps) groups.push(h);
     }
-    const last = batchNorm(h, bnOf('bn'), training, update);
+    const last = bnAny(h, bnOf('bn'));
     taps.push(last);
     const pooled = tf.mean(tf.relu(last), [1, 2]) as tf.Tensor2D;
     const logits = tf.add(tf.matMul(pooled, this.params.get('fc.w') as tf.Tensor2D), this.params.get('fc.b')!) as tf.Tensor2D;
-    return { logits, taps };
+    return opts.groupMaps ? { logits, taps, groups } : { logits, taps };
   }
 
   dispose(): void {

@@ -5,6 +5,7 @@ import { Wrn } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { evaluate } from './evaluate';
 import { ClassifyEpochMetrics, StageName } from './events';
+import type { JointTerm } from './joint-terms';
 import { SgdNesterov, SgdOptions } from './optimizer';
 import { runStage, StageIo } from './stage-loop';
 import { ScheduleKind } from './schedule';
@@ -29,6 +30,8 @@ export interface ClassifyOptions {
   /** Evaluate on this set every `testEvery` epochs and after the last. */
   test?: { set: ImageSet; every: number };
   metadata?: Record<string, unknown>;
+  /** A feature term added to the loss at every step (AT, Jacobian matching); none by default. */
+  joint?: JointTerm;
 }
 
 interface Acc {
@@ -68,14 +71,17 @@ export async function trainClassifier(model: Wrn, source: BatchSource, o: Classi
         const teacher = o.kd && batch.teacherLogits ? tf.tensor2d(batch.teacherLogits, [batch.n, batch.teacherLogits.length / batch.n]) : null;
         if (o.kd && !teacher) throw new Error(`${o.label}: KD needs teacher logits but the batch has none`);
         let logits: tf.Tensor2D | null = null;
+        const prepared = o.joint ? o.joint.prepare(x, labels, teacher) : [];
         const { value, grads } = tf.variableGrads(() => {
-          const out = model.forward(x, { training: true });
+          const out = model.forward(x, { training: true, ...(o.joint?.forward ?? {}) });
           logits = tf.keep(out.logits);
-          if (o.kd && teacher) {
-            return kdLoss(out.logits, teacher, { ...o.kd, labels: o.kd.alpha > 0 ? labels : undefined });
-          }
-          return crossEntropy(out.logits, labels);
+          const base =
+            o.kd && teacher
+              ? kdLoss(out.logits, teacher, { ...o.kd, labels: o.kd.alpha > 0 ? labels : undefined })
+              : crossEntropy(out.logits, labels);
+          return o.joint ? (tf.add(base, o.joint.loss(x, out, prepared)) as tf.Scalar) : base;
         }, [...vars.values()]);
+        tf.dispose(prepared);
         opt.step(namedGrads(vars, grads));
         const loss = value.dataSync()[0];
         const pred = tf.tidy(() => tf.argMax(logits!, 1).dataSync());
@@ -99,7 +105,7 @@ export async function trainClassifier(model: Wrn, source: BatchSource, o: Classi
         }
         return { classify, testSeconds };
       },
-      metadata: { ...(o.metadata ?? {}), kd: o.kd ?? null, schedule: o.schedule, sgd: o.sgd },
+      metadata: { ...(o.metadata ?? {}), kd: o.kd ?? null, schedule: o.schedule, sgd: o.sgd, ...(o.joint ? { joint: o.joint.name } : {}) },
     },
     io,
   );

@@ -1,12 +1,24 @@
 import { parse } from 'yaml';
 import { DATASET_NAMES } from '@abd/data';
+import { getMethod, MethodParamsError } from '@abd/distill';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, Spec, validate } from './schema';
 
-export const RUN_METHODS = ['none', 'kd', 'ab+kd', 'ab+ce'] as const;
+export const RUN_METHODS = ['none', 'kd', 'ab+kd', 'ab+ce', 'fitnets+kd', 'at+kd', 'fsp+kd', 'jacobian+kd'] as const;
 export type RunMethod = (typeof RUN_METHODS)[number];
 
-export interface RunConfig {
+/**
+ * Parameters of the paper's baselines (each method's JSDoc in @abd/distill says what they mean;
+ * absent keys take that method's defaults via its `validate`).
+ */
+export interface BaselineParams {
+  fitnets?: { studentTap?: number; teacherTap?: number; regressorKernel?: number; weight?: number };
+  at?: { beta?: number; p?: number; taps?: number[]; form?: 'code' | 'paper' };
+  fsp?: { groups?: number[]; weights?: number[] };
+  jacobian?: { lambda?: number; output?: 'teacher-top' | 'label'; mode?: 'first-order' | 'second-order'; fdEps?: number };
+}
+
+export interface RunConfig extends BaselineParams {
   name: string;
   seed: number;
   dataset: { name: string; dir?: string; subset?: { fraction?: number; count?: number; seed: number } };
@@ -38,6 +50,8 @@ export interface RunConfig {
 
 const arch: Spec = { type: 'string', pattern: /^(wrn-)?\d+-\d+$/i };
 const init: Spec = { type: 'string', enum: ['paper', 'torch'], default: 'paper' };
+const optInt: Spec = { type: 'number', int: true, min: 1, optional: true };
+const optNum: Spec = { type: 'number', min: 0, optional: true };
 const schedule = (d: ScheduleKind): Spec => ({ type: 'string', enum: SCHEDULE_KINDS, default: d });
 
 /** The run config schema; defaults are the paper's code (DESIGN §1). */
@@ -97,6 +111,32 @@ export const RUN_SCHEMA: Spec = {
         alpha: { type: 'number', min: 0, max: 1, default: 0 },
       },
     },
+    // The baselines' parameters; optional, completed by the method's own validate().
+    fitnets: {
+      type: 'object',
+      optional: true,
+      fields: { studentTap: optInt, teacherTap: optInt, regressorKernel: optInt, weight: optNum },
+    },
+    at: {
+      type: 'object',
+      optional: true,
+      fields: { beta: optNum, p: optNum, taps: { type: 'array', items: { type: 'number', int: true, min: 1 }, optional: true }, form: { type: 'string', enum: ['code', 'paper'], optional: true } },
+    },
+    fsp: {
+      type: 'object',
+      optional: true,
+      fields: { groups: { type: 'array', items: { type: 'number', int: true, min: 1 }, optional: true }, weights: { type: 'array', items: { type: 'number', min: 0 }, optional: true } },
+    },
+    jacobian: {
+      type: 'object',
+      optional: true,
+      fields: {
+        lambda: optNum,
+        output: { type: 'string', enum: ['teacher-top', 'label'], optional: true },
+        mode: { type: 'string', enum: ['first-order', 'second-order'], optional: true },
+        fdEps: optNum,
+      },
+    },
     train: {
       type: 'object',
       fields: {
@@ -116,6 +156,28 @@ export const RUN_SCHEMA: Spec = {
   },
 };
 
+/**
+ * Our recipe's defaults for the baselines where the method's own default does not train:
+ * FitNets' ½‖W_r(S) − T‖² and FSP's Σ‖G_S − G_T‖² are sums over every element, so at the
+ * init stage's lr 0.1 (AB's recipe) they diverge with weight 1. Like AB's tap weights
+ * (3/4000, 3/2000, 3/1000) they are scaled down: measured on WRN-10-2 → WRN-10-1, 28×28,
+ * batch 32, lr 0.1: FitNets 1e-2 diverges, 3e-3 spikes, 1e-3 falls smoothly; FSP 1e-2 spikes,
+ * 1e-3 and 1e-4 fall smoothly; FSP takes 2e-4 as its matrices grow with the teacher's width².
+ */
+export const BASELINE_RECIPE = { fitnets: { weight: 1e-3 }, fspWeight: 2e-4 } as const;
+
+/** A baseline's parameters for a run: the config's keys, else our recipe, else the method's defaults. */
+export function baselineParams(cfg: BaselineParams, name: 'fitnets' | 'at' | 'fsp' | 'jacobian'): unknown {
+  const given = (cfg[name] ?? {}) as Record<string, unknown>;
+  let p: Record<string, unknown> = { ...given };
+  if (name === 'fitnets') p = { ...BASELINE_RECIPE.fitnets, ...given };
+  if (name === 'fsp' && given.weights === undefined) {
+    const groups = (given.groups as number[] | undefined) ?? [1, 2, 3];
+    p = { ...given, weights: groups.map(() => BASELINE_RECIPE.fspWeight) };
+  }
+  return getMethod(name).validate(p);
+}
+
 /** Validates a parsed config object (defaults filled in). */
 export function validateRunConfig(raw: unknown): RunConfig {
   const cfg = validate(raw, RUN_SCHEMA) as RunConfig;
@@ -124,6 +186,14 @@ export function validateRunConfig(raw: unknown): RunConfig {
     throw new ConfigError('dataset.subset', `'dataset.subset' needs exactly one of 'fraction' or 'count'`);
   }
   if (cfg.ab.weights.length !== 3) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (3), got ${cfg.ab.weights.length}`);
+  for (const name of ['fitnets', 'at', 'fsp', 'jacobian'] as const) {
+    try {
+      baselineParams(cfg, name);
+    } catch (e) {
+      if (e instanceof MethodParamsError) throw new ConfigError(`${name}.${e.key ?? ''}`, `'${name}': ${e.message}`);
+      throw e;
+    }
+  }
   return cfg;
 }
 

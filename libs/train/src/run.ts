@@ -5,9 +5,12 @@ import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
 import { trainClassifier } from './classify-stage';
+import { FeatureAdapter, trainFeatureInit } from './feature-stage';
+import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
 import { evaluate, Evaluation } from './evaluate';
 import { AbEpochMetrics, EventSink } from './events';
-import { RunConfig, RunMethod } from './run-config';
+import { baselineParams, RunConfig, RunMethod } from './run-config';
+import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill';
 import { StageIo } from './stage-loop';
 import { loadTeacher, trainTeacher } from './teacher';
 
@@ -105,6 +108,8 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     augment: cfg.train.augment,
     teacher,
     teacherBnMode: cfg.ab.teacherBnMode,
+    // The KD run computes the teacher anyway; keep its sign maps for the AB stage's epochs.
+    keepSignsBelowEpoch: cfg.methods.some((m) => m.startsWith('ab+')) ? cfg.epochs.e1 : 0,
   };
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey }) : new LocalBatchSource(sourceOptions);
@@ -174,13 +179,33 @@ async function runMethod(
       if (r.cancelled) return null;
       similarity = last?.similarity ?? (await tryGet<{ similarity: number[] }>(io.store!, `${prefix}/ab-init/similarity.json`))?.similarity;
       if (last) await io.store?.putJson(`${prefix}/ab-init/similarity.json`, { similarity: last.similarity });
+    } else if (method === 'fitnets+kd' || method === 'fsp+kd') {
+      const name = method === 'fitnets+kd' ? 'fitnets' : 'fsp';
+      const params = baselineParams(cfg, name) as FitnetsParams | FspParams;
+      const adapter = new FeatureAdapter(name, params, student, teacher, cfg.student.init, cfg.student.seed + 7919);
+      try {
+        const r = await trainFeatureInit(
+          student,
+          teacher,
+          adapter,
+          source,
+          { label: `${method} ${cfg.student.arch}`, epochs: e1, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer, teacherBnMode: cfg.ab.teacherBnMode },
+          { ...io, prefix: `${prefix}/feature-init` },
+        );
+        if (r.cancelled) return null;
+      } finally {
+        adapter.dispose();
+      }
     }
-    const kd = method === 'kd' || method === 'ab+kd' ? cfg.kd : undefined;
-    const ab = method.startsWith('ab+');
+    const kd = method === 'kd' || method.endsWith('+kd') ? cfg.kd : undefined;
+    const staged = hasInitStage(method);
+    let joint: JointTerm | undefined;
+    if (method === 'at+kd') joint = atTerm(teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
+    if (method === 'jacobian+kd') joint = jacobianTerm(student, teacher, baselineParams(cfg, 'jacobian') as JacobianParams);
     const r = await trainClassifier(
       student,
       source,
-      { label: `${method} ${cfg.student.arch}`, epochs: ab ? e2 : e1 + e2, dataEpochOffset: ab ? e1 : 0, sgd, schedule: cfg.train.schedule, kd, test },
+      { label: `${method} ${cfg.student.arch}`, epochs: staged ? e2 : e1 + e2, dataEpochOffset: staged ? e1 : 0, sgd, schedule: cfg.train.schedule, kd, test, joint },
       { ...io, prefix: `${prefix}/classify` },
     );
     if (r.cancelled) return null;
@@ -199,6 +224,11 @@ async function runMethod(
   } finally {
     student.dispose();
   }
+}
+
+/** Methods with a stage 1 of E₁ epochs before E₂ of classification; the others classify for E₁ + E₂. */
+export function hasInitStage(method: RunMethod): boolean {
+  return method === 'ab+kd' || method === 'ab+ce' || method === 'fitnets+kd' || method === 'fsp+kd';
 }
 
 async function tryGet<T>(store: ArtifactStore, key: string): Promise<T | null> {

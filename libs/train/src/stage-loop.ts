@@ -4,6 +4,7 @@ import { Wrn } from '@abd/models';
 import { BatchSource, EpochRequest, TrainBatch } from './batch-source';
 import { latestStageCheckpoint, putStageCheckpoint } from './checkpoints';
 import { EventSink, StageName, TrainEvent } from './events';
+import { EpochEvent, historyKey, readHistory } from './history';
 import { SgdNesterov } from './optimizer';
 import { learningRate, ScheduleKind } from './schedule';
 
@@ -69,6 +70,8 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
       for (const t of latest.extra.values()) t.dispose();
     }
   }
+  // Per-epoch metrics for viewers (abd ui): `<prefix>/history.json`, rewritten after each epoch.
+  const history: EpochEvent[] = io.store && io.prefix ? await readHistory(io.store, io.prefix, startEpoch) : [];
   emit({ type: 'stage-start', stage: spec.stage, label: spec.label, epochs: spec.epochs, stepsPerEpoch: source.stepsPerEpoch, fromEpoch: startEpoch });
   const save = async (epoch: number, nextBatch: number) => {
     if (!io.store || !io.prefix) return;
@@ -105,8 +108,13 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
     const seconds = (performance.now() - t0) / 1000;
     startBatch = 0;
     const metrics = spec.endEpoch(epoch, acc);
-    emit({ type: 'epoch', stage: spec.stage, label: spec.label, epoch, seconds, ...metrics });
+    const event: EpochEvent = { type: 'epoch', stage: spec.stage, label: spec.label, epoch, seconds, ...metrics };
+    emit(event);
     acc = spec.newAcc();
+    if (io.store && io.prefix) {
+      history.push(event);
+      await io.store.putJson(historyKey(io.prefix), history);
+    }
     await save(epoch, 0);
   }
   opt.dispose();

@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FitnetsParams, FspParams, getMethod, InitMethod } from '@abd/distill';
+import { Connectors, ForwardResult, InitScheme, makeVariable, SeededRandom, subSeed, Wrn, wrnWidths } from '@abd/models';
+import { BatchSource, imagesToTensor } from './batch-source';
+import { namedGrads } from './classify-stage';
+import { SgdNesterov, SgdOptions } from './optimizer';
+import { abOptimizerResetAt, ScheduleKind } from './schedule';
+import { runStage, StageIo } from './stage-loop';
+
+/** The baselines with an initialization stage on hidden features (the paper's "X + KD", stage 1). */
+export type FeatureInitMethod = 'fitnets' | 'fsp';
+
+/**
+ * What a feature-init method reads and how the student's maps are brought to the teacher's
+ * widths before the loss:
+ * - fitnets: the tap (pre-ReLU BN output, as AB's) at the end of group `studentTap` → a k×k conv
+ *   regressor W_r (no bias, FitNets' convolutional regressor) → the teacher's tap `teacherTap`.
+ * - fsp: the maps entering and leaving each group in `groups` (Wrn groupMaps); when a width
+ *   differs, a 1×1 conv + BN connector (as AB's) maps the student's map to the teacher's width.
+ */
+export class FeatureAdapter {
+  readonly params = new Map<string, tf.Variable>();
+  readonly stats = new Map<string, tf.Variable>();
+  private readonly connectors?: Connectors;
+
+  constructor(
+    readonly method: FeatureInitMethod,
+    readonly p: FitnetsParams | FspParams,
+    student: Wrn,
+    teacher: Wrn,
+    init: InitScheme,
+    seed: number,
+  ) {
+    if (method === 'fitnets') {
+      const f = p as FitnetsParams;
+      if (f.studentTap > 3 || f.teacherTap > 3) throw new Error(`fitnets: taps are groups 1..3, got ${f.studentTap}/${f.teacherTap}`);
+      if (f.studentTap !== f.teacherTap) {
+        throw new Error(`fitnets: studentTap ${f.studentTap} and teacherTap ${f.teacherTap} have different spatial sizes in a WRN`);
+      }
+      const k = f.regressorKernel;
+      const cin = student.tapWidths[f.studentTap - 1];
+      const cout = teacher.tapWidths[f.teacherTap - 1];
+      const rng = new SeededRandom(subSeed(seed, 'regressor'));
+      const w = new Float32Array(k * k * cin * cout);
+      // As the WRN's convs: paper code N(0, √(2/(k·k·out))), PyTorch U(±1/√(k·k·in)).
+      if (init === 'paper') rng.fillNormal(w, Math.sqrt(2 / (k * k * cout)));
+      else rng.fillUniform(w, 1 / Math.sqrt(k * k * cin));
+      this.params.set('regressor.w', makeVariable(w, [k, k, cin, cout], true));
+    } else {
+      const g = (p as FspParams).groups;
+      if (g.some((x) => x > 3)) throw new Error(`fsp: groups are 1..3, got [${g}]`);
+      const ws = wrnWidths(student.config);
+      const wt = wrnWidths(teacher.config);
+      const sw = g.flatMap((x) => [ws[x - 1], ws[x]]);
+      const tw = g.flatMap((x) => [wt[x - 1], wt[x]]);
+      this.connectors = new Connectors(sw, tw, init, seed);
+      for (const [k, v] of this.connectors.params) this.params.set(k, v);
+      for (const [k, v] of this.connectors.stats) this.stats.set(k, v);
+    }
+  }
+
+  /** Forward options the networks need for this method's maps. */
+  get forwardMaps(): { groupMaps: boolean } {
+    return { groupMaps: this.method === 'fsp' };
+  }
+
+  /** The raw maps of a network's forward result that the loss compares. */
+  pick(out: ForwardResult, who: 'student' | 'teacher'): tf.Tensor4D[] {
+    if (this.method === 'fitnets') {
+      const f = this.p as FitnetsParams;
+      return [out.taps[(who === 'student' ? f.studentTap : f.teacherTap) - 1]];
+    }
+    const groups = out.groups!;
+    return (this.p as FspParams).groups.flatMap((g) => [groups[2 * (g - 1)], groups[2 * (g - 1) + 1]]);
+  }
+
+  /** The student's maps as the loss takes them (regressor output, or connector outputs). Call inside tf.tidy. */
+  apply(maps: tf.Tensor4D[], training: boolean): tf.Tensor4D[] {
+    if (this.method === 'fitnets') {
+      const w = this.params.get('regressor.w') as tf.Tensor4D;
+      return [tf.conv2d(maps[0], w, 1, 'same')];
+    }
+    return this.connectors!.apply(maps, training);
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const v of this.stats.values()) v.dispose();
+  }
+}
+
+export interface FeatureInitOptions {
+  label: string;
+  epochs: number;
+  sgd: SgdOptions;
+  /** The init stage's recipe is AB's (cfg.ab): same schedule and optimizer reset, for a like-for-like comparison. */
+  schedule: ScheduleKind;
+  resetOptimizer: boolean;
+  /** Teacher BN while computing its maps: 'eval' (running statistics) or 'train' (batch statistics). */
+  teacherBnMode: 'eval' | 'train';
+  metadata?: Record<string, unknown>;
+}
+
+interface Acc {
+  loss: number;
+  steps: number;
+}
+
+/**
+ * Stage 1 of FitNets + KD and FSP + KD: the student and the adapter (regressor / connectors)
+ * are trained on the method's loss alone (@abd/distill fitnets / fsp); the adapter is dropped
+ * afterwards. The teacher's maps are computed here, in-process, from `teacher`. Checkpoints and
+ * resume as every stage; events use the stage name 'ab-init' (the distillation stage).
+ */
+export async function trainFeatureInit(
+  student: Wrn,
+  teacher: Wrn,
+  adapter: FeatureAdapter,
+  source: BatchSource,
+  o: FeatureInitOptions,
+  io: StageIo = {},
+) {
+  const method = getMethod(adapter.method) as InitMethod<FitnetsParams | FspParams>;
+  const vars = new Map<string, tf.Variable>([...student.params, ...adapter.params]);
+  const { height: h, width: w, channels: c } = source.shape;
+  return runStage<Acc>(
+    {
+      stage: 'ab-init',
+      label: o.label,
+      epochs: o.epochs,
+      source,
+      request: { signs: false, logits: false },
+      model: student,
+      extraVars: adapter.params,
+      extraState: adapter.stats,
+      optimizer: () => new SgdNesterov(vars, o.sgd),
+      resetOptimizerAt: o.resetOptimizer ? (e) => abOptimizerResetAt(e, o.epochs) : undefined,
+      schedule: o.schedule,
+      baseLr: o.sgd.lr,
+      newAcc: () => ({ loss: 0, steps: 0 }),
+      step: (batch, opt, acc) => {
+        const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
+        const target = tf.tidy(() =>
+          adapter.pick(teacher.forward(x, { training: o.teacherBnMode === 'train', updateStats: false, ...adapter.forwardMaps }), 'teacher'),
+        );
+        const { value, grads } = tf.variableGrads(() => {
+          const out = student.forward(x, { training: true, ...adapter.forwardMaps });
+          const mapped = adapter.apply(adapter.pick(out, 'student'), true);
+          return method.loss(mapped, target, adapter.p);
+        }, [...vars.values()]);
+        opt.step(namedGrads(vars, grads));
+        const loss = value.dataSync()[0];
+        tf.dispose([value, x, ...target, ...Object.values(grads)]);
+        acc.loss += loss;
+        acc.steps++;
+        return loss;
+      },
+      endEpoch: (_epoch, acc) => ({ ab: { loss: acc.loss / Math.max(1, acc.steps), similarity: [] } }),
+      metadata: { ...(o.metadata ?? {}), method: adapter.method, params: adapter.p, schedule: o.schedule },
+    },
+    io,
+  );
+}
