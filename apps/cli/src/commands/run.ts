@@ -43,6 +43,11 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
     for (const o of await store.list(`runs/${runId}/`)) await store.delete(o.key);
   }
   console.log(`abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`);
+  if (await store.exists(`runs/${runId}/result.json`)) {
+    console.log(`abd: this run finished before; showing its stored results (add --fresh to train again)`);
+  } else if ((await store.list(`runs/${runId}/`)).length > 0) {
+    console.log(`abd: resuming the unfinished run from its checkpoints (add --fresh to start over)`);
+  }
   const t0 = performance.now();
   const result = await runPipeline(cfg, {
     store,
