@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SERVICE_KEYS, SERVICE_PORTS } from '../../libs/grpc-kit/src/ports';
+import { DEFAULT_UI_PORT, SERVICE_KEYS, SERVICE_PORTS } from '../../libs/grpc-kit/src/ports';
 import { DEPLOY, GPU_SERVICES, REPO } from './render';
 
 interface Instr {
@@ -114,7 +114,8 @@ for (const [variant, df] of Object.entries(DOCKERFILES)) {
     if (variant === 'cpu') {
       assert.match(env, /ABD_BACKEND=wasm/);
       const exposed = all(runtime, 'EXPOSE').join(' ').split(/\s+/).map(Number).sort();
-      assert.deepEqual(exposed, Object.values(SERVICE_PORTS).sort());
+      // The gRPC ports and the evaluator's web view.
+      assert.deepEqual(exposed, [...Object.values(SERVICE_PORTS), DEFAULT_UI_PORT].sort());
       assert.match(
         all(runtime, 'RUN').join(' '),
         /libdnnl2\.6/,

@@ -17,6 +17,8 @@ import {
   quantity,
   renderOnce,
   selects,
+  UI_PORT,
+  UI_SERVICE,
   validateObject,
   workloads,
 } from './render';
@@ -64,19 +66,29 @@ describe('deploy manifests', { skip }, () => {
       const objects = cluster(overlay);
       for (const key of SERVICE_KEYS) {
         const port = SERVICE_PORTS[key];
+        const ui = key === UI_SERVICE;
         const d = one(objects, 'Deployment', key);
         const [c, ...rest] = d.spec.template.spec.containers;
         assert.equal(rest.length, 0, `${key}: one container`);
         assert.equal(c.name, key);
         assert.deepEqual(
           c.ports,
-          [{ name: 'grpc', containerPort: port, protocol: 'TCP' }],
-          `${key}: container port`,
+          [
+            { name: 'grpc', containerPort: port, protocol: 'TCP' },
+            ...(ui ? [{ name: 'http-ui', containerPort: UI_PORT, protocol: 'TCP' }] : []),
+          ],
+          `${key}: container ports`,
         );
         assert.deepEqual(
           c.env.find((e: { name: string }) => e.name === ENV.PORT),
           { name: ENV.PORT, value: String(port) },
           `${key}: ${ENV.PORT}`,
+        );
+        // The web view runs where ABD_UI_PORT is set, on the port the container declares.
+        assert.deepEqual(
+          c.env.find((e: { name: string }) => e.name === ENV.UI_PORT),
+          ui ? { name: ENV.UI_PORT, value: String(UI_PORT) } : undefined,
+          `${key}: ${ENV.UI_PORT}`,
         );
         for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
           assert.equal(
@@ -93,9 +105,21 @@ describe('deploy manifests', { skip }, () => {
         const svc = one(objects, 'Service', key);
         assert.deepEqual(
           svc.spec.ports.map((p: { port: number }) => p.port),
-          [port],
+          ui ? [port, UI_PORT] : [port],
           `Service ${key} port`,
         );
+        if (ui)
+          assert.deepEqual(
+            svc.spec.ports.find((p: { port: number }) => p.port === UI_PORT),
+            {
+              name: 'http-ui',
+              port: UI_PORT,
+              targetPort: 'http-ui',
+              protocol: 'TCP',
+              appProtocol: 'http',
+            },
+            `Service ${key} http-ui`,
+          );
         assert.ok(
           selects(svc.spec.selector, d.spec.template.metadata.labels),
           `Service ${key} selects Deployment ${key}`,

@@ -13,6 +13,9 @@ import {
   kubectlMissing,
   one,
   selects,
+  UI_CLIENT_LABELS,
+  UI_PORT,
+  UI_SERVICE,
   workloads,
 } from './render';
 
@@ -47,7 +50,15 @@ describe('network policies and the run Job', { skip }, () => {
               ['podSelector'],
               `${p.metadata.name}: only same-namespace pod peers`,
             );
-            const callers = pods.filter((w) => selects(peer.podSelector, w.labels));
+            // The web view's clients are a label of the user's pods, not one of our workloads.
+            const uiClient =
+              JSON.stringify(peer.podSelector) ===
+              JSON.stringify({ matchLabels: UI_CLIENT_LABELS });
+            const callers = uiClient
+              ? ['ui-client']
+              : pods
+                  .filter((w) => selects(peer.podSelector, w.labels))
+                  .map((w) => nameOf(w.labels));
             assert.ok(
               callers.length > 0,
               `${p.metadata.name}: peer ${JSON.stringify(peer)} matches no workload`,
@@ -56,7 +67,7 @@ describe('network policies and the run Job', { skip }, () => {
               for (const port of rule.ports) {
                 const k = `${nameOf(t.labels)}:${port.port}`;
                 if (!allowed.has(k)) allowed.set(k, new Set());
-                for (const c of callers) allowed.get(k)!.add(nameOf(c.labels));
+                for (const c of callers) allowed.get(k)!.add(c);
               }
             }
           }
@@ -68,6 +79,8 @@ describe('network policies and the run Job', { skip }, () => {
           target in SERVICE_PORTS ? SERVICE_PORTS[target as keyof typeof SERVICE_PORTS] : 9000;
         expected.set(`${target}:${port}`, [...callers].sort());
       }
+      // The web view: only the labelled UI clients (users port-forward); never the pipeline.
+      expected.set(`${UI_SERVICE}:${UI_PORT}`, ['ui-client']);
       const actual = new Map([...allowed].map(([k, v]) => [k, [...v].sort()]));
       assert.deepEqual(Object.fromEntries(actual), Object.fromEntries(expected));
       // Every service port is reachable by someone (or the pipeline could not run).

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_UI_PORT, type ServiceKey } from '../../libs/grpc-kit/src/ports';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const DEPLOY = join(REPO, 'deploy');
@@ -21,6 +22,17 @@ export const CALLERS: Record<string, string[]> = {
   evaluator: ['abd-cli', 'student-trainer'],
   minio: ['teacher-inference', 'boundary-extractor', 'student-trainer', 'evaluator', 'abd-cli'],
 };
+
+/** The service that also serves the web view (@abd/ui), on DEFAULT_UI_PORT, port name `http-ui`. */
+export const UI_SERVICE: ServiceKey = 'evaluator';
+export const UI_PORT = DEFAULT_UI_PORT;
+
+/**
+ * Pods with this label may open the web view. No workload of ours carries it (users reach the
+ * view with `kubectl port-forward`, which NetworkPolicies do not govern); it is for the user's
+ * own in-cluster clients, e.g. an auth proxy. In the caller table it is the caller `ui-client`.
+ */
+export const UI_CLIENT_LABELS: Record<string, string> = { 'ab-distill/ui-client': 'true' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = {

@@ -1,11 +1,5 @@
 import { RunResult } from '@abd/train';
-
-/** PyTorch reference figures (DESIGN §8) for a run's setting, when one was measured. */
-export interface Reference {
-  label: string;
-  errorPct: Record<string, number>;
-  similarity?: number[];
-}
+import type { Reference } from '@abd/ui';
 
 const pct = (x: number) => x.toFixed(2);
 

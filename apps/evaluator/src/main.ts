@@ -1,17 +1,15 @@
-// evaluator: accuracy, confusion and per-tap similarity of stored models. Config from env (ports.ts).
+// evaluator: accuracy, confusion and per-tap similarity of stored models, and (with
+// $ABD_UI_PORT) the web view of the same store. Config from env (ports.ts).
 import { storeFromEnv } from '@abd/artifacts';
-import { ENV, portFromEnv, startServer } from '@abd/grpc-kit';
+import { installSignalHandlers, jsonLogger } from '@abd/grpc-kit';
 import { initBackend } from '@abd/tensor';
-import { evaluatorService } from './evaluator.service';
+import { startEvaluator } from './start-evaluator';
 
 async function main(): Promise<void> {
   await initBackend();
-  await startServer({
-    port: portFromEnv('evaluator'),
-    host: process.env[ENV.HOST] || undefined,
-    services: [evaluatorService({ store: storeFromEnv('.abd/store') })],
-    installSignalHandlers: true,
-  });
+  const log = jsonLogger();
+  const evaluator = await startEvaluator(storeFromEnv('.abd/store'), process.env, log);
+  installSignalHandlers(evaluator, { log });
 }
 
 main().catch((e: Error) => {

@@ -20,8 +20,8 @@ export function authTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string |
   return token;
 }
 
-// Hashing first gives equal lengths, so timingSafeEqual leaks neither content nor length.
-function sameToken(given: string, expected: string): boolean {
+/** Constant-time token comparison. Hashing first gives equal lengths, so timingSafeEqual leaks neither content nor length. */
+export function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

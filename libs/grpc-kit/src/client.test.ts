@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from './logger';
 import { makeClient, toTarget } from './client';
-import { SERVICE_PORTS, portFromEnv, GRPC_SERVICE_NAMES, SERVICE_KEYS } from './ports';
+import { DEFAULT_UI_PORT, SERVICE_PORTS, portFromEnv, GRPC_SERVICE_NAMES, SERVICE_KEYS, uiPortFromEnv } from './ports';
 import { startServer } from './server';
 import { call } from './test-support/calls';
 import { echoService, EchoClient } from './test-support/echo-service';
@@ -44,4 +44,10 @@ test('ports: the four services, distinct defaults, ABD_PORT override validated',
   assert.equal(portFromEnv('evaluator', {}), 50054);
   assert.equal(portFromEnv('evaluator', { ABD_PORT: '0' }), 0);
   assert.throws(() => portFromEnv('evaluator', { ABD_PORT: '70000' }), /ABD_PORT/);
+  // The web view: off unless ABD_UI_PORT is set; its default port differs from the gRPC ones.
+  assert.ok(!Object.values(SERVICE_PORTS).includes(DEFAULT_UI_PORT as never));
+  assert.equal(uiPortFromEnv({}), undefined);
+  assert.equal(uiPortFromEnv({ ABD_UI_PORT: '' }), undefined);
+  assert.equal(uiPortFromEnv({ ABD_UI_PORT: '8080' }), 8080);
+  assert.throws(() => uiPortFromEnv({ ABD_UI_PORT: 'http' }), /ABD_UI_PORT/);
 });

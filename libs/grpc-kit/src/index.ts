@@ -1,4 +1,4 @@
-export { AUTH_METADATA_KEY, authTokenFromEnv, bearerAuthInterceptor, isHealthMethod } from './auth';
+export { AUTH_METADATA_KEY, authTokenFromEnv, bearerAuthInterceptor, isHealthMethod, sameToken } from './auth';
 export { CallAbortedError, callContext, type CallContext } from './call-context';
 export { makeClient, toTarget, type ClientConstructor, type MakeClientOptions } from './client';
 export {
@@ -27,6 +27,7 @@ export { jsonLogger, silentLogger, type Logger } from './logger';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_UI_PORT,
   ENV,
   GRPC_SERVICE_NAMES,
   localAddress,
@@ -34,6 +35,7 @@ export {
   SERVICE_ADDRESS_ENV,
   SERVICE_KEYS,
   SERVICE_PORTS,
+  uiPortFromEnv,
   type ServiceKey,
 } from './ports';
 export { addReflection, defaultProtoDir, listProtoFiles, type ReflectionOptions } from './reflection';

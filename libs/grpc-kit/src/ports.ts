@@ -49,6 +49,8 @@ export const ENV = {
   PROTO_DIR: 'ABD_PROTO_DIR',
   /** Grace period of a shutdown on SIGTERM before in-flight calls are cut. */
   SHUTDOWN_GRACE_MS: 'ABD_SHUTDOWN_GRACE_MS',
+  /** Port of the web view (@abd/ui) the evaluator also serves when set; unset = no web view. */
+  UI_PORT: 'ABD_UI_PORT',
 } as const;
 
 /** Which env var holds the address(es) of each service, for its callers. */
@@ -64,15 +66,29 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** The web view's port: `abd ui`'s default and the evaluator's `http-ui` port in the deploy. */
+export const DEFAULT_UI_PORT = 8080;
+
+function parsePort(name: string, raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a port number (0-65535)`);
+  }
+  return port;
+}
+
 /** The port a service listens on: $ABD_PORT if set (validated), else its default. */
 export function portFromEnv(service: ServiceKey, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[ENV.PORT];
   if (raw === undefined || raw === '') return SERVICE_PORTS[service];
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${ENV.PORT}=${JSON.stringify(raw)} is not a port number (0-65535)`);
-  }
-  return port;
+  return parsePort(ENV.PORT, raw);
+}
+
+/** The web view's port: $ABD_UI_PORT (validated), or undefined when unset (no web view). */
+export function uiPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[ENV.UI_PORT];
+  if (raw === undefined || raw === '') return undefined;
+  return parsePort(ENV.UI_PORT, raw);
 }
 
 /** Default address of a service on this machine (what `abd up` starts). */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
+import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
-import { referenceFor } from '../references';
 import { reportMarkdown, resultTable } from '../report';
 
 export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'quiet'] as const;

@@ -1,13 +1,23 @@
-import { RunConfig } from '@abd/train';
-import { Reference } from './report';
+import type { RunConfig } from '@abd/train';
+
+/** PyTorch reference figures (DESIGN §8) for a run's setting, when one was measured. */
+export interface Reference {
+  label: string;
+  errorPct: Record<string, number>;
+  similarity?: number[];
+}
 
 /**
  * PyTorch figures measured with ../shared/reference/torch_fmnist_ab.py (DESIGN §8) for the
  * settings our configs reproduce; matched on everything that defines the row.
  */
-export function referenceFor(cfg: RunConfig, teacherEpochs: number | undefined): Reference | undefined {
+export function referenceFor(
+  cfg: RunConfig,
+  teacherEpochs: number | undefined,
+): Reference | undefined {
   const frac = cfg.dataset.subset?.fraction ?? (cfg.dataset.subset ? undefined : 1);
-  const perStep = cfg.train.schedule === 'per-step' && cfg.ab.schedule === 'per-step' && cfg.kd.t2Factor;
+  const perStep =
+    cfg.train.schedule === 'per-step' && cfg.ab.schedule === 'per-step' && cfg.kd.t2Factor;
   const same =
     cfg.dataset.name === 'fashion-mnist' &&
     /^(wrn-)?16-2$/i.test(cfg.teacher.arch) &&
@@ -20,7 +30,8 @@ export function referenceFor(cfg: RunConfig, teacherEpochs: number | undefined):
     cfg.student.init === 'paper';
   if (!same) return undefined;
   return {
-    label: 'DESIGN §8, teacher 8 epochs (7.49 %), 10 % data, 5+25, per-step decay, KD·T², paper init (one seed)',
+    label:
+      'DESIGN §8, teacher 8 epochs (7.49 %), 10 % data, 5+25, per-step decay, KD·T², paper init (one seed)',
     errorPct: { none: 13.36, kd: 11.39, 'ab+kd': 12.47 },
     similarity: [83.6, 81.7, 76.2],
   };

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ArtifactStore, validateKey } from '@abd/artifacts';
+import { authorize } from './auth';
 import {
   BoundaryCache,
   computeBoundaries,
@@ -20,14 +21,20 @@ import {
   runPage,
   runsPage,
 } from './pages';
+import { HttpError, notFound, send } from './respond';
 import { ID_PATTERN, listRuns, loadRun } from './store-view';
 
-export interface UiOptions {
+export interface UiServerOptions {
   store: ArtifactStore;
   /** Where relative teacher checkpoint paths of configs resolve (the repository root). */
   repoRoot: string;
   host?: string;
   port?: number;
+  /**
+   * Bearer token every request must carry (`Authorization: Bearer …`, or `?token=…` once per
+   * browser); the gRPC services' `authTokenFromEnv()`. Undefined = no auth (a local `abd ui`).
+   */
+  token?: string;
   log?: (line: string) => void;
 }
 
@@ -37,33 +44,17 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const notFound = (what: string) => new HttpError(404, what);
-
-// Pages carry no scripts: inline styles, data: images and same-origin images only.
-const HTML_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'";
-// Stored files (reports/*.svg) are data, never active content.
-const FILE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
 /**
- * `abd ui`: a read-only web view of an artifact store — runs and jobs, curves, results, and the
- * activation boundaries of teacher and student on a test image. Only GET/HEAD; every id in a
- * path is checked against the ids the store lists, so nothing outside the store is ever read.
+ * `abd ui` and the evaluator's `http-ui` port: a read-only web view of an artifact store — runs
+ * and jobs, curves, results, and the activation boundaries of teacher and student on a test
+ * image. Only GET/HEAD; every id in a path is checked against the ids the store lists, so
+ * nothing outside the store is ever read. With a token, every request must carry it (auth.ts).
  */
-export async function startUi(o: UiOptions): Promise<UiServer> {
+export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const cache = new BoundaryCache(o.store, o.repoRoot);
   const log = o.log ?? (() => {});
   const server = createServer((req, res) => {
-    handle(o, cache, req, res).catch((e: Error) => {
+    guarded(o, cache, req, res).catch((e: Error) => {
       const status = e instanceof HttpError ? e.status : 500;
       if (status === 500) log(`abd ui: ${req.method} ${req.url}: ${e.stack ?? e.message}`);
       const msg = status === 500 ? 'Internal error (the detail is in the server log).' : e.message;
@@ -98,23 +89,6 @@ export async function startUi(o: UiOptions): Promise<UiServer> {
   };
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string | Uint8Array,
-  head = false,
-): void {
-  if (res.headersSent) return void res.end();
-  res.writeHead(status, {
-    'Content-Type': type,
-    'Content-Security-Policy': type.startsWith('text/html') ? HTML_CSP : FILE_CSP,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
-  res.end(head ? undefined : body);
-}
-
 function segmentsOf(pathname: string): string[] {
   try {
     return pathname
@@ -126,15 +100,41 @@ function segmentsOf(pathname: string): string[] {
   }
 }
 
-async function handle(
-  o: UiOptions,
+/** Auth (before anything else, even the 405 of a write), then the pages. */
+async function guarded(
+  o: UiServerOptions,
   cache: BoundaryCache,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://ui.invalid');
+  const auth = authorize(o.token, req, url);
+  if (auth.kind === 'redirect')
+    return send(res, 303, 'text/plain; charset=utf-8', '', true, {
+      Location: auth.location,
+      'Set-Cookie': auth.setCookie,
+    });
+  if (auth.kind === 'denied') {
+    const body = page(
+      'Unauthorized',
+      `<h1>Unauthorized</h1><p>${esc(auth.reason)}: this view needs the bearer token of the services (header <code>Authorization: Bearer …</code>, or open it once as <code>/?token=…</code>).</p>`,
+    );
+    return send(res, 401, 'text/html; charset=utf-8', body, req.method === 'HEAD', {
+      'WWW-Authenticate': 'Bearer realm="abd ui"',
+    });
+  }
+  return handle(o, cache, req, res, url);
+}
+
+async function handle(
+  o: UiServerOptions,
+  cache: BoundaryCache,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     throw new HttpError(405, 'this view is read-only (GET only)');
-  const url = new URL(req.url ?? '/', 'http://ui.invalid');
   const seg = segmentsOf(url.pathname);
   const head = req.method === 'HEAD';
   const html = (body: string) => send(res, 200, 'text/html; charset=utf-8', body, head);
@@ -176,7 +176,7 @@ function unknownRun(id: string): never {
 }
 
 async function boundaryPage(
-  o: UiOptions,
+  o: UiServerOptions,
   cache: BoundaryCache,
   run: NonNullable<Awaited<ReturnType<typeof loadRun>>>,
   q: URLSearchParams,

@@ -11,8 +11,8 @@ import { ArtifactStore, openStore } from '@abd/artifacts';
 import { loadDataset } from '@abd/data';
 import { initBackend } from '@abd/tensor';
 import { RunResult, runPipeline } from '@abd/train';
-import { tempDir, tinyConfig, writeBandDataset } from '../../../../libs/train/src/testing/fixture';
-import { startUi, UiServer } from './server';
+import { tempDir, tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
+import { startUiServer, UiServer } from './server';
 
 const CHROMIUM = process.env.ABD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.ABD_UI_SCREENSHOTS ? resolve(process.env.ABD_UI_SCREENSHOTS) : undefined;
@@ -54,7 +54,7 @@ before(async () => {
   );
   await store.putJson('repro/teachers/t/model.json', { secret: 'not a report' });
   snapshot = await listing();
-  ui = await startUi({ store, repoRoot: tmp.dir });
+  ui = await startUiServer({ store, repoRoot: tmp.dir });
   const { launch } = await import('puppeteer-core');
   browser = await launch({
     executablePath: CHROMIUM,
@@ -277,5 +277,27 @@ test(
     assert.equal(await rawStatus('/', 'POST'), 405);
     assert.equal(await rawStatus('/runs/tiny', 'DELETE'), 405);
     assert.equal(await listing(), snapshot, 'the store is unchanged');
+  },
+);
+
+test(
+  'with a token, a browser opens the view once with ?token= and then browses on its cookie',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    const locked = await startUiServer({ store, repoRoot: tmp.dir, token: 'browser-token' });
+    try {
+      assert.equal((await page.goto(`${locked.url}/runs/tiny`))!.status(), 401);
+      const res = await page.goto(`${locked.url}/runs/tiny?token=browser-token`);
+      assert.equal(res!.status(), 200);
+      assert.equal(page.url(), `${locked.url}/runs/tiny`, 'the token is gone from the URL');
+      assert.equal((await page.goto(`${locked.url}/`))!.status(), 200);
+      assert.deepEqual(await page.$$eval('a.run-link', (as) => as.map((a) => a.textContent)), [
+        'tiny',
+      ]);
+      // HttpOnly: the page cannot read it.
+      assert.equal(await page.evaluate('document.cookie'), '');
+    } finally {
+      await locked.close();
+    }
   },
 );

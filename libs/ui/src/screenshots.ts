@@ -1,6 +1,6 @@
 // Regenerates docs/ui/*.png: two small real runs (band dataset of the tests, WRN-10-2 teacher →
 // WRN-10-1 student, so the AB stage has connectors), then one screenshot per page.
-// Usage: node --import tsx apps/cli/src/ui/screenshots.ts [out-dir]   (about a minute on 2 cores)
+// Usage: node --import tsx libs/ui/src/screenshots.ts [out-dir]   (about a minute on 2 cores)
 import '@tensorflow/tfjs-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
 import { loadRunData, runPipeline } from '@abd/train';
-import { tinyConfig, writeBandDataset } from '../../../../libs/train/src/testing/fixture';
-import { startUi } from './server';
+import { tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
+import { startUiServer } from './server';
 
 async function main(): Promise<void> {
-  const out = resolve(process.argv[2] ?? join(__dirname, '..', '..', '..', '..', 'docs', 'ui'));
+  const out = resolve(process.argv[2] ?? join(__dirname, '..', '..', '..', 'docs', 'ui'));
   const dir = mkdtempSync(join(tmpdir(), 'abd-ui-demo-'));
   try {
     await initBackend();
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       console.log(`run ${id}…`);
       await runPipeline(cfg, { store, runId: id }, data);
     }
-    const ui = await startUi({ store, repoRoot: dir });
+    const ui = await startUiServer({ store, repoRoot: dir });
     const { launch } = await import('puppeteer-core');
     const browser = await launch({
       executablePath: process.env.ABD_CHROMIUM ?? '/usr/bin/chromium',
