@@ -4,6 +4,8 @@ import { AlreadyExistsError, NotFoundError, validateName, type Logger } from '@a
 import { boundaryExtractor, studentTrainer } from '@abd/proto';
 import { remoteSourceFactory, runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
 import { outputModelId, runConfigOf } from './job-spec';
+import { stagePlanOf } from './stage-job-spec';
+import { publishModel, runStageJob } from './stage-jobs';
 
 const S = studentTrainer.JobState;
 const FINAL = new Set([S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED]);
@@ -24,8 +26,9 @@ export interface JobManagerOptions {
 }
 
 /**
- * Jobs as a state machine (QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), one at a time,
- * each a runPipeline call checkpointing under runs/<id>/; the job itself is kept at
+ * Jobs as a state machine (QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), one at a time:
+ * a run is a runPipeline call checkpointing under runs/<id>/, a teacher / AB-init / classify job
+ * one stage (stage-jobs.ts) checkpointing under jobs/<id>/. The job itself is kept at
  * jobs/<id>/job.json so a restarted trainer resumes what was unfinished.
  */
 export class JobManager {
@@ -60,7 +63,14 @@ export class JobManager {
       return existing.job;
     }
     if (!req.spec) throw new NotFoundError(`job '${id}' does not exist`);
-    await runConfigOf(req.spec, this.o.store, id); // validates before anything is written
+    // Validates before anything is written.
+    if (req.spec.kind?.$case === 'run') await runConfigOf(req.spec, this.o.store, id);
+    else {
+      const plan = await stagePlanOf(req.spec, this.o.store, id);
+      if (await this.o.store.exists(`models/${plan.output}/model.json`)) {
+        throw new AlreadyExistsError(`spec.${plan.kind}.output_model: model '${plan.output}' is already in the store`);
+      }
+    }
     const now = Date.now();
     const rec: Record_ = {
       job: { id, spec: req.spec, state: S.JOB_STATE_UNSPECIFIED, stage: '', epoch: 0, totalEpochs: 0, metrics: {}, error: '', outputModels: [], createdMs: now, updatedMs: now },
@@ -162,35 +172,50 @@ export class JobManager {
     const ctl = rec.ctl!;
     this.setState(rec, S.JOB_STATE_RUNNING, 'started');
     try {
-      const cfg: RunConfig = await runConfigOf(rec.job.spec!, this.o.store, rec.job.id);
-      rec.job.totalEpochs = cfg.epochs.e1 + cfg.epochs.e2;
-      const result = await runPipeline(cfg, {
-        store: this.o.store,
-        runId: rec.job.id,
-        signal: ctl.signal,
-        onEvent: (e) => this.onTrainEvent(rec, e),
-        batchSource: this.o.extractor ? remoteSourceFactory(this.o.extractor, { useCache: this.o.useCache }) : undefined,
-      });
-      if (result.cancelled) {
-        this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
-        return;
-      }
-      const run = rec.job.spec!.kind?.$case === 'run' ? rec.job.spec!.kind.run : undefined;
-      const prefix = run?.outputPrefix || rec.job.id;
-      for (const m of result.results) {
-        const id = outputModelId(prefix, m.method);
-        for (const f of ['weights.bin', 'model.json']) await this.o.store.put(`models/${id}/${f}`, await this.o.store.get(`runs/${rec.job.id}/${m.method}/final/${f}`));
-        rec.job.outputModels.push(id);
-        rec.job.metrics.test_error_percent = m.errorPct;
-        rec.job.metrics.test_loss = m.testLoss;
-        m.similarity?.forEach((s, i) => (rec.job.metrics[`similarity_tap${i + 1}`] = 100 * s));
-      }
-      this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
+      const cancelled = rec.job.spec!.kind?.$case === 'run' ? await this.executeRun(rec, ctl.signal) : await this.executeStage(rec, ctl.signal);
+      if (cancelled) this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
+      else this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
     } catch (e) {
       rec.job.error = (e as Error).message;
       this.o.log?.error('job failed', { id: rec.job.id, error: (e as Error).stack });
       this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
     }
+  }
+
+  /** A whole run; true when cancelled. */
+  private async executeRun(rec: Record_, signal: AbortSignal): Promise<boolean> {
+    const cfg: RunConfig = await runConfigOf(rec.job.spec!, this.o.store, rec.job.id);
+    rec.job.totalEpochs = cfg.epochs.e1 + cfg.epochs.e2;
+    const result = await runPipeline(cfg, {
+      store: this.o.store,
+      runId: rec.job.id,
+      signal,
+      onEvent: (e) => this.onTrainEvent(rec, e),
+      batchSource: this.o.extractor ? remoteSourceFactory(this.o.extractor, { useCache: this.o.useCache }) : undefined,
+    });
+    if (result.cancelled) return true;
+    const run = rec.job.spec!.kind?.$case === 'run' ? rec.job.spec!.kind.run : undefined;
+    const prefix = run?.outputPrefix || rec.job.id;
+    for (const m of result.results) {
+      const id = outputModelId(prefix, m.method);
+      await publishModel(this.o.store, `runs/${rec.job.id}/${m.method}/final`, id);
+      rec.job.outputModels.push(id);
+      rec.job.metrics.test_error_percent = m.errorPct;
+      rec.job.metrics.test_loss = m.testLoss;
+      m.similarity?.forEach((s, i) => (rec.job.metrics[`similarity_tap${i + 1}`] = 100 * s));
+    }
+    return false;
+  }
+
+  /** A teacher, AB-init or classify job; true when cancelled. */
+  private async executeStage(rec: Record_, signal: AbortSignal): Promise<boolean> {
+    const plan = await stagePlanOf(rec.job.spec!, this.o.store, rec.job.id);
+    rec.job.totalEpochs = plan.epochs;
+    const r = await runStageJob(plan, { store: this.o.store, jobId: rec.job.id, signal, onEvent: (e) => this.onTrainEvent(rec, e), extractor: this.o.extractor, useCache: this.o.useCache });
+    if (r.cancelled) return true;
+    if (!rec.job.outputModels.includes(plan.output)) rec.job.outputModels.push(plan.output);
+    Object.assign(rec.job.metrics, r.metrics);
+    return false;
   }
 
   private lastProgress = 0;

@@ -1,6 +1,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import { InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
-import { studentTrainer } from '@abd/proto';
+import { DATASET_NAMES } from '@abd/data';
+import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
+import { common, studentTrainer } from '@abd/proto';
+import { storedModel } from './stored-model';
 import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
 
 const METHODS: Record<string, RunMethod> = { none: 'none', ce: 'none', kd: 'kd', 'ab+kd': 'ab+kd', ab: 'ab+ce', 'ab+ce': 'ab+ce' };
@@ -10,39 +12,111 @@ export function outputModelId(prefix: string, method: RunMethod): string {
   return `${prefix}-${method.replace(/\+/g, '-')}`;
 }
 
-function arch(a: { depth: number; widen: number } | undefined, field: string): string {
+/** `wrn-<d>-<k>` of a ModelArch, checked (family, depth 6n+4, widen ≥ 1, init scheme). */
+export function archOf(a: common.ModelArch | undefined, field: string): string {
   if (!a || !a.depth || !a.widen) throw new InvalidArgumentError(field, 'needs depth and widen');
+  if (a.family && a.family !== 'wrn') throw new InvalidArgumentError(`${field}.family`, `unknown family '${a.family}' (known: wrn)`);
+  if (a.depth < 10 || (a.depth - 4) % 6 !== 0) throw new InvalidArgumentError(`${field}.depth`, `WRN depth must be 6n+4 (10, 16, 22, …), got ${a.depth}`);
+  if (a.init && a.init !== 'paper' && a.init !== 'default') throw new InvalidArgumentError(`${field}.init`, `unknown init '${a.init}' (known: paper, default)`);
   return `wrn-${a.depth}-${a.widen}`;
 }
 
-const finite = (field: string, v: number): number => {
+/** The run config's init scheme and seed of a ModelArch (seed absent = the config's default). */
+export function initOf(a: common.ModelArch | undefined, fallbackSeed?: number): { init: 'paper' | 'torch'; seed?: number } {
+  return { init: a?.init === 'default' ? 'torch' : 'paper', seed: a?.initSeed ?? fallbackSeed };
+}
+
+export const finite = (field: string, v: number): number => {
   if (!Number.isFinite(v)) throw new InvalidArgumentError(field, `must be a finite number, got ${v}`);
   return v;
 };
 
+const PAPER_MILESTONES = [0.3, 0.6, 0.8];
+
 /**
- * A whole-run JobSpec as the RunConfig the in-process pipeline takes (zero values = the
- * schema's defaults, i.e. the paper's code). `teacherArch` reads a stored teacher's arch.
+ * The parts of a RunConfig every kind of job shares: name, seed, dataset + subset and the
+ * training recipe (zero values = the schema's defaults, i.e. the paper's code).
+ */
+export function baseRawConfig(spec: studentTrainer.JobSpec, jobId: string): Record<string, unknown> {
+  const dataset = validateName('spec.dataset.name', spec.dataset?.name || 'fashion-mnist');
+  if (!(DATASET_NAMES as readonly string[]).includes(dataset)) throw new InvalidArgumentError('spec.dataset.name', `unknown dataset '${dataset}' (known: ${DATASET_NAMES.join(', ')})`);
+  const sub = spec.subset;
+  const lr = spec.lr;
+  // The schedules are fixed in libs/train; accept only what they do rather than ignore it.
+  if (lr?.milestones.length && lr.milestones.join() !== PAPER_MILESTONES.join()) {
+    throw new InvalidArgumentError('spec.lr.milestones', `only the paper's [${PAPER_MILESTONES.join(', ')}] (or empty) is supported, got [${lr.milestones.join(', ')}]`);
+  }
+  if (lr?.divisor && lr.divisor !== 5) throw new InvalidArgumentError('spec.lr.divisor', `only 5 (or 0) is supported, got ${lr.divisor}`);
+  return {
+    name: (spec.name || jobId).replace(/[^A-Za-z0-9._/-]/g, '-'),
+    seed: spec.seed,
+    dataset: {
+      name: dataset,
+      subset: sub ? { ...(sub.size?.$case === 'fraction' ? { fraction: finite('spec.subset.fraction', sub.size.fraction) } : { count: sub.size?.count }), seed: sub.seed } : undefined,
+    },
+    train: {
+      batchSize: spec.batchSize || undefined,
+      lr: finite('spec.lr.initial_lr', lr?.initialLr ?? 0) || undefined,
+      momentum: finite('spec.lr.momentum', lr?.momentum ?? 0) || undefined,
+      weightDecay: finite('spec.lr.weight_decay', lr?.weightDecay ?? 0) || undefined,
+      nesterov: lr ? lr.nesterov : undefined,
+      schedule: lr?.perStep ? 'per-step' : undefined,
+      augment: spec.augmentation ? { pad: spec.augmentation.pad, flip: spec.augmentation.flip } : undefined,
+    },
+  };
+}
+
+/** RunConfig `ab` of AbOptions; `field` is e.g. `spec.run.ab`. */
+export function abRawConfig(ab: studentTrainer.AbOptions | undefined, field: string): Record<string, unknown> {
+  const reset = finite(`${field}.optimizer_reset_fraction`, ab?.optimizerResetFraction ?? 0);
+  // libs/train knows the paper code's reset at ⌈0.75·E₁⌉+1 or none.
+  if (reset !== 0 && reset !== 0.75 && reset !== 1) throw new InvalidArgumentError(`${field}.optimizer_reset_fraction`, `must be 0 or 0.75 (reset at ⌈0.75·E1⌉+1) or 1 (never), got ${reset}`);
+  return {
+    mu: finite(`${field}.mu`, ab?.mu ?? 0) || undefined,
+    weights: ab?.tapWeights.length ? ab.tapWeights.map((w) => finite(`${field}.tap_weights`, w.weight)) : undefined,
+    teacherBnMode: ab?.teacherBnTrainMode ? 'train' : 'eval',
+    resetOptimizer: reset === 1 ? false : undefined,
+  };
+}
+
+/** RunConfig `kd` of KdOptions. */
+export function kdRawConfig(kd: studentTrainer.KdOptions | undefined, field: string): Record<string, unknown> {
+  return {
+    temperature: finite(`${field}.temperature`, kd?.temperature ?? 0) || undefined,
+    t2Factor: kd?.tSquared || undefined,
+    alpha: finite(`${field}.ce_weight`, kd?.ceWeight ?? 0) || undefined,
+  };
+}
+
+/** Validates a raw config; schema errors become INVALID_ARGUMENT. */
+export function toRunConfig(raw: Record<string, unknown>): RunConfig {
+  try {
+    return validateRunConfig(JSON.parse(JSON.stringify(raw)));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InvalidArgumentError(`spec (${e.path || 'config'})`, e.message);
+    throw e;
+  }
+}
+
+/**
+ * A whole-run JobSpec as the RunConfig the in-process pipeline takes; a stored teacher's arch
+ * is read from its model.json.
  */
 export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactStore, jobId: string): Promise<RunConfig> {
-  if (spec.kind?.$case !== 'run') throw new InvalidArgumentError('spec.kind', `'${spec.kind?.$case ?? 'none'}' jobs are not supported by this trainer yet (use run)`);
+  if (spec.kind?.$case !== 'run') throw new InvalidArgumentError('spec.kind', `expected a run job, got '${spec.kind?.$case ?? 'none'}'`);
   const r = spec.kind.run;
   const method = METHODS[r.method];
   if (!method) throw new InvalidArgumentError('spec.run.method', `unknown method '${r.method}' (known: ${Object.keys(METHODS).join(', ')})`);
-  const dataset = validateName('spec.dataset.name', spec.dataset?.name || 'fashion-mnist');
+  const base = baseRawConfig(spec, jobId);
   let teacher: Record<string, unknown>;
   if (r.teacherSource?.$case === 'teacher') {
-    const id = validateName('spec.run.teacher.id', r.teacherSource.teacher.id);
-    let json: { modelTopology: { config: { depth: number; widen: number } } };
-    try {
-      json = await store.getJson(`models/${id}/model.json`);
-    } catch {
-      throw new NotFoundError(`model '${id}' not found (no models/${id}/model.json in the store)`);
-    }
-    teacher = { arch: `wrn-${json.modelTopology.config.depth}-${json.modelTopology.config.widen}`, checkpoint: `models/${id}` };
+    // runPipeline and the boundary-extractor factory take a teacher as `models/<id>`.
+    if (r.teacherSource.teacher.epoch) throw new InvalidArgumentError('spec.run.teacher.epoch', 'run jobs take the final checkpoint (0)');
+    const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');
+    teacher = { arch: m.arch, checkpoint: m.key };
   } else if (r.teacherSource?.$case === 'trainTeacher') {
     const t = r.teacherSource.trainTeacher;
-    teacher = { arch: arch(t.arch, 'spec.run.train_teacher.arch'), epochs: t.epochs || undefined, init: t.arch?.init === 'default' ? 'torch' : 'paper' };
+    teacher = { arch: archOf(t.arch, 'spec.run.train_teacher.arch'), epochs: t.epochs || undefined, ...initOf(t.arch) };
   } else throw new InvalidArgumentError('spec.run.teacher_source', 'give teacher or train_teacher');
   const ab = method.startsWith('ab+');
   let e1 = r.initEpochs;
@@ -51,42 +125,16 @@ export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactS
     // none/kd train for E₁+E₂ epochs in one stage; the pipeline wants both ≥ 1.
     if (e1 === 0) [e1, e2] = [1, e2 - 1];
   }
-  const sub = spec.subset;
   const p = r.methodParams;
-  const raw = {
-    name: (spec.name || jobId).replace(/[^A-Za-z0-9._/-]/g, '-'),
-    seed: spec.seed,
-    dataset: {
-      name: dataset,
-      subset: sub ? { ...(sub.size?.$case === 'fraction' ? { fraction: finite('spec.subset.fraction', sub.size.fraction) } : { count: sub.size?.count }), seed: sub.seed } : undefined,
-    },
+  return toRunConfig({
+    ...base,
     teacher,
-    student: { arch: arch(r.student, 'spec.run.student'), init: r.student?.init === 'default' ? 'torch' : 'paper', seed: p.student_seed ?? 1 },
+    student: { arch: archOf(r.student, 'spec.run.student'), ...initOf(r.student, p.student_seed ?? 1) },
     methods: [method],
     epochs: { e1, e2 },
-    ab: {
-      mu: finite('spec.run.ab.mu', r.ab?.mu ?? 0) || undefined,
-      weights: r.ab?.tapWeights.length ? r.ab.tapWeights.map((w) => finite('spec.run.ab.tap_weights', w.weight)) : undefined,
-      teacherBnMode: r.ab?.teacherBnTrainMode ? 'train' : 'eval',
-      resetOptimizer: r.ab?.optimizerResetFraction === 1 ? false : undefined,
-    },
-    kd: { temperature: finite('spec.run.kd.temperature', r.kd?.temperature ?? 0) || undefined, t2Factor: r.kd?.tSquared || undefined, alpha: r.kd?.ceWeight || undefined },
-    train: {
-      batchSize: spec.batchSize || undefined,
-      lr: finite('spec.lr.initial_lr', spec.lr?.initialLr ?? 0) || undefined,
-      momentum: spec.lr?.momentum || undefined,
-      weightDecay: spec.lr?.weightDecay || undefined,
-      nesterov: spec.lr ? spec.lr.nesterov : undefined,
-      schedule: spec.lr?.perStep ? 'per-step' : undefined,
-      augment: spec.augmentation ? { pad: spec.augmentation.pad, flip: spec.augmentation.flip } : undefined,
-    },
-  };
-  try {
-    return validateRunConfig(JSON.parse(JSON.stringify(raw)));
-  } catch (e) {
-    if (e instanceof ConfigError) throw new InvalidArgumentError(`spec (${e.path || 'config'})`, e.message);
-    throw e;
-  }
+    ab: abRawConfig(r.ab, 'spec.run.ab'),
+    kd: kdRawConfig(r.kd, 'spec.run.kd'),
+  });
 }
 
 /** One whole-run JobSpec per method of a RunConfig (what `abd run --remote` submits). */

@@ -1,10 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer } from '@abd/proto';
-import { getCheckpoint, runPipeline, type RunConfig } from '@abd/train';
+import { runPipeline, type RunConfig } from '@abd/train';
 import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
 import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
 import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
@@ -13,6 +12,7 @@ import { tinyConfig } from '../../../libs/train/src/testing/fixture';
 import { JobManager } from './job-manager';
 import { jobSpecsOf } from './job-spec';
 import { studentTrainerService } from './student-trainer.service';
+import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
 
 let fx: ServiceFixture;
 let cfg: RunConfig;
@@ -48,37 +48,9 @@ after(async () => {
   fx.cleanup();
 });
 
-function unaryCall<T>(method: 'startJob' | 'getJob' | 'cancelJob' | 'listJobs', req: unknown, client = trainer): Promise<T> {
-  return new Promise((res, rej) => (client[method] as unknown as (r: unknown, cb: (e: ServiceError | null, v: T) => void) => void).call(client, req, (e, v) => (e ? rej(e) : res(v))));
-}
-
-function watch(jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void): Promise<studentTrainer.JobEvent[]> {
-  return new Promise((res, rej) => {
-    const out: studentTrainer.JobEvent[] = [];
-    const s = trainer.watchJob({ jobId, afterSeq: 0 });
-    s.on('data', (e: studentTrainer.JobEvent) => {
-      out.push(e);
-      onEvent?.(e);
-    });
-    s.on('error', rej);
-    s.on('end', () => res(out));
-  });
-}
-
-async function weights(key: string): Promise<Float32Array> {
-  const ck = await getCheckpoint(fx.store, key);
-  const flat = tf.tidy(() => tf.concat([...ck.model.params.values(), ...ck.model.stats.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
-  ck.model.dispose();
-  return flat;
-}
-
-async function assertSameWeights(a: string, b: string): Promise<void> {
-  const [wa, wb] = await Promise.all([weights(a), weights(b)]);
-  assert.equal(wa.length, wb.length);
-  let max = 0;
-  for (let i = 0; i < wa.length; i++) max = Math.max(max, Math.abs(wa[i] - wb[i]));
-  assert.equal(max, 0, `${a} and ${b} differ by up to ${max}`);
-}
+const unaryCall = <T>(method: Parameters<typeof call>[1], req: unknown, client = trainer): Promise<T> => call<T>(client, method, req);
+const watch = (jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void) => watchJob(trainer, jobId, onEvent);
+const assertSameWeights = (a: string, b: string) => sameWeights(fx.store, a, b);
 
 test('AB+KD through the four services (two teacher replicas) gives exactly the in-process student weights', async () => {
   await runPipeline(cfg, { store: fx.store, runId: 'ref' });

@@ -151,6 +151,11 @@ export interface ModelArch {
   numClasses: number;
   /** Weight initialisation: "paper" (N(0, sqrt(2/(k*k*out))), the default) or "default". */
   init: string;
+  /**
+   * Seed of the weight initialisation (a student's connectors use seed + 7919); absent = the
+   * run config's default: 0 for a teacher, 1 for a student.
+   */
+  initSeed?: number | undefined;
 }
 
 /** One tap of a model: a pre-ReLU batch-norm output. */
@@ -1003,7 +1008,7 @@ export const Augmentation: MessageFns<Augmentation> = {
 };
 
 function createBaseModelArch(): ModelArch {
-  return { family: "", depth: 0, widen: 0, numClasses: 0, init: "" };
+  return { family: "", depth: 0, widen: 0, numClasses: 0, init: "", initSeed: undefined };
 }
 
 export const ModelArch: MessageFns<ModelArch> = {
@@ -1022,6 +1027,9 @@ export const ModelArch: MessageFns<ModelArch> = {
     }
     if (message.init !== "") {
       writer.uint32(42).string(message.init);
+    }
+    if (message.initSeed !== undefined) {
+      writer.uint32(48).uint64(message.initSeed);
     }
     return writer;
   },
@@ -1079,6 +1087,14 @@ export const ModelArch: MessageFns<ModelArch> = {
             message.init = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.initSeed = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1102,6 +1118,11 @@ export const ModelArch: MessageFns<ModelArch> = {
         ? globalThis.Number(object.num_classes)
         : 0,
       init: isSet(object.init) ? globalThis.String(object.init) : "",
+      initSeed: isSet(object.initSeed)
+        ? globalThis.Number(object.initSeed)
+        : isSet(object.init_seed)
+        ? globalThis.Number(object.init_seed)
+        : undefined,
     };
   },
 
@@ -1122,6 +1143,9 @@ export const ModelArch: MessageFns<ModelArch> = {
     if (message.init !== "") {
       obj.init = message.init;
     }
+    if (message.initSeed !== undefined) {
+      obj.initSeed = Math.round(message.initSeed);
+    }
     return obj;
   },
 
@@ -1135,6 +1159,7 @@ export const ModelArch: MessageFns<ModelArch> = {
     message.widen = object.widen ?? 0;
     message.numClasses = object.numClasses ?? 0;
     message.init = object.init ?? "";
+    message.initSeed = object.initSeed ?? undefined;
     return message;
   },
 };

@@ -172,6 +172,12 @@ export interface ClassifyJob {
   outputModel: string;
   /** Extra hyperparameters of the method, by name. */
   methodParams: { [key: string]: number };
+  /**
+   * Data epoch of the first epoch: batch order and augmentation of epochs offset..offset+E2-1.
+   * A run's classification after E1 AB epochs uses E1, so AB-init + classify jobs give the
+   * run's student; 0 = from epoch 0.
+   */
+  dataEpochOffset: number;
 }
 
 export interface ClassifyJob_MethodParamsEntry {
@@ -1042,6 +1048,7 @@ function createBaseClassifyJob(): ClassifyJob {
     epochs: 0,
     outputModel: "",
     methodParams: {},
+    dataEpochOffset: 0,
   };
 }
 
@@ -1071,6 +1078,9 @@ export const ClassifyJob: MessageFns<ClassifyJob> = {
     globalThis.Object.entries(message.methodParams).forEach(([key, value]: [string, number]) => {
       ClassifyJob_MethodParamsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
     });
+    if (message.dataEpochOffset !== 0) {
+      writer.uint32(72).uint32(message.dataEpochOffset);
+    }
     return writer;
   },
 
@@ -1154,6 +1164,14 @@ export const ClassifyJob: MessageFns<ClassifyJob> = {
             }
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.dataEpochOffset = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1206,6 +1224,11 @@ export const ClassifyJob: MessageFns<ClassifyJob> = {
           {},
         )
         : {},
+      dataEpochOffset: isSet(object.dataEpochOffset)
+        ? globalThis.Number(object.dataEpochOffset)
+        : isSet(object.data_epoch_offset)
+        ? globalThis.Number(object.data_epoch_offset)
+        : 0,
     };
   },
 
@@ -1241,6 +1264,9 @@ export const ClassifyJob: MessageFns<ClassifyJob> = {
         });
       }
     }
+    if (message.dataEpochOffset !== 0) {
+      obj.dataEpochOffset = Math.round(message.dataEpochOffset);
+    }
     return obj;
   },
 
@@ -1269,6 +1295,7 @@ export const ClassifyJob: MessageFns<ClassifyJob> = {
       },
       {},
     );
+    message.dataEpochOffset = object.dataEpochOffset ?? 0;
     return message;
   },
 };
