@@ -3,7 +3,7 @@ import { ImageSet } from '@abd/data';
 import { crossEntropy, kdLoss } from '@abd/distill';
 import { Wrn } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
-import { evaluate } from './evaluate';
+import { evaluate, Evaluation } from './evaluate';
 import { ClassifyEpochMetrics, StageName } from './events';
 import type { JointTerm } from './joint-terms';
 import { SgdNesterov, SgdOptions } from './optimizer';
@@ -53,7 +53,9 @@ export async function trainClassifier(model: Wrn, source: BatchSource, o: Classi
     shape: source.shape,
     epoch: (e, req) => source.epoch(e + offset, req),
   };
-  return runStage<Acc>(
+  // The last epoch's test evaluation, handed back so the caller need not evaluate again.
+  let lastEval: Evaluation | undefined;
+  const r = await runStage<Acc>(
     {
       stage: o.stage ?? 'classify',
       label: o.label,
@@ -101,6 +103,7 @@ export async function trainClassifier(model: Wrn, source: BatchSource, o: Classi
           const t0 = performance.now();
           const ev = evaluate(model, o.test.set, source.stats);
           testSeconds = (performance.now() - t0) / 1000;
+          if (epoch + 1 === o.epochs) lastEval = ev;
           classify.test = { loss: ev.loss, correct: ev.correct, total: ev.total };
         }
         return { classify, testSeconds };
@@ -109,6 +112,7 @@ export async function trainClassifier(model: Wrn, source: BatchSource, o: Classi
     },
     io,
   );
+  return { ...r, lastEval };
 }
 
 /** Gradients from tf.variableGrads (keyed by variable name) back to our parameter names. */

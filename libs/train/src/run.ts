@@ -209,7 +209,7 @@ async function runMethod(
       { ...io, prefix: `${prefix}/classify` },
     );
     if (r.cancelled) return null;
-    const ev: Evaluation = evaluate(student, d.test, d.stats);
+    const ev: Evaluation = r.lastEval ?? evaluate(student, d.test, d.stats);
     if (io.store) await putCheckpoint(io.store, `${prefix}/final`, student, { role: 'student', method, testErrorPct: ev.errorPct, config: cfg });
     return {
       method,
