@@ -51,8 +51,8 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   const record = (key: string, v: number) => ours.set(key, v);
   if (want('gemm')) benchGemm(record);
   if (want('train')) for (const cs of TRAIN_CASES) record(`train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`, benchTrain(cs, batch, iters));
-  if (want('ab')) for (const t of ['wrn-16-4', 'wrn-22-4']) record(`ab-step ${t}->wrn-16-2`, benchAb(t, batch, iters));
-  if (want('infer')) for (const m of ['wrn-16-4', 'wrn-22-4']) record(`infer ${m}`, benchInfer(m, batch, iters));
+  if (want('ab')) for (const t of ['wrn-16-4', 'wrn-22-4']) record(`ab-step ${t}->wrn-16-2 3x32x32`, benchAb(t, batch, iters));
+  if (want('infer')) for (const m of ['wrn-16-4', 'wrn-22-4']) record(`infer ${m} 3x32x32`, benchInfer(m, batch, iters));
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
   else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
