@@ -23,7 +23,7 @@ export function archOf(a: common.ModelArch | undefined, field: string): string {
 
 /** The run config's init scheme and seed of a ModelArch (seed absent = the config's default). */
 export function initOf(a: common.ModelArch | undefined, fallbackSeed?: number): { init: 'paper' | 'torch'; seed?: number } {
-  return { init: a?.init === 'default' ? 'torch' : 'paper', seed: a?.initSeed ?? fallbackSeed };
+  return { init: a?.init === 'default' ? 'torch' : 'paper', seed: a?.seed?.$case === 'initSeed' ? a.seed.initSeed : fallbackSeed };
 }
 
 export const finite = (field: string, v: number): number => {

@@ -9,6 +9,8 @@ export interface LatestPointer {
   dir: string;
   epoch: number;
   nextBatch: number;
+  /** True when the epoch is unfinished: resume at `nextBatch` of `epoch` (also when it is 0). */
+  partial?: boolean;
   savedAt: string;
 }
 
@@ -43,10 +45,11 @@ export async function putStageCheckpoint(
   nextBatch: number,
   metadata: Record<string, unknown>,
   extra: Map<string, tf.Tensor>,
+  partial = nextBatch > 0,
 ): Promise<string> {
-  const dir = `${prefix}/epoch-${String(epoch).padStart(4, '0')}${nextBatch > 0 ? `-batch-${nextBatch}` : ''}`;
-  await putCheckpoint(store, dir, model, { ...metadata, epoch, nextBatch }, extra);
-  const latest: LatestPointer = { dir, epoch, nextBatch, savedAt: new Date().toISOString() };
+  const dir = `${prefix}/epoch-${String(epoch).padStart(4, '0')}${partial ? `-batch-${nextBatch}` : ''}`;
+  await putCheckpoint(store, dir, model, { ...metadata, epoch, nextBatch, partial }, extra);
+  const latest: LatestPointer = { dir, epoch, nextBatch, partial, savedAt: new Date().toISOString() };
   await store.putJson(`${prefix}/latest.json`, latest);
   return dir;
 }

@@ -75,3 +75,21 @@ test('the same seed gives the same weights; a cancelled run resumes to the same 
   assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
   assert.equal(second.results[0].errorPct, (await openStore(b).getJson<{ results: { errorPct: number }[] }>('runs/r/result.json')).results[0].errorPct);
 });
+
+test('a run stopped before the first step of a stage resumes that stage from its start (no epoch is skipped)', async () => {
+  const cfg = tinyConfig(tmp.dir, { methods: ['ab+kd'], teacher: { ...tinyConfig(tmp.dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` } });
+  const data = await loadRunData(cfg);
+  const d = `${tmp.dir}/store-d`;
+  const ctl = new AbortController();
+  // Abort at the end of the AB stage: the classification stage stops before its first step.
+  const first = await runPipeline(cfg, { store: openStore(d), runId: 'r', signal: ctl.signal, onEvent: (e) => e.type === 'epoch' && e.stage === 'ab-init' && ctl.abort() }, data);
+  assert.equal(first.cancelled, true);
+  const pointer = await openStore(d).getJson<{ epoch: number; nextBatch: number; partial?: boolean }>('runs/r/ab+kd/classify/latest.json');
+  assert.deepEqual([pointer.epoch, pointer.nextBatch, pointer.partial], [0, 0, true]);
+  await runPipeline(cfg, { store: openStore(d), runId: 'r' }, data);
+  const wb = await weightsOf(`${tmp.dir}/store-b`, 'runs/r/ab+kd/final');
+  const wd = await weightsOf(d, 'runs/r/ab+kd/final');
+  let maxDiff = 0;
+  for (let i = 0; i < wb.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wb[i] - wd[i]));
+  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+});

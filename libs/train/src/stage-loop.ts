@@ -65,23 +65,26 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
       startEpoch = latest.pointer.epoch;
       startBatch = latest.pointer.nextBatch;
       const meta = latest.json.metadata as { acc?: Acc; finished?: boolean };
-      if (startBatch > 0 && meta.acc) acc = meta.acc;
-      if (startBatch === 0) startEpoch += 1;
+      // A partial checkpoint resumes inside its epoch (possibly at batch 0: stopped before the
+      // epoch's first step); a complete one after it. Older pointers have no flag: nextBatch > 0.
+      const partial = latest.pointer.partial ?? startBatch > 0;
+      if (partial && meta.acc) acc = meta.acc;
+      if (!partial) startEpoch += 1;
       for (const t of latest.extra.values()) t.dispose();
     }
   }
   // Per-epoch metrics for viewers (abd ui): `<prefix>/history.json`, rewritten after each epoch.
   const history: EpochEvent[] = io.store && io.prefix ? await readHistory(io.store, io.prefix, startEpoch) : [];
   emit({ type: 'stage-start', stage: spec.stage, label: spec.label, epochs: spec.epochs, stepsPerEpoch: source.stepsPerEpoch, fromEpoch: startEpoch });
-  const save = async (epoch: number, nextBatch: number) => {
+  const save = async (epoch: number, nextBatch: number, partial = false) => {
     if (!io.store || !io.prefix) return;
     const extra = new Map<string, tf.Tensor>();
     for (const [k, v] of spec.extraVars ?? []) extra.set(`extra/${k}`, v);
     for (const [k, v] of spec.extraState ?? []) extra.set(`extra/${k}`, v);
     for (const [k, v] of opt.state()) extra.set(`opt/${k}`, v);
-    const meta = { ...spec.metadata, stage: spec.stage, label: spec.label, acc: nextBatch > 0 ? acc : undefined };
-    const key = await putStageCheckpoint(io.store, io.prefix, model, epoch, nextBatch, meta, extra);
-    emit({ type: 'checkpoint', stage: spec.stage, label: spec.label, key, epoch, partial: nextBatch > 0 });
+    const meta = { ...spec.metadata, stage: spec.stage, label: spec.label, acc: partial ? acc : undefined };
+    const key = await putStageCheckpoint(io.store, io.prefix, model, epoch, nextBatch, meta, extra, partial);
+    emit({ type: 'checkpoint', stage: spec.stage, label: spec.label, key, epoch, partial });
   };
   for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
     if (spec.resetOptimizerAt?.(epoch) && startBatch === 0) {
@@ -92,7 +95,7 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
     let b = startBatch;
     for await (const batch of source.epoch(epoch, { ...spec.request, startBatch })) {
       if (io.signal?.aborted) {
-        await save(epoch, b);
+        await save(epoch, b, true);
         emit({ type: 'stage-end', stage: spec.stage, label: spec.label, cancelled: true });
         opt.dispose();
         return { cancelled: true };

@@ -153,9 +153,10 @@ export interface ModelArch {
   init: string;
   /**
    * Seed of the weight initialisation (a student's connectors use seed + 7919); absent = the
-   * run config's default: 0 for a teacher, 1 for a student.
+   * run config's default: 0 for a teacher, 1 for a student. (A one-field oneof rather than a
+   * proto3 `optional`, which older protoc releases such as Debian's grpc_tools reject.)
    */
-  initSeed?: number | undefined;
+  seed?: { $case: "initSeed"; initSeed: number } | undefined;
 }
 
 /** One tap of a model: a pre-ReLU batch-norm output. */
@@ -1008,7 +1009,7 @@ export const Augmentation: MessageFns<Augmentation> = {
 };
 
 function createBaseModelArch(): ModelArch {
-  return { family: "", depth: 0, widen: 0, numClasses: 0, init: "", initSeed: undefined };
+  return { family: "", depth: 0, widen: 0, numClasses: 0, init: "", seed: undefined };
 }
 
 export const ModelArch: MessageFns<ModelArch> = {
@@ -1028,8 +1029,10 @@ export const ModelArch: MessageFns<ModelArch> = {
     if (message.init !== "") {
       writer.uint32(42).string(message.init);
     }
-    if (message.initSeed !== undefined) {
-      writer.uint32(48).uint64(message.initSeed);
+    switch (message.seed?.$case) {
+      case "initSeed":
+        writer.uint32(48).uint64(message.seed.initSeed);
+        break;
     }
     return writer;
   },
@@ -1092,7 +1095,7 @@ export const ModelArch: MessageFns<ModelArch> = {
               break;
             }
 
-            message.initSeed = longToNumber(reader.uint64());
+            message.seed = { $case: "initSeed", initSeed: longToNumber(reader.uint64()) };
             continue;
           }
         }
@@ -1118,10 +1121,10 @@ export const ModelArch: MessageFns<ModelArch> = {
         ? globalThis.Number(object.num_classes)
         : 0,
       init: isSet(object.init) ? globalThis.String(object.init) : "",
-      initSeed: isSet(object.initSeed)
-        ? globalThis.Number(object.initSeed)
+      seed: isSet(object.initSeed)
+        ? { $case: "initSeed", initSeed: globalThis.Number(object.initSeed) }
         : isSet(object.init_seed)
-        ? globalThis.Number(object.init_seed)
+        ? { $case: "initSeed", initSeed: globalThis.Number(object.init_seed) }
         : undefined,
     };
   },
@@ -1143,8 +1146,8 @@ export const ModelArch: MessageFns<ModelArch> = {
     if (message.init !== "") {
       obj.init = message.init;
     }
-    if (message.initSeed !== undefined) {
-      obj.initSeed = Math.round(message.initSeed);
+    if (message.seed?.$case === "initSeed") {
+      obj.initSeed = Math.round(message.seed.initSeed);
     }
     return obj;
   },
@@ -1159,7 +1162,14 @@ export const ModelArch: MessageFns<ModelArch> = {
     message.widen = object.widen ?? 0;
     message.numClasses = object.numClasses ?? 0;
     message.init = object.init ?? "";
-    message.initSeed = object.initSeed ?? undefined;
+    switch (object.seed?.$case) {
+      case "initSeed": {
+        if (object.seed?.initSeed !== undefined && object.seed?.initSeed !== null) {
+          message.seed = { $case: "initSeed", initSeed: object.seed.initSeed };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
