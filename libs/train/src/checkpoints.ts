@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { CheckpointJson, loadWrn, LoadedWrn, saveWrn, Wrn } from '@abd/models';
+import { loadWrn, LoadedWrn, saveWrn, Wrn } from '@abd/models';
 
 /** Code version recorded in every checkpoint. */
 export const CODE_VERSION = '0.1.0';
@@ -68,8 +68,4 @@ export async function latestStageCheckpoint(
   }
   const loaded = await getCheckpoint(store, pointer.dir);
   return { ...loaded, pointer };
-}
-
-export function metadataOf(json: CheckpointJson): Record<string, unknown> {
-  return json.metadata;
 }

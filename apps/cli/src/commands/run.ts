@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
@@ -61,7 +61,7 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
     process.exitCode = 130;
     return result;
   }
-  const teacherEpochs = cfg.teacher.checkpoint ? await teacherEpochsOf(cfg, store, baseDir) : cfg.teacher.epochs;
+  const teacherEpochs = cfg.teacher.checkpoint ? teacherEpochsOf(cfg, baseDir) : cfg.teacher.epochs;
   const ref = referenceFor(cfg, teacherEpochs);
   const md = reportMarkdown(result, ref, command);
   await store.put(`runs/${runId}/report.md`, md);
@@ -73,15 +73,11 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
   return result;
 }
 
-async function teacherEpochsOf(cfg: RunConfig, _store: unknown, baseDir: string): Promise<number | undefined> {
+function teacherEpochsOf(cfg: RunConfig, baseDir: string): number | undefined {
   try {
     const json = JSON.parse(readFileSync(resolve(baseDir, cfg.teacher.checkpoint!, 'model.json'), 'utf8'));
     return json.metadata?.epochs;
   } catch {
     return undefined;
   }
-}
-
-export function configDir(path: string): string {
-  return dirname(resolve(path));
 }
