@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { onMask } from './ab-loss';
 import { check } from './errors';
 
 /**
@@ -26,9 +27,6 @@ export function activationAgreement(r: tf.Tensor, teacherOn: tf.Tensor): tf.Scal
       `activationSimilarity: teacherOn shape [${teacherOn.shape}] differs from r shape [${r.shape}]`,
   );
   check(r.size > 0, () => `activationSimilarity: empty tensor (shape [${r.shape}])`);
-  return tf.tidy(() => {
-    const a = tf.greater(tf.cast(r, 'float32'), 0);
-    const b = tf.greater(tf.cast(teacherOn, 'float32'), 0);
-    return tf.mean(tf.cast(tf.equal(a, b), 'float32'));
-  }) as tf.Scalar;
+  // |ρ(r) − ρ(T)| is 1 where they differ, 0 where they agree.
+  return tf.tidy(() => tf.sub(1, tf.mean(tf.abs(tf.sub(onMask(r), onMask(teacherOn)))))) as tf.Scalar;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasNativeBatchNormRelu, nativeBatchNormRelu } from '@abd/tensor';
+import { hasNativeBatchNormRelu, nativeBatchNorm, nativeBatchNormInference } from '@abd/tensor';
 
 export const BN_EPS = 1e-5;
 /** PyTorch's default: running = (1 − m)·running + m·batch, with the unbiased batch variance. */
@@ -54,6 +54,7 @@ function updateRunning(x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, bn:
 /**
  * Applies batch-norm. In training mode it normalises with the batch statistics and, when
  * `updateStats` is set, moves the running averages; otherwise it uses the running averages.
+ * With the native addon on wasm both modes run as one native kernel (see batchNormRelu).
  */
 export function batchNorm(
   x: tf.Tensor4D,
@@ -61,11 +62,30 @@ export function batchNorm(
   training: boolean,
   updateStats = training,
 ): tf.Tensor4D {
+  return batchNormMaybeRelu(x, bn, training, updateStats, false);
+}
+
+/** Whether training-mode BN runs on the native kernel (ABD_FUSED_BN=0 turns it off). */
+function nativeTrainBn(): boolean {
+  return process.env.ABD_FUSED_BN !== '0' && hasNativeBatchNormRelu();
+}
+
+function batchNormMaybeRelu(x: tf.Tensor4D, bn: BatchNormParams, training: boolean, updateStats: boolean, relu: boolean): tf.Tensor4D {
   if (!training) {
-    return tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS) as tf.Tensor4D;
+    const fused = process.env.ABD_FUSED_BN === '0' ? null : nativeBatchNormInference(x, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
+    if (fused) return fused as tf.Tensor4D;
+    const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS) as tf.Tensor4D;
+    return relu ? tf.relu(y) : y;
+  }
+  if (nativeTrainBn()) {
+    const { y, mean, variance } = nativeBatchNorm(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
+    if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
+    tf.dispose([mean, variance]);
+    return y as tf.Tensor4D;
   }
   pendingStats = updateStats ? bn : null;
-  return batchNormTrain(x, bn.gamma, bn.beta) as tf.Tensor4D;
+  const y = batchNormTrain(x, bn.gamma, bn.beta) as tf.Tensor4D;
+  return relu ? tf.relu(y) : y;
 }
 
 /**
@@ -82,8 +102,9 @@ export function batchNormPlain(x: tf.Tensor4D, bn: BatchNormParams, updateStats:
 }
 
 /**
- * relu(batchNorm(x)). In training mode on the wasm backend with the native addon this is one
- * fused kernel (forward and gradient); otherwise the same two ops as above.
+ * relu(batchNorm(x)). On the wasm backend with the native addon this is one fused kernel (in
+ * training mode with its gradient; in inference when no gradient is being recorded); otherwise
+ * the same two ops as above.
  */
 export function batchNormRelu(
   x: tf.Tensor4D,
@@ -91,11 +112,5 @@ export function batchNormRelu(
   training: boolean,
   updateStats = training,
 ): tf.Tensor4D {
-  if (training && process.env.ABD_FUSED_BN !== '0' && hasNativeBatchNormRelu()) {
-    const { y, mean, variance } = nativeBatchNormRelu(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS);
-    if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
-    tf.dispose([mean, variance]);
-    return y as tf.Tensor4D;
-  }
-  return tf.relu(batchNorm(x, bn, training, updateStats));
+  return batchNormMaybeRelu(x, bn, training, updateStats, true);
 }

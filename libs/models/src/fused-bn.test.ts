@@ -8,7 +8,7 @@ before(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
-function stepResult(fused: boolean): { loss: number; grads: Float32Array[]; stats: Float32Array[] } {
+function stepResult(fused: boolean): { loss: number; grads: Float32Array[]; stats: Float32Array[]; evalLogits: Float32Array; evalTaps: Float32Array[] } {
   process.env.ABD_FUSED_BN = fused ? '1' : '0';
   const m = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 11);
   const x = tf.tidy(() => tf.sin(tf.reshape(tf.range(0, 4 * 9 * 9), [4, 9, 9, 1]))) as tf.Tensor4D;
@@ -18,14 +18,21 @@ function stepResult(fused: boolean): { loss: number; grads: Float32Array[]; stat
     loss: value.dataSync()[0],
     grads: vars.map((v) => grads[v.name].dataSync() as Float32Array),
     stats: [...m.stats.values()].map((s) => s.dataSync() as Float32Array),
+    evalLogits: new Float32Array(0),
+    evalTaps: [] as Float32Array[],
   };
+  // Inference with the running statistics just moved (native: one kernel per BN, ReLU fused).
+  const ev = m.forward(x, { training: false });
+  out.evalLogits = ev.logits.dataSync() as Float32Array;
+  out.evalTaps = ev.taps.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([ev.logits, ...ev.taps]);
   tf.dispose([value, x, ...Object.values(grads)]);
   m.dispose();
   delete process.env.ABD_FUSED_BN;
   return out;
 }
 
-test('the fused native BN+ReLU gives the same loss, gradients and running statistics as the tfjs ops', (t) => {
+test('the native BN kernels (fused with ReLU or not, training and inference) give the same loss, gradients, running statistics, logits and taps as the tfjs ops', (t) => {
   if (!hasNativeBatchNormRelu()) {
     t.skip('native addon not built');
     return;
@@ -39,5 +46,11 @@ test('the fused native BN+ReLU gives the same loss, gradients and running statis
   });
   a.stats.forEach((s, i) => {
     for (let j = 0; j < s.length; j++) assert.ok(Math.abs(s[j] - b.stats[i][j]) <= 1e-4 * Math.max(1, Math.abs(b.stats[i][j])), `stat ${i}[${j}]`);
+  });
+  [a.evalLogits, ...a.evalTaps].forEach((v, i) => {
+    const ref = [b.evalLogits, ...b.evalTaps][i];
+    const scale = Math.max(1e-6, ...Array.from(ref, Math.abs));
+    assert.equal(v.length, ref.length);
+    for (let j = 0; j < v.length; j++) assert.ok(Math.abs(v[j] - ref[j]) <= 1e-4 * scale, `eval output ${i}[${j}] ${v[j]} vs ${ref[j]}`);
   });
 });

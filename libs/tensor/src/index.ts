@@ -5,5 +5,5 @@ export { ensureGradients } from './gradients';
 export { registerWasmTrainingKernels } from './kernels/register';
 export { expectFlatTensors, countTensorsOver, TensorLeakError } from './memory';
 export type { LeakReport } from './memory';
-export { nativeBatchNormRelu, hasNativeBatchNormRelu } from './native';
+export { nativeBatchNorm, nativeBatchNormInference, nativeBatchNormRelu, hasNativeBatchNormRelu } from './native';
 export type { BatchNormReluResult } from './native';

@@ -38,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("batchNormReluForward", Napi::Function::New(env, BatchNormReluForward));
   exports.Set("batchNormReluBackward", Napi::Function::New(env, BatchNormReluBackward));
+  exports.Set("batchNormInference", Napi::Function::New(env, BatchNormInference));
   return exports;
 }
 

@@ -43,16 +43,23 @@ ABD_CLONES void SumRows(const float* __restrict x, const float* __restrict mu, i
 }
 
 ABD_CLONES void ApplyRows(const float* __restrict x, float* __restrict y, const float* __restrict scale,
-                          const float* __restrict shift, int64_t r0, int64_t r1, int64_t c) {
-  for (int64_t i = r0 * c; i < r1 * c; i += c) {
-    for (int64_t j = 0; j < c; ++j) {
-      float v = x[i + j] * scale[j] + shift[j];
-      y[i + j] = v > 0.f ? v : 0.f;
+                          const float* __restrict shift, int64_t r0, int64_t r1, int64_t c, bool relu) {
+  if (relu) {
+    for (int64_t i = r0 * c; i < r1 * c; i += c) {
+      for (int64_t j = 0; j < c; ++j) {
+        float v = x[i + j] * scale[j] + shift[j];
+        y[i + j] = v > 0.f ? v : 0.f;
+      }
+    }
+  } else {
+    for (int64_t i = r0 * c; i < r1 * c; i += c) {
+      for (int64_t j = 0; j < c; ++j) y[i + j] = x[i + j] * scale[j] + shift[j];
     }
   }
 }
 
-// a[j] += sum dz, b[j] += sum dz * xhat, with dz = dy * (y > 0) and xhat = (x - mean) * invStd.
+// a[j] += sum dz, b[j] += sum dz * xhat, with xhat = (x - mean) * invStd and dz = dy * (y > 0)
+// (relu) or dz = dy (y == nullptr).
 ABD_CLONES void GradSumRows(const float* __restrict x, const float* __restrict y, const float* __restrict dy,
                             const float* __restrict m, const float* __restrict s, int64_t r0, int64_t r1,
                             int64_t c, float* __restrict ta, float* __restrict tb, double* __restrict a,
@@ -60,11 +67,21 @@ ABD_CLONES void GradSumRows(const float* __restrict x, const float* __restrict y
   for (int64_t blk = r0; blk < r1; blk += kBlock) {
     int64_t e = blk + kBlock < r1 ? blk + kBlock : r1;
     for (int64_t j = 0; j < c; ++j) ta[j] = 0.f, tb[j] = 0.f;
-    for (int64_t i = blk * c; i < e * c; i += c) {
-      for (int64_t j = 0; j < c; ++j) {
-        float dz = y[i + j] > 0.f ? dy[i + j] : 0.f;
-        ta[j] += dz;
-        tb[j] += dz * (x[i + j] - m[j]) * s[j];
+    if (y != nullptr) {
+      for (int64_t i = blk * c; i < e * c; i += c) {
+        for (int64_t j = 0; j < c; ++j) {
+          float dz = y[i + j] > 0.f ? dy[i + j] : 0.f;
+          ta[j] += dz;
+          tb[j] += dz * (x[i + j] - m[j]) * s[j];
+        }
+      }
+    } else {
+      for (int64_t i = blk * c; i < e * c; i += c) {
+        for (int64_t j = 0; j < c; ++j) {
+          float dz = dy[i + j];
+          ta[j] += dz;
+          tb[j] += dz * (x[i + j] - m[j]) * s[j];
+        }
       }
     }
     for (int64_t j = 0; j < c; ++j) a[j] += ta[j], b[j] += tb[j];
@@ -76,11 +93,20 @@ ABD_CLONES void GradDxRows(const float* __restrict x, const float* __restrict y,
                            const float* __restrict m, const float* __restrict s, const float* __restrict k,
                            const float* __restrict db, const float* __restrict dg, float* __restrict dx,
                            int64_t r0, int64_t r1, int64_t c) {
-  for (int64_t i = r0 * c; i < r1 * c; i += c) {
-    for (int64_t j = 0; j < c; ++j) {
-      float dz = y[i + j] > 0.f ? dy[i + j] : 0.f;
-      float xhat = (x[i + j] - m[j]) * s[j];
-      dx[i + j] = k[j] * (dz - db[j] - xhat * dg[j]);
+  if (y != nullptr) {
+    for (int64_t i = r0 * c; i < r1 * c; i += c) {
+      for (int64_t j = 0; j < c; ++j) {
+        float dz = y[i + j] > 0.f ? dy[i + j] : 0.f;
+        float xhat = (x[i + j] - m[j]) * s[j];
+        dx[i + j] = k[j] * (dz - db[j] - xhat * dg[j]);
+      }
+    }
+  } else {
+    for (int64_t i = r0 * c; i < r1 * c; i += c) {
+      for (int64_t j = 0; j < c; ++j) {
+        float xhat = (x[i + j] - m[j]) * s[j];
+        dx[i + j] = k[j] * (dy[i + j] - db[j] - xhat * dg[j]);
+      }
     }
   }
 }
@@ -112,6 +138,7 @@ struct Partials {
 Napi::Value BatchNormReluForward(const Napi::CallbackInfo& info) {
   int64_t rows = IntArg(info, 7), c = IntArg(info, 8);
   double eps = info[9].As<Napi::Number>().DoubleValue();
+  bool relu = info.Length() > 10 ? info[10].As<Napi::Boolean>().Value() : true;
   size_t len = 0;
   uint8_t* base = HeapBase(info[0], &len);
   const float* x = HeapF32(info, base, len, 1, rows * c);
@@ -138,16 +165,18 @@ Napi::Value BatchNormReluForward(const Napi::CallbackInfo& info) {
     mean[j] = mu[j], invStd[j] = is;
     scale[j] = gamma[j] * is, shift[j] = beta[j] - mu[j] * scale[j];
   }
-  ForRows(rows, [&](int64_t r0, int64_t r1, int64_t) { ApplyRows(x, y, scale.data(), shift.data(), r0, r1, c); });
+  ForRows(rows, [&](int64_t r0, int64_t r1, int64_t) { ApplyRows(x, y, scale.data(), shift.data(), r0, r1, c, relu); });
   return info.Env().Undefined();
 }
 
 Napi::Value BatchNormReluBackward(const Napi::CallbackInfo& info) {
   int64_t rows = IntArg(info, 10), c = IntArg(info, 11);
+  bool relu = info.Length() > 12 ? info[12].As<Napi::Boolean>().Value() : true;
   size_t len = 0;
   uint8_t* base = HeapBase(info[0], &len);
   const float* x = HeapF32(info, base, len, 1, rows * c);
-  const float* y = HeapF32(info, base, len, 2, rows * c);
+  // Without ReLU, dz = dy and y is not read.
+  const float* y = relu ? HeapF32(info, base, len, 2, rows * c) : nullptr;
   const float* dy = HeapF32(info, base, len, 3, rows * c);
   const float* gamma = HeapF32(info, base, len, 4, c);
   std::vector<float> m(HeapF32(info, base, len, 5, c), HeapF32(info, base, len, 5, c) + c);
@@ -170,6 +199,28 @@ Napi::Value BatchNormReluBackward(const Napi::CallbackInfo& info) {
   ForRows(rows, [&](int64_t r0, int64_t r1, int64_t) {
     GradDxRows(x, y, dy, m.data(), s.data(), k.data(), db.data(), dg.data(), dx, r0, r1, c);
   });
+  return info.Env().Undefined();
+}
+
+Napi::Value BatchNormInference(const Napi::CallbackInfo& info) {
+  int64_t rows = IntArg(info, 7), c = IntArg(info, 8);
+  double eps = info[9].As<Napi::Number>().DoubleValue();
+  bool relu = info[10].As<Napi::Boolean>().Value();
+  size_t len = 0;
+  uint8_t* base = HeapBase(info[0], &len);
+  const float* x = HeapF32(info, base, len, 1, rows * c);
+  const float* mean = HeapF32(info, base, len, 2, c);
+  const float* var = HeapF32(info, base, len, 3, c);
+  const float* gamma = HeapF32(info, base, len, 4, c);
+  const float* beta = HeapF32(info, base, len, 5, c);
+  float* y = HeapF32(info, base, len, 6, rows * c);
+  std::vector<float> scale(c), shift(c);
+  for (int64_t j = 0; j < c; ++j) {
+    // The same float arithmetic as tfjs' batchNorm: (x - mean) * (gamma / sqrt(var + eps)) + beta.
+    float k = gamma[j] / std::sqrt(var[j] + static_cast<float>(eps));
+    scale[j] = k, shift[j] = beta[j] - mean[j] * k;
+  }
+  ForRows(rows, [&](int64_t r0, int64_t r1, int64_t) { ApplyRows(x, y, scale.data(), shift.data(), r0, r1, c, relu); });
   return info.Env().Undefined();
 }
 

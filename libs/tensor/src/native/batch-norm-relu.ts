@@ -1,13 +1,15 @@
-// Fused training-mode batch norm + ReLU (statistics over all but the last axis) on the native addon.
+// Batch norm on the native addon, optionally fused with ReLU: training mode (statistics over all but
+// the last axis, with its gradient) and inference (running statistics; also serves tf.batchNorm).
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './load-addon';
-import { input } from './kernel-override';
+import { input, overrideWasmKernel } from './kernel-override';
 import { heapOf, offsetOf } from './wasm-heap';
 
 export const BATCH_NORM_RELU = 'AbdBatchNormRelu';
 export const BATCH_NORM_RELU_GRAD = 'AbdBatchNormReluGrad';
+export const BATCH_NORM_INFERENCE = 'AbdBatchNormInference';
 
 export interface BatchNormReluResult {
   /** max(0, (x - mean) / sqrt(var + epsilon) * gamma + beta), same shape as x. */
@@ -48,10 +50,11 @@ export function registerBatchNormReluKernels(addon: NativeAddon): string[] {
       rows,
       c,
       Number(p.attrs?.epsilon ?? 1e-5),
+      p.attrs?.relu !== false,
     );
     return [y, mean, invStd];
   };
-  const bwd = (p: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo[] => {
+  const bwd = (p: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo[] => {
     const b = p.backend as BackendWasm;
     const [x, y, dy, gamma, mean, invStd] = ['x', 'y', 'dy', 'gamma', 'mean', 'invStd'].map((n) =>
       input(p.inputs, n),
@@ -74,18 +77,53 @@ export function registerBatchNormReluKernels(addon: NativeAddon): string[] {
       offsetOf(b, dBeta),
       rows,
       c,
+      p.attrs?.relu !== false,
     );
     return [dx, dGamma, dBeta];
+  };
+  const inference = (p: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo => {
+    const b = p.backend as BackendWasm;
+    const [x, mean, variance, gamma, beta] = ['x', 'mean', 'variance', 'gamma', 'beta'].map((n) => input(p.inputs, n));
+    const c = x!.shape[x!.shape.length - 1]!;
+    const y = b.makeOutput(x!.shape, 'float32');
+    addon.batchNormInference(
+      heapOf(b),
+      offsetOf(b, x!),
+      offsetOf(b, mean!),
+      offsetOf(b, variance!),
+      offsetOf(b, gamma!),
+      offsetOf(b, beta!),
+      offsetOf(b, y),
+      tf.util.sizeFromShape(x!.shape) / c,
+      c,
+      Number(p.attrs?.epsilon ?? 1e-5),
+      p.attrs?.relu === true,
+    );
+    return y;
   };
   for (const [kernelName, kernelFunc] of [
     [BATCH_NORM_RELU, fwd],
     [BATCH_NORM_RELU_GRAD, bwd],
+    [BATCH_NORM_INFERENCE, inference],
   ] as const) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   }
+  // tf.batchNorm: the native kernel when all four per-channel tensors are given as [C] float32;
+  // other cases (broadcast shapes, no scale/offset) go to the wasm kernel.
+  overrideWasmKernel(tf.FusedBatchNorm, ({ inputs, backend, attrs }) => {
+    const { x, mean, variance, scale, offset } = inputs;
+    if (!x || !mean || !variance || !scale || !offset || x.dtype !== 'float32') return undefined;
+    const c = x.shape[x.shape.length - 1];
+    if ([mean, variance, scale, offset].some((t) => t.shape.length !== 1 || t.shape[0] !== c || t.dtype !== 'float32')) return undefined;
+    return inference({
+      inputs: { x, mean, variance, gamma: scale, beta: offset },
+      backend,
+      attrs: { epsilon: Number(attrs.varianceEpsilon ?? 1e-3), relu: false },
+    });
+  });
   registered = true;
-  return [BATCH_NORM_RELU, BATCH_NORM_RELU_GRAD];
+  return [BATCH_NORM_RELU, BATCH_NORM_RELU_GRAD, BATCH_NORM_INFERENCE, tf.FusedBatchNorm];
 }
 
 /** Whether nativeBatchNormRelu can run now (addon loaded and the wasm backend active). */
@@ -104,13 +142,51 @@ export function nativeBatchNormRelu(
   beta: tf.Tensor1D,
   epsilon = 1e-5,
 ): BatchNormReluResult {
+  return nativeBatchNorm(x, gamma, beta, epsilon, true);
+}
+
+/**
+ * Inference batch norm with running statistics, fused with ReLU when `relu`: one pass, no
+ * gradient. Returns null when it cannot serve the call (no addon on wasm, or a gradient tape is
+ * recording): the caller then uses tf ops.
+ */
+export function nativeBatchNormInference(
+  x: tf.Tensor,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+): tf.Tensor | null {
+  if (!hasNativeBatchNormRelu() || isRecordingGradients()) return null;
+  return tf.engine().runKernel(BATCH_NORM_INFERENCE, { x, mean, variance, gamma, beta }, { epsilon, relu }) as tf.Tensor;
+}
+
+/** Whether a gradient tape (tf.grad, variableGrads, customGrad's forward) is recording now. */
+function isRecordingGradients(): boolean {
+  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+}
+
+/**
+ * Training-mode batch norm, fused with ReLU when `relu`, differentiable w.r.t. x, gamma and beta.
+ * x is channels-last (any rank, C = last dim, float32); statistics are over all other axes. Needs
+ * the native addon on the wasm backend (check hasNativeBatchNormRelu()).
+ */
+export function nativeBatchNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+): BatchNormReluResult {
   if (!hasNativeBatchNormRelu())
-    throw new Error('nativeBatchNormRelu: native addon not registered on wasm');
+    throw new Error('nativeBatchNorm: native addon not registered on wasm');
   const c = x.shape[x.shape.length - 1];
   tf.util.assert(
     gamma.size === c && beta.size === c,
     () =>
-      `nativeBatchNormRelu: gamma/beta must have ${c} elements, got ${gamma.shape} and ${beta.shape}`,
+      `nativeBatchNorm: gamma/beta must have ${c} elements, got ${gamma.shape} and ${beta.shape}`,
   );
   const engine = tf.engine();
   let stats: tf.Tensor[] = [];
@@ -119,7 +195,7 @@ export function nativeBatchNormRelu(
     const [y, mean, invStd] = engine.runKernel(
       BATCH_NORM_RELU,
       { x: xi, gamma: g, beta: bt },
-      { epsilon },
+      { epsilon, relu },
     ) as unknown as tf.Tensor[];
     save([xi, y, g, mean, invStd]);
     // The forward runs in a tidy: keep the statistics, re-owned below in the caller's scope.
@@ -129,7 +205,7 @@ export function nativeBatchNormRelu(
       return engine.runKernel(
         BATCH_NORM_RELU_GRAD,
         { x: sx, y: sy, dy, gamma: sg, mean: sm, invStd: si },
-        {},
+        { relu },
       ) as unknown as tf.Tensor[];
     };
     return { value: y, gradFunc };

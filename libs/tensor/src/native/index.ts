@@ -49,5 +49,5 @@ export function registerNativeKernels(): NativeStatus {
   }
 }
 
-export { nativeBatchNormRelu, hasNativeBatchNormRelu } from './batch-norm-relu';
+export { nativeBatchNorm, nativeBatchNormInference, nativeBatchNormRelu, hasNativeBatchNormRelu } from './batch-norm-relu';
 export type { BatchNormReluResult } from './batch-norm-relu';

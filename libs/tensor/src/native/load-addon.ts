@@ -54,6 +54,7 @@ export interface NativeAddon {
     rows: number,
     channels: number,
     epsilon: number,
+    relu?: boolean,
   ): void;
   batchNormReluBackward(
     heap: ArrayBuffer,
@@ -68,6 +69,20 @@ export interface NativeAddon {
     dBeta: number,
     rows: number,
     channels: number,
+    relu?: boolean,
+  ): void;
+  batchNormInference(
+    heap: ArrayBuffer,
+    x: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    relu: boolean,
   ): void;
 }
 
