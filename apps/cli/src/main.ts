@@ -22,7 +22,7 @@ commands:
   train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
   repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
-                            (--dataset, --scale smoke|small|full, --seeds N; resumes; tables + plots in docs/results)
+                            (--dataset, --scale smoke|mini|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS
   doctor                    backend, kernels, threads, versions, dataset location
   up                        start the four gRPC services locally (--teachers N, --port-base P, --store URL)

@@ -29,6 +29,6 @@ test('abd repro network-sizes --scale smoke --data-dir: table, plot and JSON; a 
 
 test('abd repro rejects an unknown experiment, scale or seed count', () => {
   assert.equal(abd('repro', 'bogus').status, 2);
-  assert.match(abd('repro', 'fast-training', '--scale', 'huge').stderr, /--scale must be one of smoke, small, full/);
+  assert.match(abd('repro', 'fast-training', '--scale', 'huge').stderr, /--scale must be one of smoke, mini, small, full/);
   assert.match(abd('repro', 'fast-training', '--seeds', '0').stderr, /--seeds must be an integer ≥ 1/);
 });

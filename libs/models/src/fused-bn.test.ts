@@ -18,7 +18,7 @@ function stepResult(fused: boolean): { loss: number; grads: Float32Array[]; stat
     loss: value.dataSync()[0],
     grads: vars.map((v) => grads[v.name].dataSync() as Float32Array),
     stats: [...m.stats.values()].map((s) => s.dataSync() as Float32Array),
-    evalLogits: new Float32Array(0),
+    evalLogits: new Float32Array(0) as Float32Array,
     evalTaps: [] as Float32Array[],
   };
   // Inference with the running statistics just moved (native: one kernel per BN, ReLU fused).

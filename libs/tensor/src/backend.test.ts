@@ -12,7 +12,7 @@ test('initBackend picks wasm here (no tfjs-node), registers our kernels, and is 
   if (a.choice === 'wasm') {
     assert.equal(a.simd, tf.env().getBool('WASM_HAS_SIMD_SUPPORT'));
     assert.ok(a.threads >= 1);
-    assert.deepEqual(a.ourKernels.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity']);
+    assert.deepEqual(a.ourKernels.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Tile']);
     for (const k of a.ourKernels) assert.ok(tf.getKernel(k, 'wasm'), `${k} registered`);
     assert.match(a.versions['@tensorflow/tfjs-backend-wasm'], /^\d+\.\d+\.\d+/);
     assert.equal(a.versions['tfjs-core'], tf.version_core);

@@ -33,7 +33,7 @@ export { atTerm, jacobianTerm } from './joint-terms';
 export type { JointTerm } from './joint-terms';
 export { hasInitStage } from './run';
 export type { BaselineParams } from './run-config';
-export { EXPERIMENTS, SCALES, ALL_METHODS, gridOf, cellConfig } from './repro/grids';
+export { EXPERIMENTS, SCALES, ALL_METHODS, gridOf, cellConfig, COMMITTED_TEACHERS } from './repro/grids';
 export type { Experiment, Scale, Grid, Column } from './repro/grids';
 export { runSweep, aggregate, sweepPrefix } from './repro/sweep';
 export type { SweepOptions, SweepResult, CellResult, Aggregate } from './repro/sweep';

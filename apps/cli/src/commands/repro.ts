@@ -28,7 +28,7 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
   if (!DATASET_NAMES.includes(dataset as never)) throw new UsageError(`abd repro: --dataset must be one of ${DATASET_NAMES.join(', ')}; got '${dataset}'`);
   const seeds = num(args, 'seeds');
   if (seeds !== undefined && !(Number.isInteger(seeds) && seeds >= 1)) throw new UsageError(`abd repro: --seeds must be an integer ≥ 1, got ${seeds}`);
-  const { cfg } = readConfig(resolve(str(args, 'config') ?? join(REPO_ROOT, 'configs', 'repro', `${experiment}.yaml`)));
+  const { cfg, baseDir } = readConfig(resolve(str(args, 'config') ?? join(REPO_ROOT, 'configs', 'repro', `${experiment}.yaml`)));
   const dataDir = str(args, 'data-dir');
   // CIFAR-10 is augmented with flips (the paper); Fashion-MNIST as the config says.
   const base = {
@@ -57,6 +57,7 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
     seeds: n,
     outDir: resolve(str(args, 'out') ?? join(REPO_ROOT, 'docs', 'results')),
     command,
+    baseDir,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, backend: info.backend, native: !!info.native?.loaded, node: process.version },
     signal: interruptSignal(),
     onEvent: consoleReporter({ quiet: args.flags.has('quiet') }),

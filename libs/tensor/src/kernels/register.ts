@@ -3,6 +3,7 @@ import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
+import { tileConfig } from './tile';
 
 /** The stock wasm kernels we replace, captured once before the first replacement. */
 const stock = new Map<string, tf.KernelConfig | undefined>();
@@ -27,7 +28,7 @@ export function replaceKernel(config: tf.KernelConfig): void {
  * Registers our training kernels on the 'wasm' backend and returns their names:
  * Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22), fast paths for
  * Conv2DBackpropInput and transposed BatchMatMul (each falls back to the stock kernel), and an
- * Identity that shares its input's buffer instead of copying it.
+ * Identity that shares its input's buffer instead of copying it, and a Tile by block copies.
  * Idempotent. Call it after the wasm backend has been created (tf.setBackend('wasm')).
  */
 export function registerWasmTrainingKernels(): string[] {
@@ -36,6 +37,7 @@ export function registerWasmTrainingKernels(): string[] {
     conv2DBackpropInputConfig(stockOf(tf.Conv2DBackpropInput)),
     batchMatMulConfig(stockOf(tf.BatchMatMul)),
     identityConfig(stockOf(tf.Identity)),
+    tileConfig(stockOf(tf.Tile)),
   ];
   for (const c of configs) replaceKernel(c);
   return configs.map((c) => c.kernelName);

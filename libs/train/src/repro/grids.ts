@@ -3,7 +3,7 @@ import { PAPER_FAST_TRAINING, PAPER_LITTLE_DATA, PAPER_NETWORK_SIZES } from './p
 
 export const EXPERIMENTS = ['fast-training', 'little-data', 'network-sizes'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
-export const SCALES = ['smoke', 'small', 'full'] as const;
+export const SCALES = ['smoke', 'mini', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 
 export const ALL_METHODS: RunMethod[] = ['none', 'kd', 'fitnets+kd', 'fsp+kd', 'at+kd', 'jacobian+kd', 'ab+kd'];
@@ -44,19 +44,55 @@ const pair = (label: string, teacher: string, student: string): Column => ({
   student,
 });
 
+/**
+ * Teachers committed to the repository, by dataset (relative to the repository root). A scale
+ * that names one uses it on that dataset instead of training a teacher; on other datasets the
+ * scale's teacher is trained as usual.
+ */
+export const COMMITTED_TEACHERS: Record<string, { arch: string; path: string }> = {
+  'fashion-mnist': { arch: 'wrn-16-2', path: 'assets/teachers/fashion-mnist-wrn-16-2' },
+};
+
 /** Teacher/student/data/recipe shared by a scale (the config file gives the rest). */
-function recipe(o: { teacher?: string; teacherEpochs?: number; student?: string; fraction?: number; count?: number; epochs?: [number, number]; batchSize?: number; testEvery?: number }) {
-  return (cfg: RunConfig): RunConfig => ({
+function recipe(o: { teacher?: string; teacherEpochs?: number; committedTeacher?: boolean; demoRecipe?: boolean; student?: string; fraction?: number; count?: number; epochs?: [number, number]; batchSize?: number; testEvery?: number }) {
+  return (cfg: RunConfig): RunConfig => {
+    const arch = o.teacher ?? cfg.teacher.arch;
+    const committed = o.committedTeacher ? COMMITTED_TEACHERS[cfg.dataset.name] : undefined;
+    const demo = o.demoRecipe ? demoRecipe(cfg) : cfg;
+    return {
+      ...demo,
+      teacher: {
+        ...cfg.teacher,
+        arch,
+        epochs: o.teacherEpochs ?? cfg.teacher.epochs,
+        checkpoint: committed?.arch === arch ? committed.path : cfg.teacher.checkpoint,
+      },
+      student: { ...cfg.student, arch: o.student ?? cfg.student.arch },
+      dataset: {
+        ...cfg.dataset,
+        subset: o.count ? { count: o.count, seed: 0 } : o.fraction !== undefined && o.fraction < 1 ? { fraction: o.fraction, seed: 0 } : undefined,
+      },
+      epochs: o.epochs ? { e1: o.epochs[0], e2: o.epochs[1] } : cfg.epochs,
+      train: { ...cfg.train, batchSize: o.batchSize ?? cfg.train.batchSize, testEvery: o.testEvery ?? cfg.train.testEvery },
+    };
+  };
+}
+
+/**
+ * The demo's recipe (configs/fashion-mnist/wrn-10-1-from-wrn-16-2-ab-demo.yaml; DESIGN §8's
+ * "per-step decay, KD·T², paper init" row): the learning rate decays every step and KD keeps
+ * its T² factor. With the paper code's recipe (constant rate within the stage, KD without T²)
+ * a budget of tens of steps leaves every KD-based student at chance (measured at 2 % data,
+ * 1+1 epochs: KD 90.1 % error, no distillation 65.6 %).
+ */
+function demoRecipe(cfg: RunConfig): RunConfig {
+  return {
     ...cfg,
-    teacher: { ...cfg.teacher, arch: o.teacher ?? cfg.teacher.arch, epochs: o.teacherEpochs ?? cfg.teacher.epochs },
-    student: { ...cfg.student, arch: o.student ?? cfg.student.arch },
-    dataset: {
-      ...cfg.dataset,
-      subset: o.count ? { count: o.count, seed: 0 } : o.fraction !== undefined && o.fraction < 1 ? { fraction: o.fraction, seed: 0 } : undefined,
-    },
-    epochs: o.epochs ? { e1: o.epochs[0], e2: o.epochs[1] } : cfg.epochs,
-    train: { ...cfg.train, batchSize: o.batchSize ?? cfg.train.batchSize, testEvery: o.testEvery ?? cfg.train.testEvery },
-  });
+    student: { ...cfg.student, init: 'paper' },
+    kd: { ...cfg.kd, t2Factor: true },
+    ab: { ...cfg.ab, schedule: 'per-step', resetOptimizer: false },
+    train: { ...cfg.train, schedule: 'per-step' },
+  };
 }
 
 const PAPER_PAIRS = [
@@ -67,11 +103,24 @@ const PAPER_PAIRS = [
   pair('Same network', 'wrn-16-4', 'wrn-16-4'),
 ];
 
+/** The paper's compression types around the committed WRN-16-2 teacher (scale `mini`). */
+const MINI_PAIRS = [
+  pair('Depth', 'wrn-16-2', 'wrn-10-2'),
+  pair('Channel', 'wrn-16-2', 'wrn-16-1'),
+  pair('Depth & Channel', 'wrn-16-2', 'wrn-10-1'),
+  pair('Same network', 'wrn-16-2', 'wrn-16-2'),
+];
+
 /**
  * The grids. `full` is the paper's (WRN-22-4 → WRN-16-2, batch 128, E₁+E₂ = 20+100 where the
  * paper fixes it: its 100 % column equals the 20+100 one; network sizes at 10 % data: its
  * Depth & Channel row equals the 10 % column). `small` fits a 2-core machine (the demo's
- * WRN-16-2 → WRN-10-1 of DESIGN §8). `smoke` is a minutes-long check of the whole path.
+ * WRN-16-2 → WRN-10-1 of DESIGN §8). `mini` is `small` cut to what one 3-hour session of a
+ * 2-core machine runs with 3 seeds: the committed WRN-16-2 teacher (no teacher training on
+ * Fashion-MNIST), the demo's recipe, budgets of tens to hundreds of steps (fast training: 2 % of
+ * the data, 1+1 and 1+5 epochs; little data: 0.1–1 %, 3+12), and for network sizes the paper's
+ * compression types rebuilt around that teacher (5 %, 1+5; no pair is smaller than
+ * WRN-16-2 → WRN-10-1, so the "Tiny network" row is absent). `smoke` is a minutes-long check of the whole path.
  */
 export function gridOf(experiment: Experiment, scale: Scale): Grid {
   const g = GRIDS[experiment][scale];
@@ -80,12 +129,21 @@ export function gridOf(experiment: Experiment, scale: Scale): Grid {
 
 type GridBody = Omit<Grid, 'experiment' | 'scale'>;
 const smokeRecipe = { teacher: 'wrn-10-1', teacherEpochs: 1, student: 'wrn-10-1', batchSize: 32, testEvery: 100 };
+const miniRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, committedTeacher: true, demoRecipe: true, student: 'wrn-10-1', batchSize: 128, testEvery: 100 };
 const smallRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, student: 'wrn-10-1', batchSize: 128, testEvery: 100 };
 const fullRecipe = { teacher: 'wrn-22-4', teacherEpochs: 200, student: 'wrn-16-2', batchSize: 128, testEvery: 10 };
 
 const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
   'fast-training': {
     smoke: { axis: 'Training epochs', columns: [ep(1, 1), ep(1, 2)], methods: ALL_METHODS, seeds: 1, patch: recipe({ ...smokeRecipe, count: 128 }), paper: PAPER_FAST_TRAINING },
+    mini: {
+      axis: 'Training epochs',
+      columns: [ep(1, 1), ep(1, 5)],
+      methods: ALL_METHODS,
+      seeds: 3,
+      patch: recipe({ ...miniRecipe, fraction: 0.02 }),
+      paper: PAPER_FAST_TRAINING,
+    },
     small: {
       axis: 'Training epochs',
       columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25)],
@@ -105,6 +163,14 @@ const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
   },
   'little-data': {
     smoke: { axis: 'Percentage of data', columns: [frac(0.2), frac(1)], methods: ALL_METHODS, seeds: 1, patch: recipe({ ...smokeRecipe, epochs: [1, 1] }), paper: PAPER_LITTLE_DATA },
+    mini: {
+      axis: 'Percentage of data',
+      columns: [frac(0.001), frac(0.005), frac(0.01)],
+      methods: ALL_METHODS,
+      seeds: 3,
+      patch: recipe({ ...miniRecipe, epochs: [3, 12] }),
+      paper: PAPER_LITTLE_DATA,
+    },
     small: {
       axis: 'Percentage of data',
       columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1)],
@@ -129,6 +195,14 @@ const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
       methods: ['kd', 'ab+kd'],
       seeds: 1,
       patch: recipe({ ...smokeRecipe, count: 128, epochs: [1, 1] }),
+      paper: PAPER_NETWORK_SIZES,
+    },
+    mini: {
+      axis: 'Compression type',
+      columns: MINI_PAIRS,
+      methods: ['kd', 'ab+kd'],
+      seeds: 1,
+      patch: recipe({ ...miniRecipe, fraction: 0.05, epochs: [1, 5] }),
       paper: PAPER_NETWORK_SIZES,
     },
     small: {
@@ -157,7 +231,8 @@ export function cellConfig(base: RunConfig, grid: Grid, col: Column, seed: numbe
   if (col.fraction !== undefined) {
     cfg = { ...cfg, dataset: { ...cfg.dataset, subset: col.fraction < 1 ? { fraction: col.fraction, seed } : undefined } };
   } else if (cfg.dataset.subset) cfg = { ...cfg, dataset: { ...cfg.dataset, subset: { ...cfg.dataset.subset, seed } } };
-  if (col.teacher) cfg = { ...cfg, teacher: { ...cfg.teacher, arch: col.teacher } };
+  // A column's own teacher architecture is trained, unless it is the committed checkpoint's.
+  if (col.teacher && col.teacher !== cfg.teacher.arch) cfg = { ...cfg, teacher: { ...cfg.teacher, arch: col.teacher, checkpoint: undefined } };
   if (col.student) cfg = { ...cfg, student: { ...cfg.student, arch: col.student } };
   return { ...cfg, name: `${cfg.name}/${col.key}/s${seed}`, seed, student: { ...cfg.student, seed } };
 }

@@ -7,7 +7,7 @@ import { initBackend } from '@abd/tensor';
 import { TrainEvent } from '../events';
 import { parseRunConfig } from '../run-config';
 import { tempDir, writeBandDataset } from '../testing/fixture';
-import { ALL_METHODS, cellConfig, EXPERIMENTS, gridOf, SCALES } from './grids';
+import { ALL_METHODS, cellConfig, COMMITTED_TEACHERS, EXPERIMENTS, gridOf, SCALES } from './grids';
 import { runRepro } from './repro';
 import { aggregate } from './sweep';
 
@@ -34,6 +34,28 @@ test('every experiment has a config and a grid at every scale; full is the paper
   assert.deepEqual(gridOf('little-data', 'full').columns.map((c) => c.label), ['0.1%', '1%', '5%', '10%', '20%', '100%']);
   assert.deepEqual(gridOf('fast-training', 'full').methods, ALL_METHODS);
   assert.ok(gridOf('fast-training', 'small').seeds >= 3 && gridOf('little-data', 'full').seeds >= 3);
+  assert.ok(gridOf('fast-training', 'mini').seeds >= 3 && gridOf('little-data', 'mini').seeds >= 3);
+});
+
+test('scale mini uses the committed teacher on Fashion-MNIST (the file exists) and trains one on other datasets', () => {
+  const root = join(__dirname, '..', '..', '..', '..');
+  for (const e of EXPERIMENTS) {
+    const base = parseRunConfig(readFileSync(configPath(e), 'utf8'), e);
+    const g = gridOf(e, 'mini');
+    for (const col of g.columns) {
+      const fm = cellConfig(base, g, col, 1);
+      assert.equal(fm.teacher.arch, COMMITTED_TEACHERS['fashion-mnist']!.arch);
+      assert.equal(fm.teacher.checkpoint, COMMITTED_TEACHERS['fashion-mnist']!.path, `${e} ${col.key}`);
+      assert.ok(existsSync(join(root, fm.teacher.checkpoint!, 'model.json')));
+      const cifar = cellConfig({ ...base, dataset: { ...base.dataset, name: 'cifar10' } }, g, col, 1);
+      assert.equal(cifar.teacher.checkpoint, undefined);
+    }
+  }
+  // A column naming another teacher architecture drops the committed checkpoint.
+  const base = parseRunConfig(readFileSync(configPath('network-sizes'), 'utf8'), 'network-sizes');
+  const other = cellConfig(base, gridOf('network-sizes', 'mini'), { key: 'x', label: 'x', teacher: 'wrn-10-2', student: 'wrn-10-1' }, 1);
+  assert.equal(other.teacher.arch, 'wrn-10-2');
+  assert.equal(other.teacher.checkpoint, undefined);
 });
 
 test('aggregate: median and min–max over seeds', () => {

@@ -53,6 +53,8 @@ export interface SweepOptions {
   onEvent?: EventSink;
   /** One line per cell: started / skipped / done. */
   log?: (line: string) => void;
+  /** Directory a committed teacher checkpoint (a scale's `checkpoint`) is resolved against: the repository root. */
+  baseDir?: string;
 }
 
 /** Store prefix of a sweep: `repro/<experiment>/<dataset>/<scale>`. */
@@ -97,7 +99,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       cfg = { ...cfg, teacher: { ...cfg.teacher, checkpoint: teacherKey } };
       log(`${o.experiment} ${id}: ${cfg.methods.join(', ')}; ${cfg.teacher.arch} → ${cfg.student.arch}, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}`);
       const runId = `${prefix.replace(/\//g, '--')}--${id}`;
-      const r = await runPipeline(cfg, { store: o.store, runId, signal: o.signal, onEvent: o.onEvent }, runData(cfg, train, test, stats));
+      const r = await runPipeline(cfg, { store: o.store, runId, signal: o.signal, onEvent: o.onEvent, baseDir: o.baseDir }, runData(cfg, train, test, stats));
       if (r.cancelled) {
         cancelled = true;
         break outer;
@@ -138,9 +140,10 @@ function runData(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData
   return { train, test, stats, indices };
 }
 
-/** Trains (or finds) the cell's teacher in the store; its key, or null when cancelled. */
+/** The cell's committed teacher, or trains (or finds) one in the store; its key, or null when cancelled. */
 async function ensureTeacher(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData['stats'], o: SweepOptions): Promise<string | null> {
   const t = cfg.teacher;
+  if (t.checkpoint) return t.checkpoint;
   const key = `repro/teachers/${cfg.dataset.name}-${t.arch}-${t.epochs}ep-${t.init}-s${t.seed}`;
   if (await o.store.exists(`${key}/model.json`)) return key;
   o.log?.(`teacher ${t.arch}: training ${t.epochs} epoch(s) on ${train.n} images → ${key}`);
