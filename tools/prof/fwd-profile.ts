@@ -1,3 +1,4 @@
+// Per-kernel time of a WRN forward in training mode (with "grad": forward + backward) at batch 128: npx tsx tools/prof/fwd-profile.ts 10-1 [grad]
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@abd/tensor';
 import { Wrn } from '@abd/models';

@@ -1,3 +1,4 @@
+// Per-kernel time of one training step (or an inference pass with "eval") of a WRN on 28×28×1 at batch 128: npx tsx tools/prof/step-profile.ts 10-1 [train|eval]
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@abd/tensor';
 import { Wrn } from '@abd/models';
