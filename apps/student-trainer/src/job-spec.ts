@@ -126,6 +126,8 @@ export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactS
     if (e1 === 0) [e1, e2] = [1, e2 - 1];
   }
   const p = r.methodParams;
+  // A run's AB stage follows the run's recipe (spec.lr); its own lr is an ab_init job's option.
+  if (r.ab?.lr) throw new InvalidArgumentError('spec.run.ab.lr', `run jobs train the AB stage at spec.lr; set the AB stage's own lr in an ab_init job (got ${r.ab.lr})`);
   return toRunConfig({
     ...base,
     teacher,

@@ -102,6 +102,7 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     ['unknown teacher', () => unaryCall('startJob', { jobId: 'x1', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, teacherSource: { $case: 'teacher', teacher: { id: 'ghost', epoch: 0 } } } } }, resume: false }), status.NOT_FOUND, /ghost/],
     ['unknown method', () => unaryCall('startJob', { jobId: 'x2', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, method: 'magic' } } }, resume: false }), status.INVALID_ARGUMENT, /method/],
     ['non-finite lr', () => unaryCall('startJob', { jobId: 'x3', spec: { ...spec, lr: { ...spec.lr!, initialLr: NaN } }, resume: false }), status.INVALID_ARGUMENT, /initial_lr/],
+    ['AB lr on a run job', () => unaryCall('startJob', { jobId: 'x4', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, ab: { ...(spec.kind as { run: studentTrainer.RunJob }).run.ab!, lr: 0.05 } } } }, resume: false }), status.INVALID_ARGUMENT, /spec\.run\.ab\.lr/],
     ['unknown job', () => unaryCall('getJob', { jobId: 'nope' }), status.NOT_FOUND, /nope/],
   ];
   for (const [name, p, code, msg] of cases) {

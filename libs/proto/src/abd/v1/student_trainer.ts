@@ -115,7 +115,10 @@ export interface AbOptions {
   tapWeights: TapWeight[];
   /** Teacher batch-norm in train mode during the AB stage (paper's code); default eval mode. */
   teacherBnTrainMode: boolean;
-  /** Constant lr of the AB stage; 0 = 0.1. */
+  /**
+   * ab_init jobs: the AB stage's own lr (0 = the spec's lr). Run jobs train the AB stage at the
+   * spec's lr and reject a nonzero value here (INVALID_ARGUMENT).
+   */
   lr: number;
   /** The optimizer is made anew at epoch ceil(f*E1)+1; 0 = 0.75 (paper's code), 1 = never. */
   optimizerResetFraction: number;
