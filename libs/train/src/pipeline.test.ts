@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
 import { getCheckpoint } from './checkpoints';
-import { runPipeline, loadRunData } from './run';
+import { configDiff, runPipeline, loadRunData } from './run';
 import { TrainEvent } from './events';
 import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
 
@@ -44,6 +44,18 @@ test('a whole run: teacher → none / kd / ab+kd → results, report data and ch
   assert.ok(await store.exists('runs/a/result.json'));
   assert.ok(await store.exists('runs/a/ab+kd/final/model.json'));
   assert.ok(await store.exists('runs/a/teacher/model.json'));
+  assert.deepEqual(await store.getJson('runs/a/config.json'), JSON.parse(JSON.stringify(cfg)));
+  // The same run id under another config is refused before any work, naming what differs.
+  const changed = { ...cfg, epochs: { ...cfg.epochs, e2: cfg.epochs.e2 + 1 }, kd: { ...cfg.kd, temperature: 7 } };
+  await assert.rejects(runPipeline(changed, { store, runId: 'a' }), /run a was started with another config \(epochs\.e2, kd\.temperature differ\); start it over with --fresh/);
+  // The same config shows the finished results again.
+  const again = await runPipeline(cfg, { store, runId: 'a' });
+  assert.deepEqual(again.results.map((m) => m.errorPct), r.results.map((m) => m.errorPct));
+});
+
+test('configDiff names the differing leaves', () => {
+  assert.deepEqual(configDiff({ a: 1, b: { c: [1, 2], d: 'x' } }, { a: 1, b: { c: [1, 3], e: 2 } }), ['b.c', 'b.d', 'b.e']);
+  assert.deepEqual(configDiff({ a: 1 }, { a: 1 }), []);
 });
 
 test('the same seed gives the same weights; a cancelled run resumes to the same weights', async () => {

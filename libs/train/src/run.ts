@@ -87,6 +87,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const d = data ?? (await loadRunData(cfg));
   const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
   const prefix = `runs/${runId}`;
+  await checkRunConfig(store, prefix, runId, cfg);
   let teacher: Wrn;
   let teacherSource: string;
   if (cfg.teacher.checkpoint) {
@@ -229,6 +230,36 @@ async function runMethod(
 /** Methods with a stage 1 of E₁ epochs before E₂ of classification; the others classify for E₁ + E₂. */
 export function hasInitStage(method: RunMethod): boolean {
   return method === 'ab+kd' || method === 'ab+ce' || method === 'fitnets+kd' || method === 'fsp+kd';
+}
+
+/**
+ * A run keeps the config it was started with (`runs/<id>/config.json`). Resuming it, or showing
+ * its finished results, under another config would mix two experiments, so that is an error
+ * naming the fields that differ.
+ */
+async function checkRunConfig(store: ArtifactStore, prefix: string, runId: string, cfg: RunConfig): Promise<void> {
+  const key = `${prefix}/config.json`;
+  const now = JSON.parse(JSON.stringify(cfg)) as unknown;
+  const before = await tryGet<unknown>(store, key);
+  if (before === null) {
+    await store.putJson(key, now);
+    return;
+  }
+  const diff = configDiff(before, now);
+  if (diff.length > 0) {
+    const shown = diff.slice(0, 4).join(', ') + (diff.length > 4 ? ` and ${diff.length - 4} more` : '');
+    throw new Error(`run ${runId} was started with another config (${shown} differ); start it over with --fresh, or give this config another run id`);
+  }
+}
+
+/** Paths of the leaves where two JSON values differ, e.g. `epochs.e1`. */
+export function configDiff(a: unknown, b: unknown, path = ''): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => configDiff(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(config)'];
 }
 
 async function tryGet<T>(store: ArtifactStore, key: string): Promise<T | null> {

@@ -39,7 +39,10 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
   const info = await backendOf(args);
   const store = storeOf(args);
   if (args.flags.has('fresh')) {
-    for (const o of await store.list(`repro/${experiment}/${dataset}/${scale}/`)) await store.delete(o.key);
+    // The sweep's cells and their runs' checkpoints (run ids `repro--<experiment>--<dataset>--<scale>--…`).
+    for (const p of [`repro/${experiment}/${dataset}/${scale}/`, `runs/repro--${experiment}--${dataset}--${scale}--`]) {
+      for (const o of await store.list(p)) await store.delete(o.key);
+    }
   }
   const grid = gridOf(experiment, scale);
   const n = seeds ?? grid.seeds;

@@ -117,7 +117,7 @@ const MINI_PAIRS = [
  * Depth & Channel row equals the 10 % column). `small` fits a 2-core machine (the demo's
  * WRN-16-2 → WRN-10-1 of DESIGN §8). `mini` is `small` cut to what one 3-hour session of a
  * 2-core machine runs with 3 seeds: the committed WRN-16-2 teacher (no teacher training on
- * Fashion-MNIST), the demo's recipe, budgets of tens to hundreds of steps (fast training: 2 % of
+ * Fashion-MNIST), the demo's recipe, budgets of tens to hundreds of steps (fast training: 5 % of
  * the data, 1+1 and 1+5 epochs; little data: 0.1–1 %, 3+12), and for network sizes the paper's
  * compression types rebuilt around that teacher (5 %, 1+5; no pair is smaller than
  * WRN-16-2 → WRN-10-1, so the "Tiny network" row is absent). `smoke` is a minutes-long check of the whole path.
@@ -141,7 +141,7 @@ const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
       columns: [ep(1, 1), ep(1, 5)],
       methods: ALL_METHODS,
       seeds: 3,
-      patch: recipe({ ...miniRecipe, fraction: 0.02 }),
+      patch: recipe({ ...miniRecipe, fraction: 0.05 }),
       paper: PAPER_FAST_TRAINING,
     },
     small: {

@@ -97,4 +97,7 @@ test('abd repro fast-training --scale smoke on the fixture: every method, table 
   assert.deepEqual(again.result.skipped, ['e1-1-s1', 'e1-2-s1']);
   assert.equal(events.filter((e) => e.type === 'step').length, 0);
   assert.deepEqual(again.result.aggregates, first.result.aggregates);
+  // A changed recipe does not reuse the cells run with the old one.
+  const changed = { ...cfg, kd: { ...cfg.kd, temperature: cfg.kd.temperature + 1 } };
+  await assert.rejects(runRepro({ experiment: 'fast-training', scale: 'smoke', base: changed, store }), /e1-1-s1: the stored cell was run with another config \(kd\.temperature differ\); rerun with --fresh/);
 });

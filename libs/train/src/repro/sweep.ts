@@ -1,7 +1,7 @@
 import { ArtifactStore } from '@abd/artifacts';
 import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
 import { EventSink } from '../events';
-import { MethodResult, RunData, runPipeline } from '../run';
+import { configDiff, MethodResult, RunData, runPipeline } from '../run';
 import { RunConfig, RunMethod } from '../run-config';
 import { trainTeacher } from '../teacher';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
@@ -85,7 +85,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const id = `${col.key}-s${seed}`;
       const key = `${prefix}/cells/${id}.json`;
       if (await o.store.exists(key)) {
-        cells.push(await o.store.getJson<CellResult>(key));
+        const done = await o.store.getJson<CellResult>(key);
+        // A finished cell counts only for the grid it was run with (the teacher's location aside).
+        const diff = configDiff(withoutCheckpoint(done.config), withoutCheckpoint(cellConfig(o.base, grid, col, seed)));
+        if (diff.length > 0) {
+          throw new Error(`${o.experiment} ${id}: the stored cell was run with another config (${diff.slice(0, 4).join(', ')} differ); rerun with --fresh to start the sweep over`);
+        }
+        cells.push(done);
         skipped.push(id);
         log(`${o.experiment} ${id}: finished before, skipped`);
         continue;
@@ -128,6 +134,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     skipped,
     cancelled,
   };
+}
+
+function withoutCheckpoint(cfg: RunConfig): unknown {
+  return JSON.parse(JSON.stringify({ ...cfg, teacher: { ...cfg.teacher, checkpoint: undefined } }));
 }
 
 function runData(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData['stats']): RunData {
