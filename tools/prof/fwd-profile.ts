@@ -1,5 +1,6 @@
 // Per-kernel time of a WRN forward in training mode (with "grad": forward + backward) at batch 128: npx tsx tools/prof/fwd-profile.ts 10-1 [grad]
 import * as tf from '@tensorflow/tfjs-core';
+import { timeKernels } from './kernel-timer';
 import { initBackend } from '@abd/tensor';
 import { Wrn } from '@abd/models';
 import { crossEntropy } from '@abd/distill';
@@ -18,20 +19,11 @@ async function main() {
     } else { const o = tf.tidy(() => m.forward(x, { training: true }).logits); o.dataSync(); o.dispose(); }
   };
   for (let i = 0; i < 3; i++) f();
-  const orig = tf.engine().runKernel.bind(tf.engine());
-  const by = new Map<string, { ms: number; n: number }>();
-  (tf.engine() as any).runKernel = (name: string, inputs: any, attrs: any) => {
-    const t0 = performance.now();
-    const r = orig(name, inputs, attrs);
-    const e = by.get(name) ?? { ms: 0, n: 0 }; e.ms += performance.now() - t0; e.n++; by.set(name, e);
-    return r;
-  };
+  const timer = timeKernels();
   const N = 5; const t0 = performance.now();
   for (let i = 0; i < N; i++) f();
   const tot = (performance.now() - t0) / N;
-  const rows = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  const ksum = rows.reduce((s, r) => s + r[1].ms, 0) / N;
-  console.log(`total ${tot.toFixed(1)} ms/iter; runKernel sum ${ksum.toFixed(1)} ms (nested counted twice)`);
-  for (const [n, e] of rows.slice(0, 22)) console.log(`${n.padEnd(26)} ${(e.ms / N).toFixed(2).padStart(8)} ms ×${e.n / N}`);
+  console.log(`total ${tot.toFixed(1)} ms/iter (kernel times below; nested kernels count twice)`);
+  timer.report(N, 22);
 }
 main();

@@ -1,5 +1,6 @@
 // Kernel time split of one Jacobian+KD training step (student WRN-10-1, teacher WRN-16-2, b128).
 import * as tf from '@tensorflow/tfjs-core';
+import { timeKernels } from './kernel-timer';
 import { initBackend } from '@abd/tensor';
 import { Wrn } from '@abd/models';
 import { kdLoss } from '@abd/distill';
@@ -31,15 +32,10 @@ async function main() {
   };
   step();
   tPrep = 0;
-  const orig = tf.engine().runKernel.bind(tf.engine());
-  const by = new Map<string, { ms: number; n: number }>();
-  (tf.engine() as any).runKernel = (name: string, inputs: any, attrs: any) => {
-    const t0 = performance.now(); const r = orig(name, inputs, attrs);
-    const e = by.get(name) ?? { ms: 0, n: 0 }; e.ms += performance.now() - t0; e.n++; by.set(name, e); return r;
-  };
+  const timer = timeKernels();
   const N = 2; const t0 = performance.now();
   for (let i = 0; i < N; i++) step();
   console.log(`Jacobian step ${((performance.now() - t0) / N).toFixed(0)} ms (prepare: teacher input-gradient ${(tPrep / N).toFixed(0)} ms)`);
-  for (const [n, e] of [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${n.padEnd(26)} ${(e.ms / N).toFixed(1).padStart(8)} ms ×${e.n / N}`);
+  timer.report(N, 25);
 }
 main();
