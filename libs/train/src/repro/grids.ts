@@ -58,22 +58,22 @@ function recipe(o: { teacher?: string; teacherEpochs?: number; committedTeacher?
   return (cfg: RunConfig): RunConfig => {
     const arch = o.teacher ?? cfg.teacher.arch;
     const committed = o.committedTeacher ? COMMITTED_TEACHERS[cfg.dataset.name] : undefined;
-    const demo = o.demoRecipe ? demoRecipe(cfg) : cfg;
+    const base = o.demoRecipe ? demoRecipe(cfg) : cfg;
     return {
-      ...demo,
+      ...base,
       teacher: {
-        ...cfg.teacher,
+        ...base.teacher,
         arch,
-        epochs: o.teacherEpochs ?? cfg.teacher.epochs,
-        checkpoint: committed?.arch === arch ? committed.path : cfg.teacher.checkpoint,
+        epochs: o.teacherEpochs ?? base.teacher.epochs,
+        checkpoint: committed?.arch === arch ? committed.path : base.teacher.checkpoint,
       },
-      student: { ...cfg.student, arch: o.student ?? cfg.student.arch },
+      student: { ...base.student, arch: o.student ?? base.student.arch },
       dataset: {
-        ...cfg.dataset,
+        ...base.dataset,
         subset: o.count ? { count: o.count, seed: 0 } : o.fraction !== undefined && o.fraction < 1 ? { fraction: o.fraction, seed: 0 } : undefined,
       },
-      epochs: o.epochs ? { e1: o.epochs[0], e2: o.epochs[1] } : cfg.epochs,
-      train: { ...cfg.train, batchSize: o.batchSize ?? cfg.train.batchSize, testEvery: o.testEvery ?? cfg.train.testEvery },
+      epochs: o.epochs ? { e1: o.epochs[0], e2: o.epochs[1] } : base.epochs,
+      train: { ...base.train, batchSize: o.batchSize ?? base.train.batchSize, testEvery: o.testEvery ?? base.train.testEvery },
     };
   };
 }

@@ -24,10 +24,11 @@ export function reproMarkdown(r: SweepResult, command?: string): string {
   const lines: string[] = [`# ${title(r)} — ${r.dataset}, scale ${r.scale}`, ''];
   if (first) {
     const c = first.config;
+    const sizes = [...new Set(r.cells.map((x) => x.trainSize))];
     lines.push(
       `Test error % on ${r.dataset} (${r.cells.length} cell(s); seeds ${r.seeds.join(', ')}). ` +
-        `Teacher ${c.teacher.arch} (${c.teacher.epochs} epochs, test error ${f2(first.teacher.errorPct)} %) → student ${c.student.arch} ` +
-        `unless the row says otherwise; batch ${c.train.batchSize}; classification schedule ${c.train.schedule}; ` +
+        `Teacher ${c.teacher.arch} (${c.teacher.checkpoint ? `checkpoint \`${c.teacher.checkpoint}\`` : `${c.teacher.epochs} epochs`}, test error ${f2(first.teacher.errorPct)} %) → student ${c.student.arch} ` +
+        `(${c.student.init} init) unless the row says otherwise; ${sizes.length === 1 ? `${sizes[0]} training images` : `${sizes.join(' / ')} training images by column`}; batch ${c.train.batchSize}; classification schedule ${c.train.schedule}; ` +
         `init stages (AB, FitNets, FSP) at schedule ${c.ab.schedule}; KD T=${c.kd.temperature}${c.kd.t2Factor ? ' ×T²' : ''}.`,
       '',
     );

@@ -37,7 +37,7 @@ test('every experiment has a config and a grid at every scale; full is the paper
   assert.ok(gridOf('fast-training', 'mini').seeds >= 3 && gridOf('little-data', 'mini').seeds >= 3);
 });
 
-test('scale mini uses the committed teacher on Fashion-MNIST (the file exists) and trains one on other datasets', () => {
+test('scale mini: the demo\'s recipe; the committed teacher on Fashion-MNIST (the file exists), a trained one on other datasets', () => {
   const root = join(__dirname, '..', '..', '..', '..');
   for (const e of EXPERIMENTS) {
     const base = parseRunConfig(readFileSync(configPath(e), 'utf8'), e);
@@ -47,6 +47,11 @@ test('scale mini uses the committed teacher on Fashion-MNIST (the file exists) a
       assert.equal(fm.teacher.arch, COMMITTED_TEACHERS['fashion-mnist']!.arch);
       assert.equal(fm.teacher.checkpoint, COMMITTED_TEACHERS['fashion-mnist']!.path, `${e} ${col.key}`);
       assert.ok(existsSync(join(root, fm.teacher.checkpoint!, 'model.json')));
+      // The demo's recipe, whatever the experiment's config says.
+      assert.deepEqual(
+        { init: fm.student.init, t2: fm.kd.t2Factor, train: fm.train.schedule, ab: fm.ab.schedule, reset: fm.ab.resetOptimizer },
+        { init: 'paper', t2: true, train: 'per-step', ab: 'per-step', reset: false },
+      );
       const cifar = cellConfig({ ...base, dataset: { ...base.dataset, name: 'cifar10' } }, g, col, 1);
       assert.equal(cifar.teacher.checkpoint, undefined);
     }
