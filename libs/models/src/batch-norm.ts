@@ -65,19 +65,19 @@ export function batchNorm(
   return batchNormMaybeRelu(x, bn, training, updateStats, false);
 }
 
-/** Whether training-mode BN runs on the native kernel (ABD_FUSED_BN=0 turns it off). */
-function nativeTrainBn(): boolean {
+/** Whether BN runs on the native kernels (addon on wasm; ABD_FUSED_BN=0 turns them off). */
+function nativeBn(): boolean {
   return process.env.ABD_FUSED_BN !== '0' && hasNativeBatchNormRelu();
 }
 
 function batchNormMaybeRelu(x: tf.Tensor4D, bn: BatchNormParams, training: boolean, updateStats: boolean, relu: boolean): tf.Tensor4D {
   if (!training) {
-    const fused = process.env.ABD_FUSED_BN === '0' ? null : nativeBatchNormInference(x, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
+    const fused = !nativeBn() ? null : nativeBatchNormInference(x, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
     if (fused) return fused as tf.Tensor4D;
     const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS) as tf.Tensor4D;
     return relu ? tf.relu(y) : y;
   }
-  if (nativeTrainBn()) {
+  if (nativeBn()) {
     const { y, mean, variance } = nativeBatchNorm(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
     if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
     tf.dispose([mean, variance]);

@@ -247,9 +247,13 @@ async function checkRunConfig(store: ArtifactStore, prefix: string, runId: strin
   }
   const diff = configDiff(before, now);
   if (diff.length > 0) {
-    const shown = diff.slice(0, 4).join(', ') + (diff.length > 4 ? ` and ${diff.length - 4} more` : '');
-    throw new Error(`run ${runId} was started with another config (${shown} differ); start it over with --fresh, or give this config another run id`);
+    throw new Error(`run ${runId} was started with another config (${describeDiff(diff)} differ); start it over with --fresh, or give this config another run id`);
   }
+}
+
+/** The first few paths of a configDiff for a message: `a, b, c, d and 2 more`. */
+export function describeDiff(diff: string[]): string {
+  return diff.slice(0, 4).join(', ') + (diff.length > 4 ? ` and ${diff.length - 4} more` : '');
 }
 
 /** Paths of the leaves where two JSON values differ, e.g. `epochs.e1`. */

@@ -1,7 +1,7 @@
 import { ArtifactStore } from '@abd/artifacts';
 import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
 import { EventSink } from '../events';
-import { configDiff, MethodResult, RunData, runPipeline } from '../run';
+import { configDiff, describeDiff, MethodResult, RunData, runPipeline } from '../run';
 import { RunConfig, RunMethod } from '../run-config';
 import { trainTeacher } from '../teacher';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
@@ -84,19 +84,19 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     for (const seed of seeds) {
       const id = `${col.key}-s${seed}`;
       const key = `${prefix}/cells/${id}.json`;
+      let cfg = cellConfig(o.base, grid, col, seed);
       if (await o.store.exists(key)) {
         const done = await o.store.getJson<CellResult>(key);
         // A finished cell counts only for the grid it was run with (the teacher's location aside).
-        const diff = configDiff(withoutCheckpoint(done.config), withoutCheckpoint(cellConfig(o.base, grid, col, seed)));
+        const diff = configDiff(withoutCheckpoint(done.config), withoutCheckpoint(cfg));
         if (diff.length > 0) {
-          throw new Error(`${o.experiment} ${id}: the stored cell was run with another config (${diff.slice(0, 4).join(', ')} differ); rerun with --fresh to start the sweep over`);
+          throw new Error(`${o.experiment} ${id}: the stored cell was run with another config (${describeDiff(diff)} differ); rerun with --fresh to start the sweep over`);
         }
         cells.push(done);
         skipped.push(id);
         log(`${o.experiment} ${id}: finished before, skipped`);
         continue;
       }
-      let cfg = cellConfig(o.base, grid, col, seed);
       const teacherKey = await ensureTeacher(cfg, train, test, stats, o);
       if (!teacherKey) {
         cancelled = true;
