@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # dataset-fashion-mnist: the embedded default data; libdnnl-dev: the native kernels (optional);
 # protobuf-compiler/libprotobuf-dev: proto generation check; python3-grpcio/-grpc-tools: the
 # foreign-client test; g++/make: building the native addon; chromium: the web view's browser test.
-PKGS=(dataset-fashion-mnist libdnnl-dev protobuf-compiler libprotobuf-dev python3-grpcio python3-grpc-tools g++ make chromium)
+# python3-onnx: onnx.checker on exported models; python3-torch/libopenblas0-pthread: reference
+# parameter counts of the built-in student families.
+PKGS=(dataset-fashion-mnist libdnnl-dev protobuf-compiler libprotobuf-dev python3-grpcio python3-grpc-tools g++ make chromium python3-onnx python3-torch libopenblas0-pthread)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -28,5 +30,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
+  # onnxruntime-node's documented switch (also in .npmrc) to skip its CUDA download from NuGet.
+  export ONNXRUNTIME_NODE_INSTALL=skip
   npm ci --no-audit --no-fund
 fi
