@@ -6,6 +6,7 @@ import { upCommand } from './commands/up';
 import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
 import { reproCommand } from './commands/repro';
 import { runCommand } from './commands/run';
 import { trainCommand } from './commands/train';
@@ -21,6 +22,7 @@ commands:
   distill <config.yaml>     like run, AB+KD only
   train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
+  export <run-id>/<method>  the run's student as a stock model: --format tfjs-layers|onnx --out DIR
   repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
                             (--dataset, --scale smoke|mini|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<void> {
       return trainCommand(args);
     case 'eval':
       return evalCommand(args);
+    case 'export':
+      return exportCommand(args);
     case 'repro':
       return reproCommand(args);
     case 'bench':

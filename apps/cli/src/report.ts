@@ -22,7 +22,7 @@ export function resultTable(r: RunResult, ref?: Reference): string {
 }
 
 /** The Markdown report stored beside a run's JSON result. */
-export function reportMarkdown(r: RunResult, ref?: Reference, command?: string): string {
+export function reportMarkdown(r: RunResult, ref?: Reference, command?: string, students?: string): string {
   const c = r.config;
   const lines = [
     `# ${c.name}`,
@@ -37,5 +37,6 @@ export function reportMarkdown(r: RunResult, ref?: Reference, command?: string):
   ];
   if (ref) lines.push(`Reference: ${ref.label}.`, '');
   if (command) lines.push(`Command: \`${command}\``, '');
+  if (students) lines.push(students, '');
   return lines.join('\n');
 }

@@ -29,3 +29,4 @@ export type { LayersModelFiles } from './export-layers';
 export { ONNX_OPSET, toOnnx } from './export-onnx';
 export { EXPORT_FORMATS, writeExport } from './export-files';
 export type { ExportFormat } from './export-files';
+export { checkpointGraph } from './export-checkpoint';

@@ -6,6 +6,7 @@ import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { reportMarkdown, resultTable } from '../report';
+import { studentsLine } from './export';
 
 export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'quiet'] as const;
 
@@ -63,13 +64,15 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
   }
   const teacherEpochs = cfg.teacher.checkpoint ? teacherEpochsOf(cfg, baseDir) : cfg.teacher.epochs;
   const ref = referenceFor(cfg, teacherEpochs);
-  const md = reportMarkdown(result, ref, command);
+  const students = studentsLine(result, store.url, str(args, 'store'));
+  const md = reportMarkdown(result, ref, command, students);
   await store.put(`runs/${runId}/report.md`, md);
   console.log(`\nTeacher ${cfg.teacher.arch}: test error ${result.teacher.errorPct.toFixed(2)} %`);
   console.log(`Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`);
   console.log(resultTable(result, ref));
   if (ref) console.log(`\nReference: ${ref.label}.`);
   console.log(`\nTotal ${(performance.now() - t0) / 1000 >= 60 ? `${((performance.now() - t0) / 60000).toFixed(1)} min` : `${((performance.now() - t0) / 1000).toFixed(0)} s`}; report: ${store.url}/runs/${runId}/report.md`);
+  console.log(students);
   return result;
 }
 

@@ -1,0 +1,79 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as tfl from '@tensorflow/tfjs';
+import { loadWrn } from '@abd/models';
+import { maxAbsDiff, serveDirs, toNchw } from '../../../libs/models/src/testing/export-fixtures';
+import { tempDir, writeBandDataset } from '../../../libs/train/src/testing/fixture';
+
+const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
+const tmp = tempDir('abd-export-');
+const abd = (...args: string[]) => spawnSync(process.execPath, [ABD, ...args], { encoding: 'utf8', cwd: tmp.dir, env: { ...process.env, ABD_STORE: '' } });
+
+before(async () => {
+  await tf.setBackend('cpu');
+  writeBandDataset(tmp.dir, 60, 20);
+});
+after(() => tmp.cleanup());
+
+test("abd run names its students and the export command; that command writes models stock runtimes run with the student's logits", async () => {
+  const cfg = join(tmp.dir, 'tiny.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'name: export-tiny',
+      `dataset: { name: fashion-mnist, dir: ${tmp.dir}, subset: { count: 20, seed: 0 } }`,
+      'teacher: { arch: wrn-10-1, epochs: 1 }',
+      'student: { arch: wrn-10-1 }',
+      'methods: [kd]',
+      'epochs: { e1: 1, e2: 1 }',
+      'train: { batchSize: 10 }',
+      '',
+    ].join('\n'),
+  );
+  const r = abd('run', cfg, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  const last = r.stdout.trim().split('\n').at(-1)!;
+  assert.match(last, /^Students: .*\/runs\/export-tiny\/\{kd\}\/final; export one with: abd export export-tiny\/kd --format onnx\|tfjs-layers --out export-tiny-kd$/);
+  const report = readFileSync(join(tmp.dir, '.abd', 'store', 'runs', 'export-tiny', 'report.md'), 'utf8');
+  assert.ok(report.includes(last), 'the report names the students too');
+
+  const final = join(tmp.dir, '.abd', 'store', 'runs', 'export-tiny', 'kd', 'final');
+  const { model } = loadWrn(readFileSync(join(final, 'model.json'), 'utf8'), readFileSync(join(final, 'weights.bin')));
+  const shape: [number, number, number, number] = [3, 28, 28, 1];
+  const x = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', 1).dataSync() as Float32Array);
+  const ours = tf.tidy(() => model.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array);
+  model.dispose();
+
+  const onnx = abd('export', 'export-tiny/kd', '--format', 'onnx', '--out', 'out-onnx');
+  assert.equal(onnx.status, 0, onnx.stderr);
+  assert.match(onnx.stdout, /exported wrn-10-1 \(1 input channels, 10 classes\)/);
+  const session = await ort.InferenceSession.create(readFileSync(join(tmp.dir, 'out-onnx', 'model.onnx')));
+  const out = await session.run({ input: new ort.Tensor('float32', toNchw(x, shape), [3, 1, 28, 28]) });
+  assert.ok(maxAbsDiff(out.logits.data as Float32Array, ours) <= 1e-4);
+
+  const layers = abd('export', 'export-tiny/kd', '--format', 'tfjs-layers', '--out', 'out-layers');
+  assert.equal(layers.status, 0, layers.stderr);
+  const { server, url } = await serveDirs({ '/m/': join(tmp.dir, 'out-layers') });
+  try {
+    const m = await tfl.loadLayersModel(`${url}/m/model.json`);
+    const y = m.predict(tf.tensor4d(x, shape)) as tf.Tensor;
+    assert.ok(maxAbsDiff(await y.data(), ours) <= 1e-4);
+  } finally {
+    server.close();
+  }
+});
+
+test('abd export fails with a usage error naming the finished students, or the bad format', () => {
+  const bad = abd('export', 'export-tiny/ab+kd', '--format', 'onnx', '--out', 'x');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /no student at .*runs\/export-tiny\/ab\+kd\/final \(finished students of run export-tiny: kd\)/);
+  const fmt = abd('export', 'export-tiny/kd', '--format', 'pt', '--out', 'x');
+  assert.equal(fmt.status, 2);
+  assert.match(fmt.stderr, /--format must be one of tfjs-layers, onnx; got 'pt'/);
+});
