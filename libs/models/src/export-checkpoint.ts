@@ -1,6 +1,8 @@
 import { CheckpointError } from './checkpoint';
 import { ExportGraph } from './export-graph';
 import { wrnGraph } from './export-graph';
+import { resnetGraph } from './export-resnet';
+import { loadResNet } from './resnet-checkpoint';
 import { loadWrn } from './wrn-checkpoint';
 
 /** The export graph of a saved student (abd-checkpoint/v1 bytes), verified first. */
@@ -20,5 +22,13 @@ export function checkpointGraph(jsonText: string, weights: Uint8Array, source: s
       for (const t of extra.values()) t.dispose();
     }
   }
-  throw new CheckpointError(`${source}: cannot export a '${String(cls)}' model (known: WRN)`);
+  if (cls === 'ResNet') {
+    const { model } = loadResNet(jsonText, weights, source);
+    try {
+      return resnetGraph(model);
+    } finally {
+      model.dispose();
+    }
+  }
+  throw new CheckpointError(`${source}: cannot export a '${String(cls)}' model (known: WRN, ResNet)`);
 }

@@ -30,3 +30,8 @@ export { ONNX_OPSET, toOnnx } from './export-onnx';
 export { EXPORT_FORMATS, writeExport } from './export-files';
 export type { ExportFormat } from './export-files';
 export { checkpointGraph } from './export-checkpoint';
+export { ResNet } from './resnet';
+export { parseResNetName, RESNET_NAMES, resnetName, validateResNetConfig } from './resnet-config';
+export type { ResNetConfig } from './resnet-config';
+export { loadResNet, saveResNet } from './resnet-checkpoint';
+export { resnetGraph } from './export-resnet';
