@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +34,37 @@ describe('CIFAR ResNet students', () => {
         assert.equal(m.parameterCount(), ref[name], `${name} (${classes} classes, ${channels} channels)`);
         m.dispose();
       }
+    }
+  });
+
+  it('computes the logits of the PyTorch definition with the same weights (eval mode)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'abd-resnet-torch-'));
+    try {
+      for (const [name, classes, channels] of [['resnet14', 10, 3], ['resnet8x4', 5, 1]] as const) {
+        const m = new ResNet({ ...parseResNetName(name), inChannels: channels, numClasses: classes }, 6);
+        randomizeBn(m, 7);
+        const shape: [number, number, number, number] = [2, 16, 12, channels];
+        const x = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', 9).dataSync() as Float32Array);
+        const ours = tf.tidy(() => m.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array);
+        const tensors = [...m.params, ...m.stats];
+        const flat = new Float32Array(tensors.reduce((s, [, v]) => s + v.size, 0));
+        let off = 0;
+        for (const [, v] of tensors) {
+          flat.set(v.dataSync() as Float32Array, off);
+          off += v.size;
+        }
+        await writeFile(join(dir, 'tensors.bin'), new Uint8Array(flat.buffer));
+        await writeFile(join(dir, 'input.bin'), new Uint8Array(x.buffer));
+        await writeFile(join(dir, 'spec.json'), JSON.stringify({ name, classes, channels, shape, tensors: tensors.map(([k, v]) => [k, v.shape]) }));
+        m.dispose();
+        const r = spawnSync('/usr/bin/python3', [join(__dirname, '..', 'reference', 'resnet_forward.py'), dir], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        const torch = JSON.parse(r.stdout) as number[];
+        assert.equal(torch.length, 2 * classes);
+        assert.ok(maxAbsDiff(torch, ours) <= 1e-4, `${name}: max |Δlogit| ${maxAbsDiff(torch, ours)}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
