@@ -39,7 +39,7 @@ test("abd run names its students and the export command; that command writes mod
   const r = abd('run', cfg, '--quiet');
   assert.equal(r.status, 0, r.stderr);
   const last = r.stdout.trim().split('\n').at(-1)!;
-  assert.match(last, /^Students: .*\/runs\/export-tiny\/\{kd\}\/final; export one with: abd export export-tiny\/kd --format onnx\|tfjs-layers --out export-tiny-kd$/);
+  assert.match(last, /^Students: .*\/runs\/export-tiny\/\{kd\}\/final; export one with: abd export export-tiny\/kd --format onnx\|tfjs-layers\|tfjs-graph --out export-tiny-kd$/);
   const report = readFileSync(join(tmp.dir, '.abd', 'store', 'runs', 'export-tiny', 'report.md'), 'utf8');
   assert.ok(report.includes(last), 'the report names the students too');
 
@@ -64,6 +64,11 @@ test("abd run names its students and the export command; that command writes mod
     const m = await tfl.loadLayersModel(`${url}/m/model.json`);
     const y = m.predict(tf.tensor4d(x, shape)) as tf.Tensor;
     assert.ok(maxAbsDiff(await y.data(), ours) <= 1e-4);
+    const graph = abd('export', 'export-tiny/kd', '--format', 'tfjs-graph', '--out', 'out-layers/graph');
+    assert.equal(graph.status, 0, graph.stderr);
+    const gm = await tfl.loadGraphModel(`${url}/m/graph/model.json`);
+    const z = gm.predict(tf.tensor4d(x, shape)) as tf.Tensor;
+    assert.ok(maxAbsDiff(await z.data(), ours) <= 1e-4);
   } finally {
     server.close();
   }
@@ -75,5 +80,5 @@ test('abd export fails with a usage error naming the finished students, or the b
   assert.match(bad.stderr, /no student at .*runs\/export-tiny\/ab\+kd\/final \(finished students of run export-tiny: kd\)/);
   const fmt = abd('export', 'export-tiny/kd', '--format', 'pt', '--out', 'x');
   assert.equal(fmt.status, 2);
-  assert.match(fmt.stderr, /--format must be one of tfjs-layers, onnx; got 'pt'/);
+  assert.match(fmt.stderr, /--format must be one of tfjs-layers, tfjs-graph, onnx; got 'pt'/);
 });

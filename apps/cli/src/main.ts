@@ -22,7 +22,7 @@ commands:
   distill <config.yaml>     like run, AB+KD only
   train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
-  export <run-id>/<method>  the run's student as a stock model: --format tfjs-layers|onnx --out DIR
+  export <run-id>/<method>  the run's student as a stock model: --format tfjs-layers|tfjs-graph|onnx --out DIR
   repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
                             (--dataset, --scale smoke|mini|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS

@@ -1,4 +1,4 @@
-// A tfjs-layers export loaded by stock @tensorflow/tfjs in a real browser (Debian chromium via
+// tfjs-layers and tfjs-graph exports loaded by stock @tensorflow/tfjs in a real browser (Debian chromium via
 // puppeteer-core), served from a loopback http server with tfjs's own dist bundle.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -39,13 +39,14 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('stock tfjs in headless Chromium loads the tfjs-layers export and gives our logits', async () => {
+test('stock tfjs in headless Chromium loads the tfjs-layers and tfjs-graph exports and gives our logits', async () => {
   const model = new Wrn({ depth: 10, widen: 2, inChannels: 3, numClasses: 7 }, 'torch', 9);
   randomizeBn(model, 4);
   const shape: [number, number, number, number] = [2, 9, 12, 3];
   const x = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', 2).dataSync() as Float32Array);
   const ours = tf.tidy(() => model.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array);
   await writeExport(wrnGraph(model), 'tfjs-layers', join(dir, 'm'));
+  await writeExport(wrnGraph(model), 'tfjs-graph', join(dir, 'g'));
   model.dispose();
   const page = await browser.newPage();
   const res = await page.goto(`${url}/index.html`, { waitUntil: 'load' });
@@ -56,8 +57,11 @@ test('stock tfjs in headless Chromium loads the tfjs-layers export and gives our
       // The cpu backend: exact float32, no GPU here.
       await g.tf.setBackend('cpu');
       const m = await g.tf.loadLayersModel('/m/model.json');
-      const y = m.predict(g.tf.tensor4d(values, s as [number, number, number, number])) as import('@tensorflow/tfjs').Tensor;
-      return { version: g.tf.version.tfjs, shape: y.shape, data: Array.from(await y.data()) };
+      const input = g.tf.tensor4d(values, s as [number, number, number, number]);
+      const y = m.predict(input) as import('@tensorflow/tfjs').Tensor;
+      const gm = await g.tf.loadGraphModel('/g/model.json');
+      const z = gm.predict(input) as import('@tensorflow/tfjs').Tensor;
+      return { version: g.tf.version.tfjs, shape: y.shape, data: Array.from(await y.data()), graph: Array.from(await z.data()) };
     },
     Array.from(x),
     shape,
@@ -66,4 +70,6 @@ test('stock tfjs in headless Chromium loads the tfjs-layers export and gives our
   assert.deepEqual(got.shape, [2, 7]);
   const d = maxAbsDiff(got.data, ours);
   assert.ok(d <= 1e-4, `max |Δlogit| ${d}`);
+  const dg = maxAbsDiff(got.graph, ours);
+  assert.ok(dg <= 1e-4, `graph model: max |Δlogit| ${dg}`);
 });

@@ -51,6 +51,17 @@ describe('export of a WRN student', () => {
     m.dispose();
   });
 
+  it('tfjs-graph: stock tf.loadGraphModel loads it over http and gives our logits', async () => {
+    await writeExport(wrnGraph(model), 'tfjs-graph', join(dir, 'graph'));
+    const m = await tfl.loadGraphModel(`${url}/export/graph/model.json`);
+    const y = m.predict(tf.tensor4d(x, SHAPE as [number, number, number, number])) as tf.Tensor;
+    assert.deepEqual(y.shape, [2, 5]);
+    const d = maxAbsDiff(await y.data(), ours);
+    assert.ok(d <= 1e-4, `max |Δlogit| ${d}`);
+    y.dispose();
+    m.dispose();
+  });
+
   it('onnx: passes onnx.checker and onnxruntime-node gives our logits', async () => {
     const [path] = await writeExport(wrnGraph(model), 'onnx', join(dir, 'onnx'));
     const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version)', path], { encoding: 'utf8' });

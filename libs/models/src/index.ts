@@ -35,3 +35,4 @@ export { parseResNetName, RESNET_NAMES, resnetName, validateResNetConfig } from 
 export type { ResNetConfig } from './resnet-config';
 export { loadResNet, saveResNet } from './resnet-checkpoint';
 export { resnetGraph } from './export-resnet';
+export { toGraphModel } from './export-graph-model';

@@ -96,7 +96,7 @@ describe('export of a ResNet student (through its checkpoint)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('tfjs-layers and ONNX exports give our logits in stock tfjs and onnxruntime; ONNX passes onnx.checker', async () => {
+  it('tfjs-layers, tfjs-graph and ONNX exports give our logits in stock tfjs and onnxruntime; ONNX passes onnx.checker', async () => {
     const m = new ResNet({ ...parseResNetName('resnet8x4'), inChannels: 3, numClasses: 6 }, 5);
     randomizeBn(m, 8);
     const shape: [number, number, number, number] = [2, 15, 18, 3];
@@ -116,6 +116,11 @@ describe('export of a ResNet student (through its checkpoint)', () => {
       assert.ok(maxAbsDiff(await y.data(), ours) <= 1e-4);
       y.dispose();
       lm.dispose();
+      await writeExport(graph, 'tfjs-graph', join(dir, 'graph'));
+      const gm = await tfl.loadGraphModel(`${url}/graph/model.json`);
+      const z = gm.predict(tf.tensor4d(x, shape)) as tf.Tensor;
+      assert.ok(maxAbsDiff(await z.data(), ours) <= 1e-4);
+      z.dispose();
     } finally {
       server.close();
     }

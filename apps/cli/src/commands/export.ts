@@ -17,7 +17,7 @@ export function studentsLine(r: RunResult, storeUrl: string, storeFlag?: string)
   const flag = storeFlag ? ` --store ${storeFlag}` : '';
   return (
     `Students: ${storeUrl}/runs/${r.runId}/{${methods.join(',')}}/final; ` +
-    `export one with: abd export ${r.runId}/${best} --format onnx|tfjs-layers --out ${r.runId}-${best.replace(/\+/g, '-')}${flag}`
+    `export one with: abd export ${r.runId}/${best} --format onnx|tfjs-layers|tfjs-graph --out ${r.runId}-${best.replace(/\+/g, '-')}${flag}`
   );
 }
 
