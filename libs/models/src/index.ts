@@ -36,3 +36,5 @@ export type { ResNetConfig } from './resnet-config';
 export { loadResNet, saveResNet } from './resnet-checkpoint';
 export { resnetGraph } from './export-resnet';
 export { toGraphModel } from './export-graph-model';
+export { loadStudent, saveStudent, studentOf } from './student';
+export type { StudentModel } from './student';

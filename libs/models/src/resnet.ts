@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, batchNormRelu, BatchNormParams } from './batch-norm';
 import { SeededRandom, subSeed } from './random';
-import { ResNetConfig, validateResNetConfig } from './resnet-config';
+import { ResNetConfig, resnetName, validateResNetConfig } from './resnet-config';
+import { ModelConfigError } from './wrn-config';
 import { makeVariable } from './variables';
 import type { ForwardOptions, ForwardResult } from './wrn';
 
@@ -73,6 +74,9 @@ export class ResNet {
   /** Runs the network on NHWC float input. Call inside tf.tidy. */
   forward(x: tf.Tensor4D, opts: ForwardOptions): ForwardResult {
     const { training } = opts;
+    // Group maps (FSP, AT) and plain-op BN (Jacobian matching) are WRN-only so far: say so
+    // rather than return something else.
+    if (opts.groupMaps || opts.plainBn) throw new ModelConfigError(`${resnetName(this.config)}: ${opts.groupMaps ? 'group maps' : 'plain-op BN'} are not available for ResNet students (WRN only)`);
     const update = opts.updateStats ?? training;
     const bnOf = (name: string): BatchNormParams => ({
       gamma: this.params.get(`${name}.gamma`)!,
