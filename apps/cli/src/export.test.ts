@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tfl from '@tensorflow/tfjs';
+import { channelStats, loadDataset } from '@abd/data';
 import { loadWrn } from '@abd/models';
 import { maxAbsDiff, serveDirs, toNchw } from '../../../libs/models/src/testing/export-fixtures';
 import { tempDir, writeBandDataset } from '../../../libs/train/src/testing/fixture';
@@ -59,6 +60,13 @@ test("abd run names its students and the export command; that command writes mod
 
   const layers = abd('export', 'export-tiny/kd', '--format', 'tfjs-layers', '--out', 'out-layers');
   assert.equal(layers.status, 0, layers.stderr);
+  // The statistics the run normalized with travel in the export's metadata.
+  const stats = channelStats(await loadDataset('fashion-mnist', 'train', { dir: tmp.dir }));
+  const meta = JSON.parse(readFileSync(join(tmp.dir, 'out-layers', 'model.json'), 'utf8')).userDefinedMetadata;
+  assert.deepEqual(meta.normalization, stats);
+  const props = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys, json; print(json.dumps({p.key: p.value for p in onnx.load(sys.argv[1]).metadata_props}))', join(tmp.dir, 'out-onnx', 'model.onnx')], { encoding: 'utf8' });
+  assert.equal(props.status, 0, props.stderr);
+  assert.deepEqual(JSON.parse(JSON.parse(props.stdout).normalization), stats);
   const { server, url } = await serveDirs({ '/m/': join(tmp.dir, 'out-layers') });
   try {
     const m = await tfl.loadLayersModel(`${url}/m/model.json`);

@@ -47,7 +47,7 @@ export function toGraphModel(g: ExportGraph, shardName = 'group1-shard1of1.bin')
     convertedBy: 'ab-distill (tfjs graph-model format)',
     modelTopology: { node: nodes, library: {}, versions: { producer: 1286 } },
     weightsManifest: [{ paths: [shardName], weights: specs }],
-    userDefinedMetadata: { taps: g.taps, input: 'NHWC float32, normalized per channel: (x/255 - mean) / std', output: 'logits' },
+    userDefinedMetadata: { taps: g.taps, input: 'NHWC float32, normalized per channel: (x/255 - mean) / std', output: 'logits', ...(g.normalization ? { normalization: g.normalization } : {}) },
   };
   return { modelJson, shardName, shard: bytes };
 }

@@ -29,6 +29,8 @@ export interface ExportGraph {
   output: string;
   /** Names of the nodes whose outputs are the model's taps (pre-ReLU, as in `forward().taps`). */
   taps: string[];
+  /** Per-channel statistics the inputs are normalized with, when known (written into the export's metadata). */
+  normalization?: { mean: number[]; std: number[] };
 }
 
 export const EXPORT_INPUT = 'input';

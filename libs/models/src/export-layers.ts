@@ -45,7 +45,7 @@ export function toLayersModel(g: ExportGraph, shardName = 'group1-shard1of1.bin'
       backend: 'tensor_flow.js',
     },
     weightsManifest: [{ paths: [shardName], weights: specs }],
-    userDefinedMetadata: { taps: g.taps, input: 'NHWC float32, normalized per channel: (x/255 - mean) / std', output: 'logits' },
+    userDefinedMetadata: { taps: g.taps, input: 'NHWC float32, normalized per channel: (x/255 - mean) / std', output: 'logits', ...(g.normalization ? { normalization: g.normalization } : {}) },
   };
   const total = chunks.reduce((s, c) => s + c.length, 0);
   const all = new Float32Array(total);

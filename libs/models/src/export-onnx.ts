@@ -48,6 +48,7 @@ export function toOnnx(g: ExportGraph): Uint8Array {
     metadataProps: [
       { key: 'input', value: 'NCHW float32, normalized per channel: (x/255 - mean) / std' },
       { key: 'taps', value: g.taps.join(',') },
+      ...(g.normalization ? [{ key: 'normalization', value: JSON.stringify(g.normalization) }] : []),
     ],
     graph: {
       name: g.name,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NotFoundError } from '@abd/artifacts';
+import { channelStats, DatasetName, loadDataset } from '@abd/data';
 import { RunResult } from '@abd/train';
 import { checkpointGraph, EXPORT_FORMATS, ExportFormat, writeExport } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
@@ -34,10 +35,23 @@ export async function exportCommand(args: ParsedArgs): Promise<void> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}; got '${format}'`);
   await backendOf(args);
   const { json, weights, source } = await readStudent(ref, args);
-  const graph = checkpointGraph(json, weights, source);
+  const graph = { ...checkpointGraph(json, weights, source), normalization: await normalizationOf(json) };
   const files = await writeExport(graph, format as ExportFormat, resolve(out));
   console.log(`abd: exported ${graph.name} (${graph.inChannels} input channels, ${graph.numClasses} classes) from ${source} as ${format}:`);
   for (const f of files) console.log(`  ${f}`);
+  const norm = graph.normalization;
+  console.log(norm ? `input: (x/255 - mean) / std per channel, mean [${norm.mean.map((v) => v.toFixed(4))}], std [${norm.std.map((v) => v.toFixed(4))}] (in the export's metadata)` : `input: normalized per channel; the statistics are not known (the run's training set could not be read) and are not in the export`);
+}
+
+/** The statistics the run normalized with: those of its whole training set (as the pipeline computes them). */
+async function normalizationOf(jsonText: string): Promise<{ mean: number[]; std: number[] } | undefined> {
+  const ds = (JSON.parse(jsonText) as { metadata?: { config?: { dataset?: { name?: string; dir?: string } } } }).metadata?.config?.dataset;
+  if (!ds?.name) return undefined;
+  try {
+    return channelStats(await loadDataset(ds.name as DatasetName, 'train', ds.dir ? { dir: ds.dir } : {}));
+  } catch {
+    return undefined;
+  }
 }
 
 async function readStudent(ref: string, args: ParsedArgs): Promise<{ json: string; weights: Uint8Array; source: string }> {
