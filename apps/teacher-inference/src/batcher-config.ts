@@ -13,7 +13,7 @@ export interface BatcherConfig {
   maxQueueDelayUs: number;
   /** The queue holds at most maxEnqueuedBatches × maxBatchSize images; past it, RESOURCE_EXHAUSTED. */
   maxEnqueuedBatches: number;
-  /** Images in one Infer request; past it, RESOURCE_EXHAUSTED naming the limit. */
+  /** Images in one Infer request; past it (or past the queue's size, if smaller), RESOURCE_EXHAUSTED naming the limit. */
   maxImagesPerRequest: number;
   /** Requests of one stream computed or queued at once; more wait unread (flow control pushes back). */
   streamWindow: number;
@@ -42,7 +42,7 @@ export const BATCHER_ENV: Record<keyof BatcherConfig, string> = {
   streamWindow: 'ABD_TEACHER_STREAM_WINDOW',
 };
 
-/** Checks a config (ranges, and that a full request fits the queue); returns it. */
+/** Checks a config's ranges; returns it. */
 export function checkBatcherConfig(c: BatcherConfig): BatcherConfig {
   const int = (k: keyof BatcherConfig, min: number, max: number): void => {
     const v = c[k] as number;
@@ -53,9 +53,6 @@ export function checkBatcherConfig(c: BatcherConfig): BatcherConfig {
   int('maxEnqueuedBatches', 1, 1 << 20);
   int('maxImagesPerRequest', 1, 1 << 20);
   int('streamWindow', 1, 1024);
-  if (c.maxImagesPerRequest > c.maxEnqueuedBatches * c.maxBatchSize) {
-    throw new InvalidArgumentError('maxImagesPerRequest', `${c.maxImagesPerRequest} exceeds the queue (${c.maxEnqueuedBatches} x ${c.maxBatchSize} images), so such a request could never be admitted`);
-  }
   return c;
 }
 

@@ -77,13 +77,15 @@ export class DynamicBatcher {
   /** Queues `req`; resolves with its outputs, in its own image order. */
   submit(req: BatchRequest): Promise<TeacherForward> {
     const c = this.config;
-    if (req.n > c.maxImagesPerRequest) {
-      return Promise.reject(new ResourceExhaustedError(`images: ${req.n} images in one request, over this replica's limit of ${c.maxImagesPerRequest} (max_images_per_request); send smaller batches`));
+    const limit = c.maxEnqueuedBatches * c.maxBatchSize;
+    const most = Math.min(c.maxImagesPerRequest, limit);
+    if (req.n > most) {
+      const why = most === c.maxImagesPerRequest ? 'max_images_per_request' : 'max_enqueued_batches x max_batch_size';
+      return Promise.reject(new ResourceExhaustedError(`images: ${req.n} images in one request, over this replica's limit of ${most} (${why}); send smaller batches`));
     }
     if (req.bnTrain && req.n > c.maxBatchSize) {
       return Promise.reject(new ResourceExhaustedError(`images: ${req.n} images with batch-norm in train mode, which needs them in one pass; at most ${c.maxBatchSize} (max_batch_size)`));
     }
-    const limit = c.maxEnqueuedBatches * c.maxBatchSize;
     if (this.queued + req.n > limit) {
       return Promise.reject(new ResourceExhaustedError(`teacher queue full: ${this.queued} images queued, ${req.n} more would pass the limit of ${limit} (max_enqueued_batches ${c.maxEnqueuedBatches} x max_batch_size ${c.maxBatchSize}); retry later or add replicas`));
     }
