@@ -4,6 +4,10 @@ import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatcherEvents } from './batcher';
 
+/** Where GET /metrics is served (the Prometheus exporters' customary port); 'off' = not at all. */
+export const DEFAULT_METRICS_PORT = 9464;
+export const METRICS_PORT_ENV = 'ABD_METRICS_PORT';
+
 /**
  * The replica's metrics in Prometheus text format (what an autoscaler reads through an
  * adapter). Names:
