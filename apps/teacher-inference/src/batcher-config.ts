@@ -21,14 +21,16 @@ export interface BatcherConfig {
 
 /**
  * Defaults: 128 images a pass (the paper's batch, so batch-norm train-mode calls fit), 2 ms of
- * waiting, 64 batches (8192 images, the extractor's largest batch) of queue.
+ * waiting, 64 batches (8192 images) of queue, 1024 images a request: a request's float outputs
+ * are held until its last pass, so this bounds a replica's memory (docs/benchmarks.md has the
+ * measured RSS; the deploy's memory limit is set from it).
  */
 export const DEFAULT_BATCHER: BatcherConfig = {
   enabled: true,
   maxBatchSize: 128,
   maxQueueDelayUs: 2000,
   maxEnqueuedBatches: 64,
-  maxImagesPerRequest: 8192,
+  maxImagesPerRequest: 1024,
   streamWindow: 8,
 };
 

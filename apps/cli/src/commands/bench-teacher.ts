@@ -44,7 +44,7 @@ async function rssMiB(metricsPort: number): Promise<number> {
   return Number(m[1]) / 2 ** 20;
 }
 
-const pct = (xs: number[], q: number): number => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const pct = (xs: number[], q: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]);
 
 /**
  * Closed-loop load: `clients` callers, each on its own channel and stream, sending n-image Infer
@@ -67,6 +67,7 @@ async function load(port: number, clients: number, n: number, seconds: number, i
         s.write({ teacher: { id: 'bench-teacher', epoch: 0 }, requestId: id, images: { data: images, shape: [n, 28, 28, 1], labels: [], indices: [] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false });
       });
     await ask(0);
+    warm();
     await barrier;
     for (let id = 1; performance.now() < end; id++) {
       const t0 = performance.now();
@@ -82,9 +83,15 @@ async function load(port: number, clients: number, n: number, seconds: number, i
   let end = Infinity;
   let open!: () => void;
   const barrier = new Promise<void>((r) => (open = r));
+  let warmed = 0;
+  let allWarm!: () => void;
+  const ready = new Promise<void>((r) => (allWarm = r));
+  const warm = (): void => {
+    if (++warmed === clients) allWarm();
+  };
   const all = Array.from({ length: clients }, one);
-  // Everyone warmed up (or failed) before the clock starts.
-  await new Promise((r) => setTimeout(r, 200));
+  // Everyone has had one answer (connections up, model loaded) before the clock starts.
+  await Promise.race([ready, Promise.all(all)]);
   const start = performance.now();
   end = start + seconds * 1000;
   open();
