@@ -54,7 +54,7 @@ async function load(port: number, clients: number, n: number, seconds: number, i
   const lat: number[] = [];
   let done = 0;
   const one = async (): Promise<void> => {
-    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${port}`, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${port}`, { maxMessageBytes: 64 * 1024 * 1024, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
     const s = c.infer();
     let wake: ((r: teacherInference.InferResponse) => void) | undefined;
     let fail: ((e: Error) => void) | undefined;
@@ -106,8 +106,9 @@ async function load(port: number, clients: number, n: number, seconds: number, i
  * off and at two queue delays; then the replica's RSS before and after large requests.
  */
 export async function benchTeacherCommand(args: ParsedArgs): Promise<void> {
-  checkFlags(args, ['seconds', 'clients', 'images', 'delays', 'big'], 'bench-teacher');
+  checkFlags(args, ['seconds', 'warmup', 'clients', 'images', 'delays', 'big'], 'bench-teacher');
   const seconds = num(args, 'seconds') ?? 6;
+  const warmup = num(args, 'warmup') ?? 4;
   const clientCounts = (str(args, 'clients') ?? '1,8,32').split(',').map(Number);
   const n = num(args, 'images') ?? 8;
   const delays = (str(args, 'delays') ?? '1000,5000').split(',').map(Number);
@@ -123,10 +124,12 @@ export async function benchTeacherCommand(args: ParsedArgs): Promise<void> {
     const images = Buffer.alloc(n * 784);
     for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
     const settings: Setting[] = [{ label: 'batching off', env: { ABD_TEACHER_BATCHING: 'off' } }, ...delays.map((d) => ({ label: `batching max_queue_delay ${d} us`, env: { ABD_TEACHER_MAX_QUEUE_DELAY_US: String(d) } }))];
-    console.log(`# teacher-inference wrn-16-4 1x28x28, ${n}-image Infer calls, closed loop, ${seconds} s per point; max_batch_size 128`);
+    console.log(`# teacher-inference wrn-16-4 1x28x28, ${n}-image Infer calls, closed loop, ${seconds} s per point after ${warmup} s of warm-up; max_batch_size 128`);
     for (const s of settings) {
       const r = await startReplica(dir, s.env, children);
       for (const c of clientCounts) {
+        // Warm-up under the same load first: the kernels build a plan per new batch size.
+        await load(r.port, c, n, warmup, images);
         const f = await load(r.port, c, n, seconds, images);
         console.log(`bench teacher ${s.label} clients ${c} ${f.ips.toFixed(1)} img/s p50 ${f.p50.toFixed(0)} ms p99 ${f.p99.toFixed(0)} ms`);
       }
