@@ -150,17 +150,19 @@ test('a full queue answers RESOURCE_EXHAUSTED at once; the queued calls are stil
 });
 
 test('a call past its deadline or cancelled leaves the queue and is not computed', async () => {
-  const r = await serve({ maxBatchSize: 64, maxQueueDelayUs: 400_000 });
+  // A long queue delay: nothing is computed before both have left.
+  const r = await serve({ maxBatchSize: 64, maxQueueDelayUs: 3_000_000 });
   try {
-    const expired = failure(call(r.client(), [req(batches[0], 1)], 50));
-    const c = r.client();
-    const stream = c.infer();
+    const stream = r.client().infer();
     stream.on('error', () => {});
     stream.write(req(batches[1], 2));
-    await waitFor(() => r.svc.batcher.queuedImages === 14);
+    await waitFor(() => r.svc.batcher.queuedImages === 7);
+    const expired = await failure(call(r.client(), [req(batches[0], 1)], 300));
+    assert.equal(expired.code, status.DEADLINE_EXCEEDED);
+    await waitFor(() => r.svc.batcher.queuedImages === 7);
     stream.cancel();
-    assert.equal((await expired).code, status.DEADLINE_EXCEEDED);
     await waitFor(() => r.svc.batcher.queuedImages === 0);
+    assert.deepEqual(r.forwards, [], 'nothing computed yet');
     const [ok] = await call(r.client(), [req(batches[2], 3)]);
     assert.equal(ok.requestId, 3);
     assert.deepEqual(r.forwards, [[7, 1]], 'only the live call was computed');
@@ -222,6 +224,6 @@ test('metrics: queue depth, batch sizes and latency in Prometheus text on /metri
 });
 
 async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((res) => setTimeout(res, 10));
-  assert.ok(cond(), 'condition not reached in 2 s');
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((res) => setTimeout(res, 10));
+  assert.ok(cond(), 'condition not reached in 5 s');
 }
