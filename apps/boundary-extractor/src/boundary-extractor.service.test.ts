@@ -196,3 +196,28 @@ test('bad requests get their status with the field named; the extractor keeps se
   client.close();
   pool.close();
 });
+
+test('a teacher whose queue is full refuses at once; the extractor backs off and retries, both streams complete', async () => {
+  // Room for one 8-image batch, held 300 ms: a second stream's batch is refused meanwhile.
+  const small = await startServer({ port: 0, host: '127.0.0.1', services: [teacherInferenceService({ store: fx.store, log: silentLogger, batcher: { maxBatchSize: 8, maxEnqueuedBatches: 1, maxQueueDelayUs: 300_000 } })], ...quiet });
+  opened.push(small);
+  const { client, pool } = await startExtractor([`127.0.0.1:${small.port}`], 1);
+  const req: boundaryExtractor.StreamRequest = {
+    teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+    epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
+  };
+  const run = () =>
+    new Promise<boundaryExtractor.Batch[]>((res, rej) => {
+      const out: boundaryExtractor.Batch[] = [];
+      const s = client.stream(req);
+      s.on('data', (b) => out.push(b));
+      s.on('error', rej);
+      s.on('end', () => res(out));
+    });
+  const [a, b] = await Promise.all([run(), run()]);
+  assert.deepEqual(a.map((x) => x.index), [0, 1]);
+  assert.deepEqual(b.map((x) => x.index), [0, 1]);
+  assert.deepEqual(Buffer.from(a[1].signMaps[0].bits), Buffer.from(b[1].signMaps[0].bits));
+  client.close();
+  pool.close();
+});
