@@ -9,6 +9,7 @@ import {
   SERVICE_KEYS,
   SERVICE_PORTS,
 } from '../../libs/grpc-kit/src/ports';
+import { DEFAULT_METRICS_PORT } from '../../apps/teacher-inference/src/teacher-metrics';
 import {
   byKind,
   cluster,
@@ -76,6 +77,7 @@ describe('deploy manifests', { skip }, () => {
           [
             { name: 'grpc', containerPort: port, protocol: 'TCP' },
             ...(ui ? [{ name: 'http-ui', containerPort: UI_PORT, protocol: 'TCP' }] : []),
+            ...(key === 'teacher-inference' ? [{ name: 'http-metrics', containerPort: DEFAULT_METRICS_PORT, protocol: 'TCP' }] : []),
           ],
           `${key}: container ports`,
         );

@@ -1,5 +1,5 @@
 import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, stratifiedSubset, batchIndices, makeBatch } from '@abd/data';
-import { InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
+import { checkTapList, InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
 import { LocalBatchSource } from '@abd/train';
 
@@ -38,6 +38,7 @@ export function checkStreamRequest(req: boundaryExtractor.StreamRequest): { data
   const a = req.augmentation;
   if (a && a.pad > 16) throw new InvalidArgumentError('augmentation.pad', `must be <= 16, got ${a.pad}`);
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
+  checkTapList('taps', req.taps);
   for (const [i, t] of req.taps.entries()) validateName(`taps[${i}]`, t);
   return { dataset: name as DatasetName, split };
 }

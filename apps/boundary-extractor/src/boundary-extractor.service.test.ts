@@ -174,7 +174,11 @@ test('bad requests get their status with the field named; the extractor keeps se
     ['path-like dataset', { dataset: { name: '../../etc' } }, status.INVALID_ARGUMENT, /dataset.name/],
     ['path-like teacher', { teacher: { id: 'a/../../b', epoch: 0 } }, status.INVALID_ARGUMENT, /teacher.id/],
     ['unknown teacher', { teacher: { id: 'ghost', epoch: 0 } }, status.NOT_FOUND, /model 'ghost' not found/],
-    ['unknown tap', { taps: ['tap7'] }, status.NOT_FOUND, /unknown tap 'tap7'/],
+    ['unknown tap', { taps: ['tap7'] }, status.INVALID_ARGUMENT, /taps\[0\]: unknown tap "tap7"/],
+    ['duplicate taps', { taps: ['tap1', 'tap1'] }, status.INVALID_ARGUMENT, /taps\[1\]: "tap1" is listed twice/],
+    ['too many taps', { taps: Array.from({ length: 65 }, (_, i) => `t${i}`) }, status.INVALID_ARGUMENT, /taps: 65 taps requested, at most 64/],
+    ['500 duplicates', { taps: Array.from({ length: 500 }, () => 'tap1') }, status.INVALID_ARGUMENT, /taps: 500 taps requested, at most 64/],
+    ['10 000-character tap', { taps: ['y'.repeat(10_000)] }, status.INVALID_ARGUMENT, /taps\[0\]: "y{64}…" is longer than 128 characters/],
     ['zero batch size', { batchSize: 0 }, status.INVALID_ARGUMENT, /batch_size/],
     ['NaN fraction', { subset: { size: { $case: 'fraction', fraction: NaN }, seed: 0 } }, status.INVALID_ARGUMENT, /subset.fraction/],
     ['bad enum', { split: 7 as common.Split }, status.INVALID_ARGUMENT, /split/],
@@ -189,6 +193,31 @@ test('bad requests get their status with the field named; the extractor keeps se
   assert.equal(ok.length, 2);
   assert.deepEqual(ok.map((b) => b.index), [0, 1]);
   assert.equal(ok[0].signMaps.length, 3);
+  client.close();
+  pool.close();
+});
+
+test('a teacher whose queue is full refuses at once; the extractor backs off and retries, both streams complete', async () => {
+  // Room for one 8-image batch, held 300 ms: a second stream's batch is refused meanwhile.
+  const small = await startServer({ port: 0, host: '127.0.0.1', services: [teacherInferenceService({ store: fx.store, log: silentLogger, batcher: { maxBatchSize: 8, maxEnqueuedBatches: 1, maxQueueDelayUs: 300_000 } })], ...quiet });
+  opened.push(small);
+  const { client, pool } = await startExtractor([`127.0.0.1:${small.port}`], 1);
+  const req: boundaryExtractor.StreamRequest = {
+    teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+    epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
+  };
+  const run = () =>
+    new Promise<boundaryExtractor.Batch[]>((res, rej) => {
+      const out: boundaryExtractor.Batch[] = [];
+      const s = client.stream(req);
+      s.on('data', (b) => out.push(b));
+      s.on('error', rej);
+      s.on('end', () => res(out));
+    });
+  const [a, b] = await Promise.all([run(), run()]);
+  assert.deepEqual(a.map((x) => x.index), [0, 1]);
+  assert.deepEqual(b.map((x) => x.index), [0, 1]);
+  assert.deepEqual(Buffer.from(a[1].signMaps[0].bits), Buffer.from(b[1].signMaps[0].bits));
   client.close();
   pool.close();
 });

@@ -45,6 +45,11 @@ interface Lane {
 
 // Worth retrying on another replica: the replica went away or failed inside.
 const RETRYABLE = new Set([status.UNAVAILABLE, status.CANCELLED, status.UNKNOWN, status.INTERNAL, status.ABORTED, status.DEADLINE_EXCEEDED]);
+// A replica whose batcher queue is full refuses at once (RESOURCE_EXHAUSTED "teacher queue full"):
+// back off and retry, like a replica that went away; other RESOURCE_EXHAUSTED (a request over a
+// limit) would fail again anywhere.
+const retryable = (e: { code: number; details?: string }): boolean =>
+  RETRYABLE.has(e.code) || (e.code === status.RESOURCE_EXHAUSTED && /^teacher queue full/.test(e.details ?? ''));
 
 /**
  * The teacher replicas: one channel per address given (or one round-robin channel per `dns:`
@@ -121,7 +126,7 @@ export class TeacherPool {
       lanes.splice(lanes.indexOf(lane), 1);
       lane.target.retryAt = Date.now() + lane.target.backoffMs;
       lane.target.backoffMs = Math.min(5000, lane.target.backoffMs * 2);
-      if (!RETRYABLE.has(e.code)) fatal ??= e;
+      if (!retryable(e)) fatal ??= e;
       else {
         for (const j of lane.outstanding) {
           j.attempts++;

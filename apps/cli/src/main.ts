@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from './args';
 import { benchCommand } from './commands/bench';
+import { benchTeacherCommand } from './commands/bench-teacher';
 import { callCommand } from './commands/call';
 import { remoteRunCommand } from './commands/remote';
 import { upCommand } from './commands/up';
@@ -26,6 +27,7 @@ commands:
   repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
                             (--dataset, --scale smoke|mini|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS
+  bench-teacher             teacher-inference under 1/8/32 concurrent clients: batching off vs on, img/s, p50/p99, RSS
   doctor                    backend, kernels, threads, versions, dataset location
   up                        start the four gRPC services locally (--teachers N, --port-base P, --store URL)
   run <config> --remote [A] the same run through the services (student-trainer at A, default 127.0.0.1:50053)
@@ -62,6 +64,8 @@ async function main(argv: string[]): Promise<void> {
       return reproCommand(args);
     case 'bench':
       return benchCommand(args);
+    case 'bench-teacher':
+      return benchTeacherCommand(args);
     case 'doctor':
       return doctorCommand(args);
     case 'up':

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packSigns } from '@abd/distill';
-import { InvalidArgumentError, NotFoundError } from '@abd/grpc-kit';
+import { checkTapList, InvalidArgumentError, shownName } from '@abd/grpc-kit';
 import type { teacherInference } from '@abd/proto';
 import { imagesToTensor } from '@abd/train';
 import type { LoadedTeacher } from './teacher-models';
@@ -19,37 +19,58 @@ export function checkInfer(req: teacherInference.InferRequest, t: LoadedTeacher)
   if (img.data.length !== n * h * w * c) {
     throw new InvalidArgumentError('images.data', `has ${img.data.length} bytes, shape [${img.shape}] needs ${n * h * w * c}`);
   }
+  checkTapList('taps', req.taps);
   const taps = req.taps.length > 0 ? req.taps : [...t.tapShapes.keys()];
-  for (const tap of taps) {
-    if (!t.tapShapes.has(tap)) throw new NotFoundError(`unknown tap '${tap}' of model '${t.id}' (taps: ${[...t.tapShapes.keys()].join(', ')})`);
+  for (const [i, tap] of taps.entries()) {
+    if (!t.tapShapes.has(tap)) {
+      throw new InvalidArgumentError(`taps[${i}]`, `unknown tap ${shownName(tap)} of model '${t.id}' (taps: ${[...t.tapShapes.keys()].join(', ')})`);
+    }
   }
   return { n, taps };
 }
 
+/** What one forward pass gives per image row: float pre-activations per tap, the logits. */
+export interface TeacherForward {
+  taps: { tap: string; shape: [number, number, number, number]; values: Float32Array }[];
+  logits?: { values: Float32Array; shape: number[] };
+}
+
 /**
- * One batch through the teacher: per requested tap the sign map ρ(T) = [T > 0] packed one bit
- * per neuron (DESIGN §4), optionally the raw pre-activations, and the logits. Batch-norm in
- * eval mode unless asked (then the maps depend on the batch, as in the paper's code).
+ * The compute: `n` images (u8 NHWC) through the teacher, the pre-activations of `taps` and
+ * optionally the logits. Batch-norm in eval mode unless `bnTrain` (then the outputs depend on
+ * the whole batch, as in the paper's code).
  */
-export function infer(req: teacherInference.InferRequest, t: LoadedTeacher): teacherInference.InferResponse {
-  const { n, taps } = checkInfer(req, t);
+export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: { bnTrain: boolean; logits: boolean }): TeacherForward {
   const [h, w, c] = t.inputShape;
-  const res: teacherInference.InferResponse = { requestId: req.requestId, signMaps: [], logits: undefined, preactivations: [] };
+  const res: TeacherForward = { taps: [] };
   tf.tidy(() => {
-    const x = imagesToTensor(req.images!.data, n, h, w, c, t.stats);
-    const out = t.model.forward(x, { training: req.batchNormTrainMode, updateStats: false });
+    const x = imagesToTensor(images, n, h, w, c, t.stats);
+    const out = t.model.forward(x, { training: o.bnTrain, updateStats: false });
     for (const tap of taps) {
-      const i = t.model.tapNames.indexOf(tap);
-      const pre = out.taps[i];
-      const shape = pre.shape as [number, number, number, number];
-      const values = pre.dataSync() as Float32Array;
-      const bits = packSigns(values, shape);
-      res.signMaps.push({ tap, shape, bits: Buffer.from(bits.buffer, bits.byteOffset, bits.length) });
-      if (req.rawPreactivations) res.preactivations.push({ name: tap, tensor: floatTensor(values, shape) });
+      const pre = out.taps[t.model.tapNames.indexOf(tap)];
+      res.taps.push({ tap, shape: pre.shape as [number, number, number, number], values: pre.dataSync() as Float32Array });
     }
-    if (req.logits) res.logits = floatTensor(out.logits.dataSync() as Float32Array, out.logits.shape);
+    if (o.logits) res.logits = { values: out.logits.dataSync() as Float32Array, shape: out.logits.shape };
   });
   return res;
+}
+
+/** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron. */
+export function inferResponse(req: teacherInference.InferRequest, f: TeacherForward): teacherInference.InferResponse {
+  const res: teacherInference.InferResponse = { requestId: req.requestId, signMaps: [], logits: undefined, preactivations: [] };
+  for (const { tap, shape, values } of f.taps) {
+    const bits = packSigns(values, shape);
+    res.signMaps.push({ tap, shape, bits: Buffer.from(bits.buffer, bits.byteOffset, bits.length) });
+    if (req.rawPreactivations) res.preactivations.push({ name: tap, tensor: floatTensor(values, shape) });
+  }
+  if (req.logits && f.logits) res.logits = floatTensor(f.logits.values, f.logits.shape);
+  return res;
+}
+
+/** One request through the teacher, unbatched. */
+export function infer(req: teacherInference.InferRequest, t: LoadedTeacher): teacherInference.InferResponse {
+  const { n, taps } = checkInfer(req, t);
+  return inferResponse(req, teacherForward(t, req.images!.data, n, taps, { bnTrain: req.batchNormTrainMode, logits: req.logits }));
 }
 
 export function floatTensor(values: Float32Array, shape: readonly number[]): { data: Buffer; shape: number[] } {

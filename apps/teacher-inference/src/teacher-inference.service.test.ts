@@ -111,7 +111,7 @@ test('bad inputs get their status and a message naming the problem; the server k
     ['path-like id', [req(b, 1, { teacher: { id: '../etc', epoch: 0 } })], status.INVALID_ARGUMENT, /teacher.id/],
     ['absolute id', [req(b, 1, { teacher: { id: '/abs', epoch: 0 } })], status.INVALID_ARGUMENT, /teacher.id/],
     ['missing teacher', [req(b, 1, { teacher: undefined })], status.INVALID_ARGUMENT, /teacher.id: is required/],
-    ['unknown tap', [req(b, 1, { taps: ['tap9'] })], status.NOT_FOUND, /unknown tap 'tap9'/],
+    ['unknown tap', [req(b, 1, { taps: ['tap9'] })], status.INVALID_ARGUMENT, /taps\[0\]: unknown tap "tap9"/],
     ['empty batch', [req({ images: new Uint8Array(0), n: 0 }, 1)], status.INVALID_ARGUMENT, /images.shape: empty batch/],
     ['wrong shape', [req({ images: new Uint8Array(7 * 32 * 32 * 3), n: 7 }, 1, { images: { data: Buffer.alloc(7 * 32 * 32 * 3), shape: [7, 32, 32, 3], labels: [], indices: [] } })], status.INVALID_ARGUMENT, /images.shape/],
     ['short data', [req({ images: b.images.subarray(0, 100), n: 7 }, 1)], status.INVALID_ARGUMENT, /images.data: has 100 bytes/],

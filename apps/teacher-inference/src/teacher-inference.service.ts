@@ -1,38 +1,104 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { bidi, InvalidArgumentError, unary, validateName, type Logger, type ServiceRegistration } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
-import { infer } from './infer';
+import { DynamicBatcher, type BatcherEvents } from './batcher';
+import { checkBatcherConfig, DEFAULT_BATCHER, type BatcherConfig } from './batcher-config';
+import { checkInfer, inferResponse, teacherForward } from './infer';
 import { TeacherModels } from './teacher-models';
+import type { TeacherMetrics } from './teacher-metrics';
 
 export interface TeacherInferenceOptions {
   store: ArtifactStore;
   log?: Logger;
-  /** Counts answered batches (tests and metrics). */
+  /** Counts answered requests (tests and metrics). */
   onBatch?: (n: number) => void;
+  /** Dynamic batching and the replica's limits (defaults: DEFAULT_BATCHER). */
+  batcher?: Partial<BatcherConfig>;
+  /** Where the batcher's figures go (queue depth, batch sizes, latency). */
+  metrics?: TeacherMetrics;
+  /** Called per forward pass with its images and the calls merged into it (tests). */
+  onForward?: (images: number, calls: number) => void;
 }
 
-/** The teacher as a stateless service (DESIGN §2): image batches in, sign bits and logits out. */
-export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegistration & { models: TeacherModels } {
+type Req = teacherInference.InferRequest;
+type Res = teacherInference.InferResponse;
+
+/** The teacher as a stateless service: image batches in, sign bits and logits out. */
+export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegistration & { models: TeacherModels; batcher: DynamicBatcher } {
   const models = new TeacherModels(o.store);
   const opts = { log: o.log };
+  const m = o.metrics?.events() ?? {};
+  const events: BatcherEvents = {
+    onQueue: m.onQueue,
+    onDone: m.onDone,
+    onBatch: (n, calls, s) => {
+      m.onBatch?.(n, calls, s);
+      o.onForward?.(n, calls);
+    },
+  };
+  const config = checkBatcherConfig({ ...DEFAULT_BATCHER, ...o.batcher });
+  const batcher = new DynamicBatcher(config, teacherForward, events);
   const implementation: teacherInference.TeacherInferenceServer = {
-    infer: bidi<teacherInference.InferRequest, teacherInference.InferResponse>(async function* (requests, ctx) {
+    infer: bidi<Req, Res>(async function* (requests, ctx) {
+      // Up to streamWindow requests of this stream are in the batcher at once; answers leave in order.
+      const local = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, local.signal]);
+      const it = requests[Symbol.asyncIterator]();
+      const pending: Promise<Res>[] = [];
+      let read: Promise<IteratorResult<Req>> | undefined;
+      let ended = false;
       let id: string | undefined;
       let epoch = 0;
-      for await (const req of requests) {
-        if (ctx.signal.aborted) return;
+      const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
+        const t = await models.get(model, ep);
+        const { n, taps } = checkInfer(req, t);
+        const f = await batcher.submit({ teacher: t, images: req.images!.data, n, taps, bnTrain: req.batchNormTrainMode, logits: req.logits, signal });
+        return inferResponse(req, f);
+      };
+      const take = (r: IteratorResult<Req>): void => {
+        read = undefined;
+        if (r.done) {
+          ended = true;
+          return;
+        }
+        const req = r.value;
         const named = req.teacher?.id;
         if (id === undefined) {
           if (!named) throw new InvalidArgumentError('teacher.id', 'is required on the first message of a stream');
           id = validateName('teacher.id', named);
           epoch = req.teacher?.epoch ?? 0;
         } else if (named && (named !== id || (req.teacher?.epoch ?? 0) !== epoch)) {
-          throw new InvalidArgumentError('teacher', `a stream serves one model ('${id}'), this message names '${named}'`);
+          throw new InvalidArgumentError('teacher', `a stream serves one model ('${id}'), this message names '${validateName('teacher.id', named)}'`);
         }
-        const t = await models.get(id, epoch);
-        const res = infer(req, t);
-        o.onBatch?.(req.images?.shape[0] ?? 0);
-        yield res;
+        const p = submit(req, id, epoch);
+        p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
+        pending.push(p);
+      };
+      try {
+        for (;;) {
+          if (signal.aborted) return;
+          if (!ended && !read && pending.length < config.streamWindow) read = it.next();
+          if (pending.length === 0) {
+            if (ended) return;
+            take(await read!);
+            continue;
+          }
+          const head = pending[0];
+          if (read) {
+            const r = read;
+            const first = await Promise.race([head.then(() => 0, () => 0), r.then(() => 1)]);
+            if (first === 1) {
+              take(await r);
+              continue;
+            }
+          }
+          pending.shift();
+          const res = await head;
+          o.onBatch?.(res.signMaps[0]?.shape[0] ?? res.logits?.shape[0] ?? 0);
+          yield res;
+        }
+      } finally {
+        local.abort();
       }
     }, opts),
     describe: unary<teacherInference.DescribeRequest, teacherInference.ModelDescription>(async (req) => {
@@ -52,5 +118,5 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
       };
     }, opts),
   };
-  return { definition: teacherInference.TeacherInferenceService, implementation, models };
+  return { definition: teacherInference.TeacherInferenceService, implementation, models, batcher };
 }

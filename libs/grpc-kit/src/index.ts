@@ -56,3 +56,4 @@ export {
   type ServerTls,
 } from './tls';
 export { validateName } from './validate-name';
+export { checkTapList, MAX_TAPS, shownName } from './validate-taps';

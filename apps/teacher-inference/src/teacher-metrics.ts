@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { status } from '@grpc/grpc-js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatcherEvents } from './batcher';
+
+/** Where GET /metrics is served (the Prometheus exporters' customary port); 'off' = not at all. */
+export const DEFAULT_METRICS_PORT = 9464;
+export const METRICS_PORT_ENV = 'ABD_METRICS_PORT';
+
+/**
+ * The replica's metrics in Prometheus text format (what an autoscaler reads through an
+ * adapter). Names:
+ * - abd_teacher_queue_images: images waiting in the batcher's queue (gauge)
+ * - abd_teacher_batch_images: images per forward pass (histogram)
+ * - abd_teacher_batch_requests: calls merged per forward pass (histogram)
+ * - abd_teacher_batch_seconds: time of one forward pass (histogram)
+ * - abd_teacher_request_seconds{code}: an Infer request from queueing to its answer, by status (histogram)
+ * - abd_teacher_images_total: images computed (counter)
+ * plus prom-client's process metrics (process_resident_memory_bytes, ...).
+ */
+export class TeacherMetrics {
+  readonly registry = new Registry();
+  private readonly queue = new Gauge({ name: 'abd_teacher_queue_images', help: 'Images queued in the dynamic batcher', registers: [this.registry] });
+  private readonly batchImages = new Histogram({ name: 'abd_teacher_batch_images', help: 'Images per forward pass', buckets: [1, 8, 16, 32, 64, 128, 256, 512], registers: [this.registry] });
+  private readonly batchRequests = new Histogram({ name: 'abd_teacher_batch_requests', help: 'Calls merged into one forward pass', buckets: [1, 2, 4, 8, 16, 32], registers: [this.registry] });
+  private readonly batchSeconds = new Histogram({ name: 'abd_teacher_batch_seconds', help: 'Seconds per forward pass', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  private readonly requestSeconds = new Histogram({ name: 'abd_teacher_request_seconds', help: 'Seconds from queueing an Infer request to its answer', labelNames: ['code'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  private readonly images = new Counter({ name: 'abd_teacher_images_total', help: 'Images computed', registers: [this.registry] });
+
+  constructor(processMetrics = false) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Hooks for the batcher. */
+  events(): BatcherEvents {
+    return {
+      onQueue: (n) => this.queue.set(n),
+      onBatch: (n, calls, s) => {
+        this.batchImages.observe(n);
+        this.batchRequests.observe(calls);
+        this.batchSeconds.observe(s);
+        this.images.inc(n);
+      },
+      onDone: (s, code) => this.requestSeconds.observe({ code: status[code] ?? String(code) }, s),
+    };
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Serves GET /metrics on `port` (0 = any free port). */
+  async serve(port: number, host?: string): Promise<{ server: Server; port: number }> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      this.text().then(
+        (t) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(t),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+}

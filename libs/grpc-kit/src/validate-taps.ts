@@ -1,0 +1,23 @@
+import { InvalidArgumentError } from './errors';
+
+/** More taps than any of our networks has; a cap so a request cannot ask for unbounded work. */
+export const MAX_TAPS = 64;
+
+/** A name as it may appear in a status message: long ones cut, so the status fits its metadata. */
+export function shownName(name: string, max = 64): string {
+  return JSON.stringify(name.length > max ? `${name.slice(0, max)}… (${name.length} characters)` : name);
+}
+
+/**
+ * Checks a request's tap list before any work: at most `max` names, none twice (a duplicate
+ * would repeat the work and the answer; the answer is positional, so dropping one silently
+ * would shift it). Throws InvalidArgumentError naming `field`.
+ */
+export function checkTapList(field: string, taps: readonly string[], max = MAX_TAPS): void {
+  if (taps.length > max) throw new InvalidArgumentError(field, `${taps.length} taps requested, at most ${max}`);
+  const seen = new Set<string>();
+  for (const [i, t] of taps.entries()) {
+    if (seen.has(t)) throw new InvalidArgumentError(`${field}[${i}]`, `${shownName(t)} is listed twice`);
+    seen.add(t);
+  }
+}
