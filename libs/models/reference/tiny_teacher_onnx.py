@@ -53,16 +53,18 @@ def main(out):
         bn.bias.data.uniform_(-0.5, 0.5)
     net.eval()
     x = torch.randn(2, 3, 12, 10)
+    # The reference values first: export restores the wrapper's mode, and a fresh wrapper is in
+    # training mode, which would put the net back into it (BN on batch statistics).
+    with torch.no_grad():
+        logits, acts = net(x)
     path = os.path.join(out, "tiny_teacher.onnx")
     torch.onnx.export(
-        LogitsOnly(net), x, path, input_names=["image"], output_names=["logits"],
+        LogitsOnly(net).eval(), x, path, input_names=["image"], output_names=["logits"],
         dynamic_axes={"image": {0: "N"}, "logits": {0: "N"}}, opset_version=13,
     )
     model = onnx.load(path)
     onnx.checker.check_model(model)
     relu_inputs = [n.input[0] for n in model.graph.node if n.op_type == "Relu"]
-    with torch.no_grad():
-        logits, acts = net(x)
     if len(relu_inputs) != len(acts):
         raise SystemExit(f"expected {len(acts)} Relu nodes, found {relu_inputs}")
     dump = {
