@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadForeignTeacher, tapCandidates, TeacherFormatError, transpose4 } from './foreign-teacher';
+import { TeacherFormatError, transpose4 } from './foreign-teacher';
+import { loadForeignTeacher, tapCandidates } from './load-foreign-teacher';
 import { maxAbsDiff } from './testing/export-fixtures';
 
 const REF = join(__dirname, '..', 'reference');

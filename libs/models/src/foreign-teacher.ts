@@ -61,20 +61,6 @@ export function teacherFormatOf(path: string): { format: 'onnx' | 'tfjs'; file: 
   throw new TeacherFormatError(`unknown model format: ${path} (expected an .onnx file, or a tfjs model.json / its directory)`);
 }
 
-/** Loads a user's teacher with its taps; unknown taps are an error naming the ones the model has. */
-export async function loadForeignTeacher(path: string, options: ForeignTeacherOptions): Promise<ForeignTeacher> {
-  const { format, file } = teacherFormatOf(path);
-  if (format === 'onnx') return (await import('./onnx-teacher')).loadOnnxTeacher(file, options);
-  return (await import('./tfjs-teacher')).loadTfjsTeacher(file, options);
-}
-
-/** The layers / nodes of the model at `path` a user can tap, with their shapes for an input of `inputShape` (NHWC). */
-export async function tapCandidates(path: string, inputShape?: readonly number[], layout?: 'nchw' | 'nhwc'): Promise<{ format: ForeignTeacherFormat; input: number[]; candidates: TapCandidate[] }> {
-  const { format, file } = teacherFormatOf(path);
-  if (format === 'onnx') return (await import('./onnx-teacher')).onnxTapCandidates(file, inputShape, layout);
-  return (await import('./tfjs-teacher')).tfjsTapCandidates(file, inputShape);
-}
-
 /** The input shape to probe with: the model's own, free dimensions filled from `given` (batch 1 by default). */
 export function probeShape(model: ReadonlyArray<number | null>, given: readonly number[] | undefined, what: string): number[] {
   if (given && given.length !== model.length) throw new TeacherFormatError(`${what}: the input has ${model.length} dimensions [${model.map((d) => d ?? '?')}], --input gave ${given.length}`);
