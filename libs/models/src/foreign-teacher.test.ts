@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TeacherFormatError, transpose4 } from './foreign-teacher';
 import { loadForeignTeacher, tapCandidates } from './load-foreign-teacher';
-import { maxAbsDiff } from './testing/export-fixtures';
+import { writeExport } from './export-files';
+import { resnetGraph } from './export-resnet';
+import { ResNet } from './resnet';
+import { parseResNetName } from './resnet-config';
+import { maxAbsDiff, randomizeBn } from './testing/export-fixtures';
 
 const REF = join(__dirname, '..', 'reference');
 let dir: string;
@@ -79,6 +83,39 @@ describe('tfjs LayersModel teacher', () => {
     assert.deepEqual(input, [1, 9, 7, 3]);
     assert.deepEqual(candidates.find((c) => c.name === 'bn2'), { name: 'bn2', op: 'BatchNormalization', shape: [1, 5, 4, 6] });
     await assert.rejects(loadForeignTeacher(dir, { taps: ['bn9'] }), (e: Error) => e instanceof TeacherFormatError && /no layer 'bn9'.*bn1, r1/.test(e.message));
+  });
+});
+
+describe('tfjs GraphModel teacher', () => {
+  it('gives the logits and pre-ReLU taps of the model it was exported from, by graph node name', async () => {
+    const model = new ResNet({ ...parseResNetName('resnet8'), inChannels: 3, numClasses: 4 }, 2);
+    randomizeBn(model, 21);
+    const g = resnetGraph(model);
+    const out = join(dir, 'graph');
+    await writeExport(g, 'tfjs-graph', out);
+    const shape = [2, 10, 9, 3] as const;
+    const x = tf.randomNormal([...shape], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const teacher = await loadForeignTeacher(out, { taps: g.taps });
+    assert.equal(teacher.format, 'tfjs-graph');
+    const got = await teacher.run((await x.data()) as Float32Array, shape);
+    const own = model.forward(x, { training: false });
+    assert.deepEqual(got.logits.shape, own.logits.shape);
+    const dl = maxAbsDiff(got.logits.values, await own.logits.data());
+    assert.ok(dl <= 1e-5, `max |Δlogit| ${dl}`);
+    assert.equal(own.taps.length, g.taps.length);
+    for (let i = 0; i < g.taps.length; i++) {
+      assert.deepEqual(got.taps[g.taps[i]].shape, own.taps[i].shape);
+      const d = maxAbsDiff(got.taps[g.taps[i]].values, await own.taps[i].data());
+      assert.ok(d <= 1e-5, `${g.taps[i]}: max |Δ| ${d}`);
+    }
+    const listed = await tapCandidates(out, [1, 10, 9, 3]);
+    assert.equal(listed.format, 'tfjs-graph');
+    assert.deepEqual(listed.candidates.find((c) => c.name === g.taps[2])?.shape, [1, 3, 3, own.taps[2].shape[3]]);
+    await assert.rejects(tapCandidates(out), (e: Error) => e instanceof TeacherFormatError && /free.*--input/.test(e.message));
+    await assert.rejects(loadForeignTeacher(out, { taps: ['nope'] }), (e: Error) => e instanceof TeacherFormatError && /no graph node 'nope'/.test(e.message));
+    teacher.dispose();
+    model.dispose();
+    tf.dispose([x, own.logits, ...own.taps]);
   });
 });
 
