@@ -67,7 +67,7 @@ export function probeShape(model: ReadonlyArray<number | null>, given: readonly 
   return model.map((d, i) => {
     const g = given?.[i];
     if (d !== null && d > 0) {
-      if (g !== undefined && g !== d && i > 0) throw new TeacherFormatError(`${what}: input dimension ${i} is ${d}, --input gave ${g}`);
+      if (g !== undefined && g !== d && i > 0) throw new TeacherFormatError(`${what}: input dimension ${i} of [${model.map((x) => (x !== null && x > 0 ? x : '?'))}] is ${d}, --input gave ${g}`);
       return i === 0 && g !== undefined ? g : d;
     }
     if (g !== undefined) return g;

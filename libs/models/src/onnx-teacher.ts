@@ -107,7 +107,7 @@ export async function loadOnnxTeacher(file: string, { taps, layout = 'nchw' }: F
 export async function onnxTapCandidates(file: string, inputShape?: readonly number[], layout: 'nchw' | 'nhwc' = 'nchw'): Promise<{ format: 'onnx'; input: number[]; candidates: TapCandidate[] }> {
   const p = await parse(file);
   const nchw = layout === 'nchw' && p.inputDims.length === 4;
-  const own = probeShape(p.inputDims, inputShape ? modelShape(inputShape, nchw) : undefined, file);
+  const own = probeShape(p.inputDims, inputShape ? modelShape(inputShape, nchw) : undefined, nchw ? `${file} (its input is NCHW)` : file);
   const ort = await import('onnxruntime-node');
   const names = [...p.values.keys()];
   const s = await session(ort, withOutputs(p, names));
