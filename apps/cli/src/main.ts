@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
+import { inspectModelCommand } from './commands/inspect-model';
 import { reproCommand } from './commands/repro';
 import { runCommand } from './commands/run';
 import { trainCommand } from './commands/train';
@@ -24,6 +25,7 @@ commands:
   train <config.yaml>       train the config's teacher with CE (--out DIR to export it)
   eval <checkpoint>         test error, loss and confusion matrix of a checkpoint
   export <run-id>/<method>  the run's student as a stock model: --format tfjs-layers|tfjs-graph|onnx --out DIR
+  inspect-model <path>      a tfjs model.json or .onnx teacher's layers / nodes with their shapes, to pick taps from
   repro <experiment>        the paper's experiments: fast-training | little-data | network-sizes
                             (--dataset, --scale smoke|mini|small|full, --seeds N; resumes; tables + plots in docs/results)
   bench                     training / AB stage / inference throughput and peak RSS
@@ -60,6 +62,8 @@ async function main(argv: string[]): Promise<void> {
       return evalCommand(args);
     case 'export':
       return exportCommand(args);
+    case 'inspect-model':
+      return inspectModelCommand(args);
     case 'repro':
       return reproCommand(args);
     case 'bench':
@@ -89,7 +93,7 @@ main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (e: Error) => {
     // Typed errors carry a message meant for the user; anything else gets its stack.
-    const known = ['UsageError', 'ConfigError', 'DataError', 'CheckpointError', 'ModelConfigError', 'StoreError', 'NotFoundError', 'InvalidKeyError', 'BackendUnavailableError'];
+    const known = ['UsageError', 'ConfigError', 'DataError', 'CheckpointError', 'ModelConfigError', 'StoreError', 'NotFoundError', 'InvalidKeyError', 'BackendUnavailableError', 'TeacherFormatError'];
     if (known.includes(e.name)) console.error(`abd: ${e.message}`);
     else console.error(e.stack ?? String(e));
     process.exit(e.name === 'UsageError' ? 2 : 1);

@@ -38,3 +38,6 @@ export { resnetGraph } from './export-resnet';
 export { toGraphModel } from './export-graph-model';
 export { loadStudent, saveStudent, studentOf } from './student';
 export type { StudentModel } from './student';
+export { teacherFormatOf, TeacherFormatError } from './foreign-teacher';
+export { loadForeignTeacher, tapCandidates } from './load-foreign-teacher';
+export type { ForeignTeacher, ForeignTeacherFormat, ForeignTeacherOptions, TapCandidate, TeacherOutputs, TeacherTensor } from './foreign-teacher';
