@@ -28,7 +28,7 @@ export function checkInfer(req: teacherInference.InferRequest, t: LoadedTeacher)
 
 /**
  * One batch through the teacher: per requested tap the sign map ρ(T) = [T > 0] packed one bit
- * per neuron (DESIGN §4), optionally the raw pre-activations, and the logits. Batch-norm in
+ * per neuron (docs/design.md §6 (Wire format)), optionally the raw pre-activations, and the logits. Batch-norm in
  * eval mode unless asked (then the maps depend on the batch, as in the paper's code).
  */
 export function infer(req: teacherInference.InferRequest, t: LoadedTeacher): teacherInference.InferResponse {

@@ -11,7 +11,7 @@ export interface TeacherInferenceOptions {
   onBatch?: (n: number) => void;
 }
 
-/** The teacher as a stateless service (DESIGN §2): image batches in, sign bits and logits out. */
+/** The teacher as a stateless service (docs/design.md §5 (Services and their contracts)): image batches in, sign bits and logits out. */
 export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegistration & { models: TeacherModels } {
   const models = new TeacherModels(o.store);
   const opts = { log: o.log };
