@@ -9,6 +9,7 @@ const sections = designSections(readFileSync(join(root, DESIGN_DOC), 'utf8'));
 // Pieces, so that this file itself holds none of the patterns it tests.
 const oldCite = ['DESIGN', ' §8'].join('');
 const machinePath = ['/', 'work', '/shared/x.py'].join('');
+const up = (n: number) => '../'.repeat(n);
 
 describe('citations', () => {
   it('the design page has numbered sections', () => {
@@ -25,7 +26,7 @@ describe('citations', () => {
     const text = [
       `// figures of ${oldCite}`,
       `// measured with ${machinePath}`,
-      `// see ../../../../shared/x.py`,
+      `// see ${up(4)}shared/x.py`,
       `// see ${DESIGN_DOC} §99 (Nowhere)`,
       `// see ${DESIGN_DOC} §9 (Wrong name)`,
     ].join('\n');
@@ -39,7 +40,7 @@ describe('citations', () => {
 
   it('accepts paths inside the repository and correct citations', () => {
     const text = [
-      `import { x } from '../../../libs/train/src/testing/fixture';`,
+      `import { x } from '${up(3)}libs/train/src/testing/fixture';`,
       `// ${DESIGN_DOC} §9 (Reference results), ${DESIGN_DOC} §2`,
       `const bad = '/runs/tiny/../../../etc/passwd'; // a URL path under test, not a citation`,
     ].join('\n');
