@@ -38,7 +38,7 @@ export function cachePrefix(plan: BatchPlan): string {
 const batchKey = (prefix: string, index: number) => `${prefix}/batch-${String(index).padStart(6, '0')}.pb`;
 
 /**
- * The deterministic batch stream (DESIGN §2): the batches the student sees, with the teacher's
+ * The deterministic batch stream (docs/design.md §5 (Services and their contracts)): the batches the student sees, with the teacher's
  * sign maps and logits from a bounded window of requests over every teacher replica.
  */
 export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): ServiceRegistration {

@@ -55,7 +55,7 @@ export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, 
   return res;
 }
 
-/** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron. */
+/** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron (docs/design.md §6 (Wire format)). */
 export function inferResponse(req: teacherInference.InferRequest, f: TeacherForward): teacherInference.InferResponse {
   const res: teacherInference.InferResponse = { requestId: req.requestId, signMaps: [], logits: undefined, preactivations: [] };
   for (const { tap, shape, values } of f.taps) {

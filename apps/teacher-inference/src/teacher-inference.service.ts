@@ -23,7 +23,7 @@ export interface TeacherInferenceOptions {
 type Req = teacherInference.InferRequest;
 type Res = teacherInference.InferResponse;
 
-/** The teacher as a stateless service: image batches in, sign bits and logits out. */
+/** The teacher as a stateless service (docs/design.md §5 (Services and their contracts)): image batches in, sign bits and logits out. */
 export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegistration & { models: TeacherModels; batcher: DynamicBatcher } {
   const models = new TeacherModels(o.store);
   const opts = { log: o.log };

@@ -46,7 +46,7 @@ export function listMethods(): string[] {
 // The built-in methods are registered when the library is loaded.
 registerMethod(abMethod);
 registerMethod(kdMethod);
-// The AB paper's baselines (DESIGN §1): FitNets, AT, FSP, Jacobian matching, each "+ KD".
+// The AB paper's baselines (docs/design.md §3 (Baselines)): FitNets, AT, FSP, Jacobian matching, each "+ KD".
 registerMethod(fitnetsMethod);
 registerMethod(atMethod);
 registerMethod(fspMethod);

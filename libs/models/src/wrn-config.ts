@@ -2,7 +2,7 @@ export class ModelConfigError extends Error {
   override name = 'ModelConfigError';
 }
 
-/** A pre-activation Wide ResNet WRN-depth-widen (DESIGN §1). */
+/** A pre-activation Wide ResNet WRN-depth-widen: docs/design.md §2 (Network). */
 export interface WrnConfig {
   depth: number;
   widen: number;

@@ -11,7 +11,7 @@ before(async () => {
 /**
  * Cross-check of the whole network (padding at stride 2, shortcut placement, tap points, BN in
  * train mode and its running-stat update, eval mode) against the PyTorch reference WRN
- * (/work/shared/reference/torch_wrn_bench.py) with the same deterministic weights and input.
+ * (torch_wrn_bench.py, kept outside this repository) with the same deterministic weights and input.
  * REF was printed by `/usr/bin/python3 wrn_ref.py`, wrn_ref.py being the script at the end of
  * this file.
  */
@@ -220,7 +220,7 @@ describe('WRN against the PyTorch reference', () => {
 
 # Train-mode forward of the reference WRN with deterministic weights; prints JSON for wrn-reference.test.ts.
 import json, sys, torch, torch.nn.functional as F
-sys.path.insert(0, '/work/shared/reference'); sys.argv = ['x', '--quick']
+sys.path.insert(0, REF_DIR); sys.argv = ['x', '--quick']
 from torch_wrn_bench import WRN
 torch.set_num_threads(1)
 

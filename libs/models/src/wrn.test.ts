@@ -16,7 +16,7 @@ const cfg = (depth: number, widen: number, inChannels = 3) => ({
 });
 
 describe('WRN parameter counts', () => {
-  // Produced by: cd /work/shared/reference && /usr/bin/python3 -c "import sys; sys.argv=['x','--quick'];
+  // Produced by: cd <dir of torch_wrn_bench.py> && /usr/bin/python3 -c "import sys; sys.argv=['x','--quick'];
   //   import torch_wrn_bench as b; [print(d,k,c,b.params(b.WRN(d,k,c))) for d,k,c in
   //   ((16,1,3),(16,2,3),(10,4,3),(16,4,3),(22,4,3),(10,1,1),(16,2,1))]"
   const torchCounts: Array<[number, number, number, number]> = [
@@ -136,7 +136,7 @@ function torchConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D 
   return tf.conv2d(padded, w, stride, 'valid');
 }
 
-/** An independent eval-mode forward written from DESIGN §1; returns the group outputs too. */
+/** An independent eval-mode forward written from docs/design.md §2 (Network); returns the group outputs too. */
 function referenceEval(m: Wrn, x: tf.Tensor4D) {
   const P = (n: string) => m.params.get(n)! as tf.Tensor;
   const bn = (h: tf.Tensor4D, n: string) =>
@@ -179,7 +179,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-describe('WRN tap semantics (DESIGN §1)', () => {
+describe('WRN tap semantics (docs/design.md §2)', () => {
   it('taps are the pre-ReLU BN outputs at the ends of the groups; logits = fc(avgpool(relu(tap3)))', () => {
     const m = new Wrn(cfg(16, 2, 1), 'paper', 3);
     try {

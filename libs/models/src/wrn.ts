@@ -6,7 +6,7 @@ import { InitScheme, validateWrnConfig, WrnConfig, wrnBlocksPerGroup, wrnWidths 
 
 export interface ForwardResult {
   logits: tf.Tensor2D;
-  /** Pre-ReLU batch-norm outputs at the end of groups 1, 2, 3 (DESIGN §1), NHWC. */
+  /** Pre-ReLU batch-norm outputs at the end of groups 1, 2, 3 (docs/design.md §2 (Network)), NHWC. */
   taps: tf.Tensor4D[];
   /**
    * With `groupMaps`: the residual stream entering and leaving each group,

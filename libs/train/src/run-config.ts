@@ -54,7 +54,7 @@ const optInt: Spec = { type: 'number', int: true, min: 1, optional: true };
 const optNum: Spec = { type: 'number', min: 0, optional: true };
 const schedule = (d: ScheduleKind): Spec => ({ type: 'string', enum: SCHEDULE_KINDS, default: d });
 
-/** The run config schema; defaults are the paper's code (DESIGN §1). */
+/** The run config schema; defaults are the paper's code: docs/design.md §4 (Training recipe and schedules). */
 export const RUN_SCHEMA: Spec = {
   type: 'object',
   fields: {

@@ -198,7 +198,7 @@ export async function resultsPage(
       );
     else shown.push(`<p>${link} (${o.size} bytes)</p>`);
   }
-  const body = `<h1>Results</h1><p class="muted">Test error % of every finished run, in the paper's units; in parentheses the PyTorch reference of DESIGN §8 where one was measured for exactly that setting.</p>
+  const body = `<h1>Results</h1><p class="muted">Test error % of every finished run, in the paper's units; in parentheses the PyTorch reference of docs/design.md §9 (Reference results) where one was measured for exactly that setting.</p>
 ${done.length ? table(['run', 'setting', 'teacher error %', ...methods.map((m) => `${esc(m)} error %`), 'AB similarity tap1/2/3 %'], rows, 'results') : '<p>No finished runs yet.</p>'}
 ${done.length ? barChart(groups, methods, { title: 'test error % by run and method', xLabel: 'run', yLabel: 'test error %', yInclude: [0] }) : ''}
 ${shown.length ? `<h2>Experiment tables and plots (<code>abd repro</code>)</h2>${shown.join('\n')}` : ''}`;

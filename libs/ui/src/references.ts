@@ -1,6 +1,6 @@
 import type { RunConfig } from '@abd/train';
 
-/** PyTorch reference figures (DESIGN §8) for a run's setting, when one was measured. */
+/** PyTorch reference figures for a run's setting, when one was measured: docs/design.md §9 (Reference results). */
 export interface Reference {
   label: string;
   errorPct: Record<string, number>;
@@ -8,7 +8,7 @@ export interface Reference {
 }
 
 /**
- * PyTorch figures measured with ../shared/reference/torch_fmnist_ab.py (DESIGN §8) for the
+ * PyTorch figures measured with the PyTorch reference, docs/design.md §9 (Reference results), for the
  * settings our configs reproduce; matched on everything that defines the row.
  */
 export function referenceFor(
@@ -31,7 +31,7 @@ export function referenceFor(
   if (!same) return undefined;
   return {
     label:
-      'DESIGN §8, teacher 8 epochs (7.49 %), 10 % data, 5+25, per-step decay, KD·T², paper init (one seed)',
+      'docs/design.md §9 (Reference results), teacher 8 epochs (7.49 %), 10 % data, 5+25, per-step decay, KD·T², paper init (one seed)',
     errorPct: { none: 13.36, kd: 11.39, 'ab+kd': 12.47 },
     similarity: [83.6, 81.7, 76.2],
   };

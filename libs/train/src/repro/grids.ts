@@ -79,7 +79,7 @@ function recipe(o: { teacher?: string; teacherEpochs?: number; committedTeacher?
 }
 
 /**
- * The demo's recipe (configs/fashion-mnist/wrn-10-1-from-wrn-16-2-ab-demo.yaml; DESIGN §8's
+ * The demo's recipe (configs/fashion-mnist/wrn-10-1-from-wrn-16-2-ab-demo.yaml; docs/design.md §9 (Reference results),
  * "per-step decay, KD·T², paper init" row): the learning rate decays every step and KD keeps
  * its T² factor. With the paper code's recipe (constant rate within the stage, KD without T²)
  * a budget of tens of steps leaves every KD-based student at chance (measured at 2 % data,
@@ -115,7 +115,7 @@ const MINI_PAIRS = [
  * The grids. `full` is the paper's (WRN-22-4 → WRN-16-2, batch 128, E₁+E₂ = 20+100 where the
  * paper fixes it: its 100 % column equals the 20+100 one; network sizes at 10 % data: its
  * Depth & Channel row equals the 10 % column). `small` fits a 2-core machine (the demo's
- * WRN-16-2 → WRN-10-1 of DESIGN §8). `mini` is `small` cut to what one 3-hour session of a
+ * WRN-16-2 → WRN-10-1 of docs/design.md §9 (Reference results)). `mini` is `small` cut to what one 3-hour session of a
  * 2-core machine runs with 3 seeds: the committed WRN-16-2 teacher (no teacher training on
  * Fashion-MNIST), the demo's recipe, budgets of tens to hundreds of steps (fast training: 5 % of
  * the data, 1+1 and 1+5 epochs; little data: 0.1–1 %, 3+12), and for network sizes the paper's

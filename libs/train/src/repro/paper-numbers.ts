@@ -1,7 +1,7 @@
 import { RunMethod } from '../run-config';
 
 /**
- * The paper's figures as given in its presentation (/work/shared/paper/seed-presentation.txt,
+ * The paper's figures as given in its presentation (its seed presentation,
  * §4.a–4.c): test error % on CIFAR-10, teacher WRN-22-4 → student WRN-16-2 unless the
  * network-sizes row says otherwise. Not Fashion-MNIST: they are printed beside ours for the
  * ranking of the methods, not as numbers to match.
