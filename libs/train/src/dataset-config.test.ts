@@ -66,6 +66,9 @@ test('a run on a 5-class 12×16 RGB image folder builds 3-channel, 5-way models 
   assert.equal(r.trainSize, 10);
   assert.equal(r.results[0].method, 'ab+kd');
   assert.equal(r.results[0].total, 10);
+  const data = (await openStore(storeDir).getJson('runs/f/data.json')) as { classNames: string[]; height: number; width: number; channels: number; normalization: { mean: number[] } };
+  assert.deepEqual([data.height, data.width, data.channels, data.classNames], [H, W, 3, CLASSES]);
+  assert.equal(data.normalization.mean.length, 3);
   const ck = await getCheckpoint(openStore(storeDir), 'runs/f/ab+kd/final');
   assert.deepEqual(ck.model.params.get('fc.b')?.shape, [5]);
   const logits = tf.tidy(() => ck.model.forward(tf.zeros([2, H, W, 3]) as tf.Tensor4D, { training: false }).logits.shape);

@@ -13,3 +13,22 @@ export async function loadConfiguredDataset(d: DatasetConfig): Promise<LoadedDat
   const [train, test] = await Promise.all([loadDataset(name, 'train', opts), loadDataset(name, 'test', opts)]);
   return { train, test, stats: channelStats(train) };
 }
+
+/** What a run stores about its data (`runs/<id>/data.json`): where, shape, classes, normalization. */
+export interface DataDescription {
+  name: string;
+  source: string;
+  height: number;
+  width: number;
+  channels: number;
+  classes: number;
+  classNames: string[];
+  trainSize: number;
+  testSize: number;
+  normalization: LoadedDataset['stats'];
+}
+
+export function describeData(d: LoadedDataset): DataDescription {
+  const { name, source, height, width, channels, classes, classNames, n } = d.train;
+  return { name, source, height, width, channels, classes, classNames, trainSize: n, testSize: d.test.n, normalization: d.stats };
+}

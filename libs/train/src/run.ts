@@ -1,6 +1,6 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
 import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
-import { loadConfiguredDataset } from './load-configured-dataset';
+import { describeData, loadConfiguredDataset } from './load-configured-dataset';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
@@ -86,6 +86,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
   const prefix = `runs/${runId}`;
   await checkRunConfig(store, prefix, runId, cfg);
+  if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
   let teacher: Wrn;
   let teacherSource: string;
   if (cfg.teacher.checkpoint) {
