@@ -48,7 +48,7 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxData {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new DataError(
-      `${path} is not an IDX file: wrong magic number (first bytes ${head || 'none'}, expected 00 00 08 <ndim>)`,
+      `${path} is not an IDX file: at byte 0: wrong magic number (first bytes ${head || 'none'}, expected 00 00 08 <ndim>)`,
       path,
     );
   }
@@ -56,7 +56,7 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxData {
   const ndim = bytes[3];
   if (type !== IDX_UBYTE) {
     throw new DataError(
-      `${path}: unsupported IDX element type 0x${type.toString(16)} (only unsigned bytes, 0x08)`,
+      `${path}: at byte 2: unsupported IDX element type 0x${type.toString(16)} (only unsigned bytes, 0x08)`,
       path,
     );
   }
@@ -64,7 +64,7 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxData {
   const headerLen = 4 + 4 * ndim;
   if (bytes.length < headerLen) {
     throw new DataError(
-      `${path} is truncated: ${bytes.length} bytes, shorter than its ${headerLen}-byte IDX header`,
+      `${path} is truncated at byte ${bytes.length}: ${bytes.length} bytes, shorter than its ${headerLen}-byte IDX header`,
       path,
     );
   }
@@ -79,13 +79,13 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxData {
   const have = bytes.length - headerLen;
   if (have < size) {
     throw new DataError(
-      `${path} is truncated: header says [${dims.join(', ')}] = ${size} bytes of data, file has ${have}`,
+      `${path} is truncated at byte ${bytes.length}: header says [${dims.join(', ')}] = ${size} bytes of data, file has ${have}`,
       path,
     );
   }
   if (have > size) {
     throw new DataError(
-      `${path} has ${have - size} bytes after the [${dims.join(', ')}] data the header announces`,
+      `${path} has ${have - size} bytes after the [${dims.join(', ')}] data the header announces (from byte ${headerLen + size})`,
       path,
     );
   }

@@ -26,3 +26,7 @@ export {
   type BatchOptions,
   type ChannelStats,
 } from './batch';
+export { DATASET_FORMATS, type DatasetFormat, type DatasetSpec } from './dataset-spec';
+export { loadDatasetSpec, type LoadedDataset } from './load-dataset-spec';
+export { parseNpy, encodeNpy, type NpyArray } from './npy';
+export { readZipEntries } from './zip-entries';

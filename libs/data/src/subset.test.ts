@@ -45,3 +45,15 @@ test('bad specs are DataErrors', () => {
   assert.throws(() => stratifiedSubset(balanced, 10, {}, 1), /exactly one of fraction or count/);
   assert.throws(() => stratifiedSubset(balanced, 5, { count: 10 }, 1), /label 7 at 1 ≥ 5 classes/);
 });
+
+test('a class with no examples is an error naming it, not a silently skewed subset', () => {
+  const labels = Uint8Array.from({ length: 40 }, (_, i) => [0, 1, 3][i % 3]); // class 2 absent
+  assert.throws(() => stratifiedSubset(labels, 4, { fraction: 0.5 }, 1), (e: unknown) => {
+    assert.ok(e instanceof DataError);
+    assert.match(e.message, /class 2 of 4 has no examples/);
+    return true;
+  });
+  assert.throws(() => stratifiedSubset(labels, 6, { count: 10 }, 1), /classes 2, 4, 5 of 6 have no examples/);
+  const present = Uint8Array.from(labels, (l) => (l === 3 ? 2 : l));
+  assert.deepEqual(perClass(present, stratifiedSubset(present, 3, { count: 6 }, 1), 3), [2, 2, 2]);
+});

@@ -10,7 +10,8 @@ export interface SubsetSpec {
 
 /**
  * A stratified, seeded subset: every class keeps the same share of its examples (its quota of
- * the total, rounded by largest remainder), at least one per class present. Sorted indices.
+ * the total, rounded by largest remainder), at least one per class. Every class in 0..classes-1
+ * must have examples: an absent class is an error, not a silently skewed subset. Sorted indices.
  * For one seed, a smaller subset is contained in a larger one (each class is cut from the same
  * seeded permutation), so 0.1 % ⊂ 1 % ⊂ 10 %.
  */
@@ -31,6 +32,12 @@ export function stratifiedSubset(
     check(labels[i] < classes, () => `stratifiedSubset: label ${labels[i]} at ${i} ≥ ${classes} classes`);
     byClass[labels[i]].push(i);
   }
+  // A class without examples cannot get its share: fail rather than train on a silently skewed subset.
+  const absent = byClass.flatMap((ix, c) => (ix.length === 0 ? [c] : []));
+  check(
+    absent.length === 0,
+    () => `stratifiedSubset: class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} of ${classes} ha${absent.length > 1 ? 've' : 's'} no examples to draw from; a stratified subset would leave ${absent.length > 1 ? 'them' : 'it'} out`,
+  );
   let total: number;
   if (fraction !== undefined) {
     check(fraction > 0 && fraction <= 1, () => `stratifiedSubset: fraction must be in (0, 1], got ${fraction}`);
@@ -54,7 +61,7 @@ export function stratifiedSubset(
   }
   const picked: number[] = [];
   byClass.forEach((ix, c) => {
-    const k = Math.min(ix.length, Math.max(ix.length > 0 ? 1 : 0, take[c]));
+    const k = Math.min(ix.length, Math.max(1, take[c]));
     const perm = Int32Array.from(ix);
     shuffleInPlace(perm, mulberry32(hashKey(STREAM.subset, seed, c)));
     for (let j = 0; j < k; j++) picked.push(perm[j]);

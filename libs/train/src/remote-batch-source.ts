@@ -125,6 +125,8 @@ export function remoteSourceFactory(
     const m = /^models\/([^/]+)$/.exec(teacherKey);
     const id = m ? m[1] : o.publishTeacher ? await o.publishTeacher(teacherKey) : undefined;
     if (!id) throw new Error(`the distributed path needs the teacher in the store as models/<id>, got '${teacherKey}'`);
+    // The boundary-extractor service serves the built-in datasets by name only.
+    if (cfg.dataset.format) throw new Error(`the distributed path serves built-in datasets only; 'dataset.format: ${cfg.dataset.format}' runs in-process`);
     return new RemoteBatchSource({
       client,
       teacher: { id },

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
-import { DATASET_NAMES } from '@abd/data';
 import { getMethod, MethodParamsError } from '@abd/distill';
+import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, Spec, validate } from './schema';
 
@@ -21,7 +21,7 @@ export interface BaselineParams {
 export interface RunConfig extends BaselineParams {
   name: string;
   seed: number;
-  dataset: { name: string; dir?: string; subset?: { fraction?: number; count?: number; seed: number } };
+  dataset: DatasetConfig;
   teacher: {
     arch: string;
     /** Store directory of a checkpoint (`models/<id>`); trained when absent. */
@@ -60,22 +60,7 @@ export const RUN_SCHEMA: Spec = {
   fields: {
     name: { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,127}$/ },
     seed: { type: 'number', int: true, min: 0, default: 1 },
-    dataset: {
-      type: 'object',
-      fields: {
-        name: { type: 'string', enum: DATASET_NAMES, default: 'fashion-mnist' },
-        dir: { type: 'string', optional: true },
-        subset: {
-          type: 'object',
-          optional: true,
-          fields: {
-            fraction: { type: 'number', min: 0, max: 1, optional: true },
-            count: { type: 'number', int: true, min: 1, optional: true },
-            seed: { type: 'number', int: true, min: 0, default: 0 },
-          },
-        },
-      },
-    },
+    dataset: DATASET_SCHEMA,
     teacher: {
       type: 'object',
       fields: {
@@ -181,6 +166,7 @@ export function baselineParams(cfg: BaselineParams, name: 'fitnets' | 'at' | 'fs
 /** Validates a parsed config object (defaults filled in). */
 export function validateRunConfig(raw: unknown): RunConfig {
   const cfg = validate(raw, RUN_SCHEMA) as RunConfig;
+  cfg.dataset = checkDatasetConfig(cfg.dataset);
   const sub = cfg.dataset.subset;
   if (sub && (sub.fraction === undefined) === (sub.count === undefined)) {
     throw new ConfigError('dataset.subset', `'dataset.subset' needs exactly one of 'fraction' or 'count'`);

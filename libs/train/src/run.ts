@@ -1,5 +1,6 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
+import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
+import { describeData, loadConfiguredDataset } from './load-configured-dataset';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
@@ -66,10 +67,7 @@ export interface RunData {
 }
 
 export async function loadRunData(cfg: RunConfig): Promise<RunData> {
-  const opts = cfg.dataset.dir ? { dir: cfg.dataset.dir } : {};
-  const name = cfg.dataset.name as DatasetName;
-  const [train, test] = await Promise.all([loadDataset(name, 'train', opts), loadDataset(name, 'test', opts)]);
-  const stats = channelStats(train);
+  const { train, test, stats } = await loadConfiguredDataset(cfg.dataset);
   const sub = cfg.dataset.subset;
   const indices = sub
     ? stratifiedSubset(train.labels, train.classes, { fraction: sub.fraction, count: sub.count }, sub.seed)
@@ -88,6 +86,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
   const prefix = `runs/${runId}`;
   await checkRunConfig(store, prefix, runId, cfg);
+  if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
   let teacher: Wrn;
   let teacherSource: string;
   if (cfg.teacher.checkpoint) {
