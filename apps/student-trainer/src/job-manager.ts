@@ -12,6 +12,12 @@ import { publishModel, runStageJob } from './stage-jobs';
 const S = studentTrainer.JobState;
 const FINAL = new Set([S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED]);
 
+/** The job's final state event was sent (a job read from disk has none: its state says). */
+const ended = (rec: Record_): boolean => {
+  const last = rec.events.at(-1)?.event;
+  return last ? last.$case === 'state' && FINAL.has(last.state.current) : FINAL.has(rec.job.state);
+};
+
 interface Record_ {
   job: studentTrainer.Job;
   events: studentTrainer.JobEvent[];
@@ -121,7 +127,7 @@ export class JobManager {
     try {
       for (;;) {
         while (queue.length > 0) yield queue.shift()!;
-        if (FINAL.has(rec.job.state) || signal.aborted) return;
+        if (ended(rec) || signal.aborted) return;
         await new Promise<void>((r) => (wake = r));
         wake = undefined;
       }
@@ -155,8 +161,9 @@ export class JobManager {
     const previous = rec.job.state;
     rec.job.state = state;
     rec.job.updatedMs = Date.now();
-    this.emit(rec, { $case: 'state', state: { previous, current: state, reason } });
+    // Saved before it is announced: a watcher that saw a job end finds that end in job.json.
     await this.persist(rec);
+    this.emit(rec, { $case: 'state', state: { previous, current: state, reason } });
   }
 
   private persist(rec: Record_): Promise<void> {
