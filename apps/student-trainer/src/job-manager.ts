@@ -1,14 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
+import type { ArtifactStore } from '@abd/artifacts';
 import { AlreadyExistsError, NotFoundError, validateName, type Logger } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer } from '@abd/proto';
 import { remoteSourceFactory, runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
+import { admitJob } from './admission';
 import { outputModelId, runConfigOf } from './job-spec';
+import { JobStore } from './job-store';
 import { stagePlanOf } from './stage-job-spec';
 import { publishModel, runStageJob } from './stage-jobs';
 
 const S = studentTrainer.JobState;
 const FINAL = new Set([S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED]);
+
+/** The job's final state event was sent (a job read from disk has none: its state says). */
+const ended = (rec: Record_): boolean => {
+  const last = rec.events.at(-1)?.event;
+  return last ? last.$case === 'state' && FINAL.has(last.state.current) : FINAL.has(rec.job.state);
+};
 
 interface Record_ {
   job: studentTrainer.Job;
@@ -34,21 +42,22 @@ export interface JobManagerOptions {
 export class JobManager {
   private readonly jobs = new Map<string, Record_>();
   private chain: Promise<void> = Promise.resolve();
+  private readonly saved: JobStore;
 
-  constructor(private readonly o: JobManagerOptions) {}
+  constructor(private readonly o: JobManagerOptions) {
+    this.saved = new JobStore(o.store);
+  }
 
-  /** Re-queues the jobs a previous trainer left QUEUED or RUNNING. */
+  /** Re-queues the jobs a previous trainer left QUEUED or RUNNING (never a final one). */
   async recover(): Promise<string[]> {
     const resumed: string[] = [];
-    for (const obj of await this.o.store.list('jobs/')) {
-      if (!obj.key.endsWith('/job.json')) continue;
-      const job = studentTrainer.Job.fromJSON(await this.o.store.getJson(obj.key));
+    for (const job of await this.saved.all()) {
       const rec: Record_ = { job, events: [], listeners: new Set() };
       this.jobs.set(job.id, rec);
       if (!FINAL.has(job.state)) {
         resumed.push(job.id);
-        this.enqueue(rec, 'resumed after a trainer restart');
-      }
+        await this.enqueue(rec, 'resumed after a trainer restart');
+      } else if (job.error.startsWith('job.json holds')) await this.saved.save(job);
     }
     return resumed;
   }
@@ -59,14 +68,15 @@ export class JobManager {
     if (existing) {
       if (!req.resume) throw new AlreadyExistsError(`job '${id}' exists (set resume to continue it)`);
       if (existing.job.state === S.JOB_STATE_QUEUED || existing.job.state === S.JOB_STATE_RUNNING) return existing.job;
-      this.enqueue(existing, 'resumed on request');
+      await this.enqueue(existing, 'resumed on request');
       return existing.job;
     }
     if (!req.spec) throw new NotFoundError(`job '${id}' does not exist`);
-    // Validates before anything is written.
-    if (req.spec.kind?.$case === 'run') await runConfigOf(req.spec, this.o.store, id);
+    // Validates the whole spec before anything is written, so an accepted job can run.
+    if (req.spec.kind?.$case === 'run') await admitJob(req.spec, await runConfigOf(req.spec, this.o.store, id), id);
     else {
       const plan = await stagePlanOf(req.spec, this.o.store, id);
+      await admitJob(req.spec, plan.cfg, id);
       if (await this.o.store.exists(`models/${plan.output}/model.json`)) {
         throw new AlreadyExistsError(`spec.${plan.kind}.output_model: model '${plan.output}' is already in the store`);
       }
@@ -78,7 +88,7 @@ export class JobManager {
       listeners: new Set(),
     };
     this.jobs.set(id, rec);
-    this.enqueue(rec, 'submitted');
+    await this.enqueue(rec, 'submitted');
     return rec.job;
   }
 
@@ -92,11 +102,12 @@ export class JobManager {
     return [...this.jobs.values()].map((r) => r.job).filter((j) => state === S.JOB_STATE_UNSPECIFIED || j.state === state).sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id));
   }
 
-  cancel(id: string): studentTrainer.Job {
+  /** A queued job is CANCELLED (and saved so) before the answer; a running one stops at its next step. */
+  async cancel(id: string): Promise<studentTrainer.Job> {
     const job = this.get(id);
     const rec = this.jobs.get(id)!;
-    if (job.state === S.JOB_STATE_QUEUED) this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled before it started');
     rec.ctl?.abort();
+    if (job.state === S.JOB_STATE_QUEUED) await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled before it started');
     return rec.job;
   }
 
@@ -116,7 +127,7 @@ export class JobManager {
     try {
       for (;;) {
         while (queue.length > 0) yield queue.shift()!;
-        if (FINAL.has(rec.job.state) || signal.aborted) return;
+        if (ended(rec) || signal.aborted) return;
         await new Promise<void>((r) => (wake = r));
         wake = undefined;
       }
@@ -132,15 +143,11 @@ export class JobManager {
   }
 
   private async load(id: string): Promise<Record_ | undefined> {
-    try {
-      const job = studentTrainer.Job.fromJSON(await this.o.store.getJson(`jobs/${id}/job.json`));
-      const rec: Record_ = { job, events: [], listeners: new Set() };
-      this.jobs.set(id, rec);
-      return rec;
-    } catch (e) {
-      if (e instanceof StoreNotFound) return undefined;
-      throw e;
-    }
+    const job = await this.saved.load(id);
+    if (!job) return undefined;
+    const rec: Record_ = { job, events: [], listeners: new Set() };
+    this.jobs.set(id, rec);
+    return rec;
   }
 
   private emit(rec: Record_, event: studentTrainer.JobEvent['event']): void {
@@ -149,36 +156,39 @@ export class JobManager {
     for (const l of rec.listeners) l(e);
   }
 
-  private setState(rec: Record_, state: studentTrainer.JobState, reason: string): void {
+  /** Changes the state and resolves once it is saved (after every earlier save of the job). */
+  private async setState(rec: Record_, state: studentTrainer.JobState, reason: string): Promise<void> {
     const previous = rec.job.state;
     rec.job.state = state;
     rec.job.updatedMs = Date.now();
+    // Saved before it is announced: a watcher that saw a job end finds that end in job.json.
+    await this.persist(rec);
     this.emit(rec, { $case: 'state', state: { previous, current: state, reason } });
-    void this.persist(rec);
   }
 
   private persist(rec: Record_): Promise<void> {
-    return this.o.store.putJson(`jobs/${rec.job.id}/job.json`, studentTrainer.Job.toJSON(rec.job)).catch((e: Error) => this.o.log?.error('cannot save job', { id: rec.job.id, error: e.message }));
+    return this.saved.save(rec.job).catch((e: Error) => this.o.log?.error('cannot save job', { id: rec.job.id, error: e.message }));
   }
 
-  private enqueue(rec: Record_, reason: string): void {
+  private async enqueue(rec: Record_, reason: string): Promise<void> {
     rec.ctl = new AbortController();
-    this.setState(rec, S.JOB_STATE_QUEUED, reason);
+    await this.setState(rec, S.JOB_STATE_QUEUED, reason);
     this.chain = this.chain.then(() => this.execute(rec));
   }
 
   private async execute(rec: Record_): Promise<void> {
+    // Cancelled (or otherwise final) while queued: stays as it is.
     if (rec.job.state !== S.JOB_STATE_QUEUED) return;
     const ctl = rec.ctl!;
-    this.setState(rec, S.JOB_STATE_RUNNING, 'started');
+    await this.setState(rec, S.JOB_STATE_RUNNING, 'started');
     try {
-      const cancelled = rec.job.spec!.kind?.$case === 'run' ? await this.executeRun(rec, ctl.signal) : await this.executeStage(rec, ctl.signal);
-      if (cancelled) this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
-      else this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
+      const cancelled = ctl.signal.aborted || (rec.job.spec!.kind?.$case === 'run' ? await this.executeRun(rec, ctl.signal) : await this.executeStage(rec, ctl.signal));
+      if (cancelled) await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
+      else await this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
     } catch (e) {
       rec.job.error = (e as Error).message;
       this.o.log?.error('job failed', { id: rec.job.id, error: (e as Error).stack });
-      this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
+      await this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
     }
   }
 

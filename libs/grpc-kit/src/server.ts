@@ -6,6 +6,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from './ports';
 import { addReflection, type ReflectionOptions } from './reflection';
 import { installSignalHandlers } from './signals';
 import { serverCredentials, serverTlsFromEnv, type ServerTls } from './tls';
+import { totalDecoders, undecodableInterceptor } from './undecodable';
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -62,7 +63,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const tls = options.tls === undefined ? serverTlsFromEnv() : options.tls ?? undefined;
   const token = options.auth === undefined ? authTokenFromEnv() : options.auth?.token;
-  const interceptors: ServerInterceptor[] = token ? [bearerAuthInterceptor(token)] : [];
+  const interceptors: ServerInterceptor[] = [...(token ? [bearerAuthInterceptor(token)] : []), undecodableInterceptor];
   const server = new Server({
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,
@@ -73,7 +74,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const health = new HealthService(names);
   const healthReg = health.registration(log);
   server.addService(healthReg.definition, healthReg.implementation);
-  for (const s of options.services) server.addService(s.definition, s.implementation);
+  for (const s of options.services) server.addService(totalDecoders(s.definition), s.implementation);
   if (options.reflection !== false) addReflection(server, options.reflection ?? {});
 
   const host = options.host ?? '0.0.0.0';

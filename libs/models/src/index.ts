@@ -14,6 +14,7 @@ export {
   wrnBlocksPerGroup,
   wrnName,
   wrnWidths,
+  WRN_LIMITS,
 } from './wrn-config';
 export type { InitScheme, WrnConfig } from './wrn-config';
 export { CHECKPOINT_FORMAT, CheckpointError, parseCheckpoint, serializeCheckpoint, sha256 } from './checkpoint';

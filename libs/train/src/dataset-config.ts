@@ -44,7 +44,7 @@ export const DATASET_SCHEMA: Spec = {
       fields: {
         fraction: { type: 'number', min: 0, max: 1, optional: true },
         count: { type: 'number', int: true, min: 1, optional: true },
-        seed: { type: 'number', int: true, min: 0, default: 0 },
+        seed: { type: 'number', int: true, min: 0, max: 0xffff_ffff, default: 0 },
       },
     },
   },

@@ -1,4 +1,6 @@
 import { parse } from 'yaml';
+import { datasetInfo } from '@abd/data';
+import { ModelConfigError, parseWrnName, validateWrnConfig } from '@abd/models';
 import { getMethod, MethodParamsError } from '@abd/distill';
 import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
@@ -49,6 +51,14 @@ export interface RunConfig extends BaselineParams {
 }
 
 const arch: Spec = { type: 'string', pattern: /^(wrn-)?\d+-\d+$/i };
+/**
+ * Upper bounds so that every count a job reports fits its uint32 field (total_epochs is
+ * e1 + e2) and nothing is accepted that a later stage refuses: 8192 is the
+ * boundary-extractor's largest batch.
+ */
+export const RUN_LIMITS = { epochs: 10_000, batchSize: 8192, seed: 0xffff_ffff } as const;
+const epochsSpec = (d: number): Spec => ({ type: 'number', int: true, min: 1, max: RUN_LIMITS.epochs, default: d });
+const seedSpec = (d: number): Spec => ({ type: 'number', int: true, min: 0, max: RUN_LIMITS.seed, default: d });
 const init: Spec = { type: 'string', enum: ['paper', 'torch'], default: 'paper' };
 const optInt: Spec = { type: 'number', int: true, min: 1, optional: true };
 const optNum: Spec = { type: 'number', min: 0, optional: true };
@@ -59,7 +69,7 @@ export const RUN_SCHEMA: Spec = {
   type: 'object',
   fields: {
     name: { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,127}$/ },
-    seed: { type: 'number', int: true, min: 0, default: 1 },
+    seed: seedSpec(1),
     dataset: DATASET_SCHEMA,
     teacher: {
       type: 'object',
@@ -67,16 +77,16 @@ export const RUN_SCHEMA: Spec = {
         arch,
         checkpoint: { type: 'string', optional: true },
         init,
-        seed: { type: 'number', int: true, min: 0, default: 0 },
-        epochs: { type: 'number', int: true, min: 1, default: 8 },
+        seed: seedSpec(0),
+        epochs: epochsSpec(8),
         schedule: schedule('paper-epochs'),
       },
     },
-    student: { type: 'object', fields: { arch, init, seed: { type: 'number', int: true, min: 0, default: 1 } } },
+    student: { type: 'object', fields: { arch, init, seed: seedSpec(1) } },
     methods: { type: 'array', items: { type: 'string', enum: RUN_METHODS }, default: ['none', 'kd', 'ab+kd'], minItems: 1 },
     epochs: {
       type: 'object',
-      fields: { e1: { type: 'number', int: true, min: 1, default: 5 }, e2: { type: 'number', int: true, min: 1, default: 25 } },
+      fields: { e1: epochsSpec(5), e2: epochsSpec(25) },
     },
     ab: {
       type: 'object',
@@ -125,7 +135,7 @@ export const RUN_SCHEMA: Spec = {
     train: {
       type: 'object',
       fields: {
-        batchSize: { type: 'number', int: true, min: 1, default: 128 },
+        batchSize: { type: 'number', int: true, min: 1, max: RUN_LIMITS.batchSize, default: 128 },
         lr: { type: 'number', min: 0, default: 0.1 },
         momentum: { type: 'number', min: 0, max: 1, default: 0.9 },
         weightDecay: { type: 'number', min: 0, default: 5e-4 },
@@ -170,6 +180,17 @@ export function validateRunConfig(raw: unknown): RunConfig {
   const sub = cfg.dataset.subset;
   if (sub && (sub.fraction === undefined) === (sub.count === undefined)) {
     throw new ConfigError('dataset.subset', `'dataset.subset' needs exactly one of 'fraction' or 'count'`);
+  }
+  // A format + path dataset's channels and classes are known only once it is read; its archs get the
+  // shape checks then, here only the name and sizes.
+  const info = cfg.dataset.format ? { channels: 1, classes: 2 } : datasetInfo(cfg.dataset.name);
+  for (const role of ['teacher', 'student'] as const) {
+    try {
+      validateWrnConfig({ ...parseWrnName(cfg[role].arch), inChannels: info.channels, numClasses: info.classes });
+    } catch (e) {
+      if (e instanceof ModelConfigError) throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
+      throw e;
+    }
   }
   if (cfg.ab.weights.length !== 3) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (3), got ${cfg.ab.weights.length}`);
   for (const name of ['fitnets', 'at', 'fsp', 'jacobian'] as const) {

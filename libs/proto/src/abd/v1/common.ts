@@ -17,6 +17,10 @@ export const protobufFileName = "abd/v1/common.proto";
  * - Names that reach the artifact store (model ids, dataset names, job ids) match
  *   [A-Za-z0-9][A-Za-z0-9._-]{0,127}; anything else is rejected with INVALID_ARGUMENT.
  * - Times are Unix epoch milliseconds; durations are seconds as double.
+ * - Every uint64 in these protos (ids, indices, seeds, sequence numbers) takes values up to
+ *   2^53 - 1 = 9007199254740991, the largest integer the services handle exactly; a request
+ *   with a larger value is refused whole with INVALID_ARGUMENT (by design, on every service and
+ *   RPC; it is never INTERNAL). Clients that use 64-bit ids must keep them in that range.
  */
 
 export enum Split {

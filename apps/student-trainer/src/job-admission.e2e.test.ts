@@ -1,0 +1,122 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
+import { studentTrainer } from '@abd/proto';
+import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
+import { tinyConfig } from '../../../libs/train/src/testing/fixture';
+import { JobManager } from './job-manager';
+import { jobSpecsOf } from './job-spec';
+import { studentTrainerService } from './student-trainer.service';
+import { unaryCall as call, watchJob } from './testing/trainer-client';
+
+// Admission and job-state tests over a real server on 127.0.0.1:0 (batches in-process).
+const S = studentTrainer.JobState;
+let fx: ServiceFixture;
+let server: RunningServer | undefined;
+let client: studentTrainer.StudentTrainerClient | undefined;
+let spec: studentTrainer.JobSpec;
+
+async function serve(): Promise<{ jobs: JobManager; resumed: string[] }> {
+  client?.close();
+  await server?.shutdown(200);
+  const jobs = new JobManager({ store: fx.store, log: silentLogger });
+  const resumed = await jobs.recover();
+  server = await startServer({ log: silentLogger, tls: null, auth: null, host: '127.0.0.1', port: 0, services: [studentTrainerService(jobs, silentLogger)] });
+  client = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${server.port}`);
+  return { jobs, resumed };
+}
+const rpc = <T>(method: Parameters<typeof call>[1], req: unknown): Promise<T> => call<T>(client!, method, req);
+const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
+const runOf = (s: studentTrainer.JobSpec) => (s.kind as { run: studentTrainer.RunJob }).run;
+const withRun = (over: Partial<studentTrainer.RunJob>, base = spec): studentTrainer.JobSpec => ({ ...base, kind: { $case: 'run', run: { ...runOf(base), ...over } } });
+
+before(async () => {
+  fx = await serviceFixture();
+  process.env.ABD_CACHE_DIR = join(fx.dir, 'cache');
+  const cfg = tinyConfig(fx.dataDir, { methods: ['kd'] });
+  [spec] = jobSpecsOf({ ...cfg, dataset: { ...cfg.dataset, dir: undefined } }, 'teacher-a');
+  await serve();
+});
+after(async () => {
+  client?.close();
+  await server?.shutdown(200);
+  fx.cleanup();
+});
+
+test('StartJob refuses, before any work, specs that would fail later or overflow a reported field', async () => {
+  const big = 4294967295;
+  const cases: [string, studentTrainer.JobSpec, status, RegExp][] = [
+    ['epochs overflowing total_epochs', withRun({ initEpochs: big, classifyEpochs: big }), status.INVALID_ARGUMENT, /epochs\.e1.*≤ 10000/],
+    ['path-like output_prefix', withRun({ outputPrefix: '../models/x' }), status.INVALID_ARGUMENT, /output_prefix/],
+    ['batch_size 2^32-1', { ...spec, batchSize: big }, status.INVALID_ARGUMENT, /batchSize.*≤ 8192/],
+    ['widen 2^32-1', withRun({ student: { ...runOf(spec).student!, widen: big } }), status.INVALID_ARGUMENT, /student\.arch.*widen/],
+    ['student_seed NaN', withRun({ methodParams: { student_seed: NaN } }), status.INVALID_ARGUMENT, /student_seed/],
+    ['dataset not installed', { ...spec, dataset: { name: 'mnist' } }, status.FAILED_PRECONDITION, /mnist.*not installed/],
+  ];
+  for (const [i, [name, s, code, msg]] of cases.entries()) {
+    const e = await fail(rpc('startJob', { jobId: `bad-${i}`, spec: s, resume: false }));
+    assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
+    assert.match(e.details, msg, name);
+    assert.equal(await fx.store.exists(`jobs/bad-${i}/job.json`), false, `${name}: nothing written`);
+  }
+  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
+  assert.deepEqual(list.jobs, []);
+});
+
+test('a job.json an older trainer wrote with overflowing counts does not break ListJobs after a restart', async () => {
+  const bad = studentTrainer.Job.toJSON({
+    id: 'old-bad', spec: withRun({ initEpochs: 4294967295, classifyEpochs: 4294967295 }), state: S.JOB_STATE_RUNNING, stage: 'classify',
+    epoch: 0, totalEpochs: 8589934590, metrics: {}, error: '', outputModels: [], createdMs: 1, updatedMs: 1,
+  });
+  await fx.store.putJson('jobs/old-bad/job.json', bad);
+  const { resumed } = await serve();
+  assert.deepEqual(resumed, [], 'not resumed');
+  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
+  assert.deepEqual(list.jobs.map((j) => j.id), ['old-bad']);
+  const j = await rpc<studentTrainer.Job>('getJob', { jobId: 'old-bad' });
+  assert.equal(j.state, S.JOB_STATE_FAILED);
+  assert.match(j.error, /out of range/);
+  await fx.store.delete('jobs/old-bad/job.json');
+});
+
+test('job.json follows the server state with cancels racing jobs; a restart resurrects no final job', async () => {
+  const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'];
+  const { jobs } = await serve();
+  const saved = async (id: string) => studentTrainer.Job.fromJSON(await fx.store.getJson(`jobs/${id}/job.json`)).state;
+  for (const id of ids) {
+    await rpc('startJob', { jobId: id, spec, resume: false });
+    // Once StartJob answers, the job is in the store (it may have started since).
+    assert.ok([S.JOB_STATE_QUEUED, S.JOB_STATE_RUNNING].includes(await saved(id)), `${id} saved`);
+  }
+  // r0 runs: cancel it at its first progress; the queued r1, r3 are cancelled at once.
+  let cancelled = false;
+  const watched = watchJob(client!, 'r0', (e) => {
+    if (!cancelled && e.event?.$case === 'progress') {
+      cancelled = true;
+      void rpc('cancelJob', { jobId: 'r0' });
+    }
+  });
+  for (const id of ['r1', 'r3']) {
+    const c = await rpc<studentTrainer.Job>('cancelJob', { jobId: id });
+    assert.equal(c.state, S.JOB_STATE_CANCELLED);
+    assert.equal(await saved(id), S.JOB_STATE_CANCELLED, `${id}: job.json says CANCELLED once CancelJob answered`);
+  }
+  await watched;
+  // r2 races: cancelled right as it may start.
+  await watchJob(client!, 'r1');
+  await rpc('cancelJob', { jobId: 'r2' });
+  await jobs.idle();
+  const final = new Map<string, studentTrainer.JobState>();
+  for (const id of ids) {
+    const j = await rpc<studentTrainer.Job>('getJob', { jobId: id });
+    final.set(id, j.state);
+    assert.ok([S.JOB_STATE_CANCELLED, S.JOB_STATE_SUCCEEDED].includes(j.state), `${id}: ${S[j.state]} ${j.error}`);
+    assert.equal(await saved(id), j.state, `${id}: job.json agrees with the server`);
+  }
+  for (const id of ['r1', 'r3']) assert.equal(final.get(id), S.JOB_STATE_CANCELLED, id);
+  const again = await serve();
+  assert.deepEqual(again.resumed, [], 'no final job re-queued');
+  for (const id of ids) assert.equal((await rpc<studentTrainer.Job>('getJob', { jobId: id })).state, final.get(id));
+});
