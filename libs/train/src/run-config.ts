@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { DATASET_NAMES } from '@abd/data';
+import { DATASET_NAMES, MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { getMethod, MethodParamsError } from '@abd/distill';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, Spec, validate } from './schema';
@@ -140,7 +140,7 @@ export const RUN_SCHEMA: Spec = {
     train: {
       type: 'object',
       fields: {
-        batchSize: { type: 'number', int: true, min: 1, default: 128 },
+        batchSize: { type: 'number', int: true, min: 1, max: MAX_BATCH_SIZE, default: 128 },
         lr: { type: 'number', min: 0, default: 0.1 },
         momentum: { type: 'number', min: 0, max: 1, default: 0.9 },
         weightDecay: { type: 'number', min: 0, default: 5e-4 },
@@ -148,7 +148,7 @@ export const RUN_SCHEMA: Spec = {
         schedule: schedule('paper-epochs'),
         augment: {
           type: 'object',
-          fields: { pad: { type: 'number', int: true, min: 0, default: 4 }, flip: { type: 'boolean', default: false } },
+          fields: { pad: { type: 'number', int: true, min: 0, max: MAX_PAD, default: 4 }, flip: { type: 'boolean', default: false } },
         },
         testEvery: { type: 'number', int: true, min: 1, default: 1 },
       },
