@@ -1,4 +1,4 @@
-import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, stratifiedSubset, batchIndices, makeBatch } from '@abd/data';
+import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, stratifiedSubset, batchIndices, makeBatch, MAX_BATCH_SIZE as MAX_BATCH, MAX_PAD } from '@abd/data';
 import { checkTapList, InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
 import { LocalBatchSource } from '@abd/train';
@@ -12,8 +12,6 @@ export interface BatchPlan {
   source: LocalBatchSource | null;
   req: boundaryExtractor.StreamRequest;
 }
-
-const MAX_BATCH = 8192;
 
 /** Validates every field of a StreamRequest (INVALID_ARGUMENT / NOT_FOUND naming the field). */
 export function checkStreamRequest(req: boundaryExtractor.StreamRequest): { dataset: DatasetName; split: 'train' | 'test' } {
@@ -36,7 +34,7 @@ export function checkStreamRequest(req: boundaryExtractor.StreamRequest): { data
     if (z?.$case !== 'fraction' && !(z?.$case === 'count' && z.count >= 1)) throw new InvalidArgumentError('subset', 'needs fraction in (0, 1] or count >= 1');
   }
   const a = req.augmentation;
-  if (a && a.pad > 16) throw new InvalidArgumentError('augmentation.pad', `must be <= 16, got ${a.pad}`);
+  if (a && a.pad > MAX_PAD) throw new InvalidArgumentError('augmentation.pad', `must be <= ${MAX_PAD}, got ${a.pad}`);
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
   checkTapList('taps', req.taps);
   for (const [i, t] of req.taps.entries()) validateName(`taps[${i}]`, t);

@@ -3,6 +3,7 @@ import { DATASET_NAMES } from '@abd/data';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { common, studentTrainer } from '@abd/proto';
 import { storedModel } from './stored-model';
+import { configJobSpec, runConfigOfJson } from './config-json';
 import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
 
 const METHODS: Record<string, RunMethod> = { none: 'none', ce: 'none', kd: 'kd', 'ab+kd': 'ab+kd', ab: 'ab+ce', 'ab+ce': 'ab+ce' };
@@ -105,6 +106,7 @@ export function toRunConfig(raw: Record<string, unknown>): RunConfig {
 export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactStore, jobId: string): Promise<RunConfig> {
   if (spec.kind?.$case !== 'run') throw new InvalidArgumentError('spec.kind', `expected a run job, got '${spec.kind?.$case ?? 'none'}'`);
   const r = spec.kind.run;
+  if (r.configJson) return runConfigOfJson(spec, r, store);
   const method = METHODS[r.method];
   if (!method) throw new InvalidArgumentError('spec.run.method', `unknown method '${r.method}' (known: ${Object.keys(METHODS).join(', ')})`);
   const base = baseRawConfig(spec, jobId);
@@ -139,35 +141,10 @@ export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactS
   });
 }
 
-/** One whole-run JobSpec per method of a RunConfig (what `abd run --remote` submits). */
+/**
+ * One whole-run JobSpec per method of a RunConfig (what `abd run --remote` submits); each
+ * carries the complete config, with the teacher as the stored model `models/<teacherId>`.
+ */
 export function jobSpecsOf(cfg: RunConfig, teacherId: string): studentTrainer.JobSpec[] {
-  const wrn = (a: string) => {
-    const m = /(\d+)-(\d+)$/.exec(a)!;
-    return { family: 'wrn', depth: Number(m[1]), widen: Number(m[2]), numClasses: 0, init: cfg.student.init === 'torch' ? 'default' : 'paper' };
-  };
-  return cfg.methods.map((method) => ({
-    name: `${cfg.name}-${method}`,
-    seed: cfg.seed,
-    dataset: { name: cfg.dataset.name },
-    subset: cfg.dataset.subset
-      ? { size: cfg.dataset.subset.fraction !== undefined ? { $case: 'fraction', fraction: cfg.dataset.subset.fraction } : { $case: 'count', count: cfg.dataset.subset.count! }, seed: cfg.dataset.subset.seed }
-      : undefined,
-    batchSize: cfg.train.batchSize,
-    lr: { initialLr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov, milestones: [], divisor: 0, perStep: cfg.train.schedule === 'per-step' },
-    augmentation: { pad: cfg.train.augment.pad, flip: cfg.train.augment.flip },
-    kind: {
-      $case: 'run',
-      run: {
-        teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
-        student: wrn(cfg.student.arch),
-        initEpochs: cfg.epochs.e1,
-        classifyEpochs: cfg.epochs.e2,
-        method,
-        ab: { mu: cfg.ab.mu, tapWeights: cfg.ab.weights.map((weight, i) => ({ tap: `tap${i + 1}`, weight })), teacherBnTrainMode: cfg.ab.teacherBnMode === 'train', lr: 0, optimizerResetFraction: cfg.ab.resetOptimizer ? 0 : 1 },
-        kd: { temperature: cfg.kd.temperature, tSquared: cfg.kd.t2Factor, ceWeight: cfg.kd.alpha },
-        outputPrefix: '',
-        methodParams: { student_seed: cfg.student.seed },
-      },
-    },
-  }));
+  return cfg.methods.map((method) => configJobSpec(cfg, method, teacherId));
 }

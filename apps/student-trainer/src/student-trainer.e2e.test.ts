@@ -93,6 +93,23 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   await assertSameWeights('runs/ref/ab+kd/final', 'runs/c1/ab+kd/final');
 });
 
+/** `spec` with its config_json edited. */
+function withConfig(spec: studentTrainer.JobSpec, edit: (c: Record<string, unknown>) => void): studentTrainer.JobSpec {
+  const run = (spec.kind as { run: studentTrainer.RunJob }).run;
+  const c = JSON.parse(run.configJson) as Record<string, unknown>;
+  edit(c);
+  return { ...spec, kind: { $case: 'run', run: { ...run, configJson: JSON.stringify(c) } } };
+}
+
+/** A run job in the structured fields (no config_json). */
+const structured = (top: Partial<studentTrainer.JobSpec>, run: Partial<studentTrainer.RunJob> = {}): studentTrainer.JobSpec => ({
+  name: 'structured',
+  seed: 1,
+  batchSize: 0,
+  ...top,
+  kind: { $case: 'run', run: { teacherSource: { $case: 'teacher', teacher: { id: 'teacher-a', epoch: 0 } }, initEpochs: 1, classifyEpochs: 1, method: 'ab+kd', outputPrefix: '', methodParams: {}, configJson: '', ...run } },
+});
+
 test('bad job requests and bad tokens get their status; the trainer keeps serving', async () => {
   const [spec] = jobSpecsOf(cfg, 'teacher-a');
   const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
@@ -101,8 +118,10 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     ['existing job', () => unaryCall('startJob', { jobId: 'e2e', spec, resume: false }), status.ALREADY_EXISTS, /exists/],
     ['unknown teacher', () => unaryCall('startJob', { jobId: 'x1', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, teacherSource: { $case: 'teacher', teacher: { id: 'ghost', epoch: 0 } } } } }, resume: false }), status.NOT_FOUND, /ghost/],
     ['unknown method', () => unaryCall('startJob', { jobId: 'x2', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, method: 'magic' } } }, resume: false }), status.INVALID_ARGUMENT, /method/],
-    ['non-finite lr', () => unaryCall('startJob', { jobId: 'x3', spec: { ...spec, lr: { ...spec.lr!, initialLr: NaN } }, resume: false }), status.INVALID_ARGUMENT, /initial_lr/],
-    ['AB lr on a run job', () => unaryCall('startJob', { jobId: 'x4', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, ab: { ...(spec.kind as { run: studentTrainer.RunJob }).run.ab!, lr: 0.05 } } } }, resume: false }), status.INVALID_ARGUMENT, /spec\.run\.ab\.lr/],
+    ['no lr in the config', () => unaryCall('startJob', { jobId: 'x3', spec: withConfig(spec, (c) => ((c.train as Record<string, unknown>).lr = null)), resume: false }), status.INVALID_ARGUMENT, /config_json\.train\.lr/],
+    ['recipe field beside the config', () => unaryCall('startJob', { jobId: 'x5', spec: { ...spec, lr: { initialLr: 0.2, momentum: 0, weightDecay: 0, nesterov: false, milestones: [], divisor: 0, perStep: false } }, resume: false }), status.INVALID_ARGUMENT, /spec\.lr/],
+    ['non-finite lr', () => unaryCall('startJob', { jobId: 'x3', spec: structured({ lr: { initialLr: NaN, momentum: 0, weightDecay: 0, nesterov: false, milestones: [], divisor: 0, perStep: false } }), resume: false }), status.INVALID_ARGUMENT, /initial_lr/],
+    ['AB lr on a run job', () => unaryCall('startJob', { jobId: 'x4', spec: structured({}, { ab: { mu: 1, tapWeights: [], teacherBnTrainMode: false, lr: 0.05, optimizerResetFraction: 0 } }), resume: false }), status.INVALID_ARGUMENT, /spec\.run\.ab\.lr/],
     ['unknown job', () => unaryCall('getJob', { jobId: 'nope' }), status.NOT_FOUND, /nope/],
   ];
   for (const [name, p, code, msg] of cases) {

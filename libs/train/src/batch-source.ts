@@ -7,7 +7,7 @@ import {
   makeBatch,
   normalize,
 } from '@abd/data';
-import { packSigns, SignMapShape, unpackSigns } from '@abd/distill';
+import { packSigns, SignMapShape, signOf, unpackSigns } from '@abd/distill';
 import { Wrn } from '@abd/models';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
@@ -87,7 +87,7 @@ export function teacherOutputs(
   // elements costs it seconds.
   const outs = tf.tidy(() => {
     const out = teacher.forward(x, { training: bnMode === 'train', updateStats: false });
-    const on = want.signs ? out.taps.map((t) => tf.cast(tf.greater(t, 0), 'float32')) : [];
+    const on = want.signs ? out.taps.map(signOf) : [];
     return want.logits ? [...on, out.logits] : on;
   });
   const taps = want.signs ? outs.slice(0, teacher.tapNames.length) : [];

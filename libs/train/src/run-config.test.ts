@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { parseRunConfig } from './run-config';
 
 const base = `name: t\nteacher: { arch: wrn-16-2 }\nstudent: { arch: wrn-10-1 }\n`;
@@ -33,6 +34,12 @@ test('a wrong type or value is an error naming the key', () => {
   assert.throws(() => parseRunConfig(`name: t\nstudent: { arch: wrn-10-1 }\n`), /missing required key 'teacher\.arch'/);
   assert.throws(() => parseRunConfig(`${base}dataset: { subset: { fraction: 0.1, count: 5 } }\n`), /exactly one of/);
   assert.throws(() => parseRunConfig(`${base}: [`), /not valid YAML/);
+});
+
+test('the batch size and pad limits are the boundary-extractor\'s, so a config that validates here runs remotely', () => {
+  assert.equal(parseRunConfig(`${base}train: { batchSize: ${MAX_BATCH_SIZE}, augment: { pad: ${MAX_PAD} } }\n`).train.batchSize, MAX_BATCH_SIZE);
+  assert.throws(() => parseRunConfig(`${base}train: { batchSize: ${MAX_BATCH_SIZE + 1} }\n`), /'train\.batchSize' must be ≤ 8192/);
+  assert.throws(() => parseRunConfig(`${base}train: { augment: { pad: ${MAX_PAD + 1} } }\n`), /'train\.augment\.pad' must be ≤ 16/);
 });
 
 test('every committed config validates', () => {

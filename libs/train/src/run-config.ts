@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { datasetInfo } from '@abd/data';
+import { datasetInfo, MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { ModelConfigError, parseWrnName, validateWrnConfig } from '@abd/models';
 import { getMethod, MethodParamsError } from '@abd/distill';
 import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
@@ -56,7 +56,7 @@ const arch: Spec = { type: 'string', pattern: /^(wrn-)?\d+-\d+$/i };
  * e1 + e2) and nothing is accepted that a later stage refuses: 8192 is the
  * boundary-extractor's largest batch.
  */
-export const RUN_LIMITS = { epochs: 10_000, batchSize: 8192, seed: 0xffff_ffff } as const;
+export const RUN_LIMITS = { epochs: 10_000, batchSize: MAX_BATCH_SIZE, seed: 0xffff_ffff } as const;
 const epochsSpec = (d: number): Spec => ({ type: 'number', int: true, min: 1, max: RUN_LIMITS.epochs, default: d });
 const seedSpec = (d: number): Spec => ({ type: 'number', int: true, min: 0, max: RUN_LIMITS.seed, default: d });
 const init: Spec = { type: 'string', enum: ['paper', 'torch'], default: 'paper' };
@@ -135,7 +135,7 @@ export const RUN_SCHEMA: Spec = {
     train: {
       type: 'object',
       fields: {
-        batchSize: { type: 'number', int: true, min: 1, max: RUN_LIMITS.batchSize, default: 128 },
+        batchSize: { type: 'number', int: true, min: 1, max: MAX_BATCH_SIZE, default: 128 },
         lr: { type: 'number', min: 0, default: 0.1 },
         momentum: { type: 'number', min: 0, max: 1, default: 0.9 },
         weightDecay: { type: 'number', min: 0, default: 5e-4 },
@@ -143,7 +143,7 @@ export const RUN_SCHEMA: Spec = {
         schedule: schedule('paper-epochs'),
         augment: {
           type: 'object',
-          fields: { pad: { type: 'number', int: true, min: 0, default: 4 }, flip: { type: 'boolean', default: false } },
+          fields: { pad: { type: 'number', int: true, min: 0, max: MAX_PAD, default: 4 }, flip: { type: 'boolean', default: false } },
         },
         testEvery: { type: 'number', int: true, min: 1, default: 1 },
       },

@@ -213,6 +213,15 @@ export interface RunJob {
   /** Prefix of the store ids of the models the run writes. */
   outputPrefix: string;
   methodParams: { [key: string]: number };
+  /**
+   * The complete validated run config of this one method (libs/train RunConfig as JSON, the
+   * same keys as a run YAML), parsed on the trainer by the same validator as `abd run`. When
+   * set it is the whole recipe: the job's other recipe fields (seed, dataset, subset,
+   * batch_size, lr, augmentation; student, epochs, ab, kd, method_params, train_teacher) must
+   * be unset, `method` empty or the config's one method, and `teacher` (if given) replaces
+   * teacher.checkpoint with that stored model (whose arch must match teacher.arch).
+   */
+  configJson: string;
 }
 
 export interface RunJob_MethodParamsEntry {
@@ -1401,6 +1410,7 @@ function createBaseRunJob(): RunJob {
     kd: undefined,
     outputPrefix: "",
     methodParams: {},
+    configJson: "",
   };
 }
 
@@ -1438,6 +1448,9 @@ export const RunJob: MessageFns<RunJob> = {
     globalThis.Object.entries(message.methodParams).forEach(([key, value]: [string, number]) => {
       RunJob_MethodParamsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
     });
+    if (message.configJson !== "") {
+      writer.uint32(90).string(message.configJson);
+    }
     return writer;
   },
 
@@ -1537,6 +1550,14 @@ export const RunJob: MessageFns<RunJob> = {
             }
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1604,6 +1625,11 @@ export const RunJob: MessageFns<RunJob> = {
           {},
         )
         : {},
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
     };
   },
 
@@ -1643,6 +1669,9 @@ export const RunJob: MessageFns<RunJob> = {
           obj.methodParams[k] = floatToJson(v);
         });
       }
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
     }
     return obj;
   },
@@ -1687,6 +1716,7 @@ export const RunJob: MessageFns<RunJob> = {
       },
       {},
     );
+    message.configJson = object.configJson ?? "";
     return message;
   },
 };
