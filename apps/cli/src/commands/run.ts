@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
+import { confirmDestructive, rerunCommand } from '../confirm';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { reportMarkdown, resultTable } from '../report';
 
-export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'quiet'] as const;
+export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'yes', 'quiet'] as const;
 
 export function readConfig(path: string): { cfg: RunConfig; baseDir: string } {
   let text: string;
@@ -26,21 +27,29 @@ export function runIdOf(cfg: RunConfig, args: ParsedArgs): string {
 }
 
 /** `abd run <config.yaml>`: teacher → stage 1 → stage 2 → evaluation → report in the store. */
-export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig): Promise<RunResult> {
-  checkFlags(args, RUN_FLAGS, 'run');
+export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig, name = 'run'): Promise<RunResult> {
+  checkFlags(args, RUN_FLAGS, name);
   const path = args.positionals[0];
-  if (!path) throw new UsageError('usage: abd run <config.yaml> [--store URL] [--run-id ID] [--fresh]');
+  if (!path) throw new UsageError(`usage: abd ${name} <config.yaml> [--store URL] [--run-id ID] [--fresh]`);
   const read = readConfig(resolve(path));
   const cfg = override ? override(read.cfg) : read.cfg;
-  return runConfig(cfg, args, read.baseDir, `abd run ${path}`);
+  return runConfig(cfg, args, read.baseDir, name, process.argv.slice(2));
 }
 
-export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, command: string): Promise<RunResult> {
+/** `words`: the command line as typed (after `abd`), for the rerun hint and the report. */
+export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, name: string, words: string[]): Promise<RunResult> {
   const info = await backendOf(args);
   const store = storeOf(args);
   const runId = runIdOf(cfg, args);
+  const command = rerunCommand(words, { store: store.url, runId, backend: info.backend });
   if (args.flags.has('fresh')) {
-    for (const o of await store.list(`runs/${runId}/`)) await store.delete(o.key);
+    const files = await store.list(`runs/${runId}/`);
+    if (files.length > 0) {
+      if (!(await confirmDestructive(args, name, `the ${files.length} stored files of run ${runId} in ${store.url}`))) {
+        throw new UsageError(`abd ${name}: not confirmed; nothing was deleted`);
+      }
+      for (const o of files) await store.delete(o.key);
+    }
   }
   console.log(`abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`);
   if (await store.exists(`runs/${runId}/result.json`)) {
