@@ -40,7 +40,8 @@ test('--version prints the package version', () => {
 test('unknown options and extra arguments exit 2 naming the command that was called', () => {
   const extra = abd('run', 'a.yaml', 'b.yaml');
   assert.equal(extra.status, 2);
-  assert.match(extra.stderr, /abd run: too many arguments/);
+  assert.match(extra.stderr, /abd run: extra argument 'b\.yaml'/);
+  assert.match(abd('eval', 'a', 'b').stderr, /abd eval: too many arguments/);
   const unknown = abd('distill', 'a.yaml', '--colour', 'red');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /abd distill: unknown option '--colour'/);
@@ -90,4 +91,23 @@ test('--fresh=false keeps a finished run; --fresh without a terminal or --yes re
   assert.equal(refuse.status, 2);
   assert.match(refuse.stderr, /^abd: abd run: --fresh would delete the \d+ .*add --yes to confirm.*nothing was deleted/);
   assert.equal(filesUnder(runDir), n);
+});
+
+test('key=value overrides meet the file\'s schema; --print-config prints the effective config and does no work', () => {
+  const cfg = join(tmp.dir, 'ov.yaml');
+  writeFileSync(cfg, `name: ov\nteacher: { arch: wrn-10-1 }\nstudent: { arch: wrn-10-1 }\n`);
+  const store = join(tmp.dir, 'ov-store');
+  const p = abd('run', cfg, 'train.lr=0.05', 'epochs.e1=2', 'methods=[none, kd]', '--print-config', '--store', store);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /^name: ov$/m);
+  assert.match(p.stdout, /^  lr: 0\.05$/m);
+  assert.match(p.stdout, /^  e1: 2$/m);
+  assert.match(p.stdout, /^methods:\n  - none\n  - kd\n[a-z]/m);
+  assert.throws(() => readdirSync(store), 'nothing is written');
+  const bad = abd('run', cfg, 'train.batch_size=3', '--print-config');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /unknown key 'train\.batch_size'/);
+  const badType = abd('run', cfg, 'epochs.e1=many', '--print-config');
+  assert.equal(badType.status, 1);
+  assert.match(badType.stderr, /epochs\.e1/);
 });

@@ -78,20 +78,24 @@ export function buildProgram(): Command {
 
   sub('run', 'teacher → AB init → classification → evaluation → report in the store')
     .argument('<config>', 'run config (YAML)')
+    .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file, e.g. train.lr=0.05')
     .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .option('--print-config', 'print the effective config (YAML) and exit without work')
     .option('--remote [address]', 'the same run through the services (student-trainer at address, default 127.0.0.1:50053)')
     .option('--token <token>', 'bearer token for --remote (env ABD_TOKEN)')
-    .action(async (config: string, _o, c: Command) => {
-      const args = toArgs(c, [config]);
+    .action(async (config: string, overrides: string[], _o, c: Command) => {
+      const args = toArgs(c, [config, ...overrides]);
       if (args.flags.has('remote')) return remoteRunCommand(args);
       await runCommand(args);
     });
 
   sub('distill', 'like run, AB+KD only')
     .argument('<config>', 'run config (YAML)')
+    .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file')
     .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
-    .action(async (config: string, _o, c: Command) => {
-      await runCommand(toArgs(c, [config]), (cfg) => ({ ...cfg, methods: ['ab+kd'] }), 'distill');
+    .option('--print-config', 'print the effective config (YAML) and exit without work')
+    .action(async (config: string, overrides: string[], _o, c: Command) => {
+      await runCommand(toArgs(c, [config, ...overrides]), (cfg) => ({ ...cfg, methods: ['ab+kd'] }), 'distill');
     });
 
   sub('train', "train the config's teacher with CE")

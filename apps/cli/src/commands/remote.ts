@@ -21,7 +21,7 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   if (!path) throw new UsageError('usage: abd run <config.yaml> --remote <student-trainer host:port> [--store URL]');
   const remote = args.flags.get('remote');
   const address = typeof remote === 'string' ? remote : localAddress('student-trainer');
-  const { cfg, baseDir } = readConfig(resolve(path));
+  const { cfg, baseDir } = readConfig(resolve(path), args.positionals.slice(1), 'run --remote');
   const runId = runIdOf(cfg, args);
   const store = storeOf(args);
   const ck = cfg.teacher.checkpoint;

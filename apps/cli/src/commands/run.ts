@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
@@ -10,12 +11,39 @@ import { reportMarkdown, resultTable } from '../report';
 
 export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'yes', 'quiet'] as const;
 
-export function readConfig(path: string): { cfg: RunConfig; baseDir: string } {
+const OVERRIDE = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)=(.*)$/s;
+
+/**
+ * Reads a config file; `overrides` (`train.lr=0.05`, values in YAML syntax) are applied to the
+ * file's tree before validation, so they meet exactly the file's schema and error messages.
+ */
+export function readConfig(path: string, overrides: string[] = [], command = 'run'): { cfg: RunConfig; baseDir: string } {
+  const bad = overrides.find((o) => !OVERRIDE.test(o));
+  if (bad !== undefined) throw new UsageError(`abd ${command}: extra argument '${bad}' (after the config only key=value overrides, e.g. train.lr=0.05)`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  if (overrides.length > 0) {
+    let tree: Record<string, unknown>;
+    try {
+      tree = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    } catch {
+      return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT }; // reports the YAML error
+    }
+    for (const o of overrides) {
+      const m = OVERRIDE.exec(o)!;
+      const keys = m[1].split('.');
+      let node = tree;
+      for (const k of keys.slice(0, -1)) {
+        if (typeof node[k] !== 'object' || node[k] === null || Array.isArray(node[k])) node[k] = {};
+        node = node[k] as Record<string, unknown>;
+      }
+      node[keys[keys.length - 1]] = parseYaml(m[2]);
+    }
+    text = stringifyYaml(tree);
   }
   return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT };
 }
@@ -27,12 +55,16 @@ export function runIdOf(cfg: RunConfig, args: ParsedArgs): string {
 }
 
 /** `abd run <config.yaml>`: teacher → stage 1 → stage 2 → evaluation → report in the store. */
-export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig, name = 'run'): Promise<RunResult> {
-  checkFlags(args, RUN_FLAGS, name);
+export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig, name = 'run'): Promise<RunResult | undefined> {
+  checkFlags(args, [...RUN_FLAGS, 'print-config'], name);
   const path = args.positionals[0];
   if (!path) throw new UsageError(`usage: abd ${name} <config.yaml> [--store URL] [--run-id ID] [--fresh]`);
-  const read = readConfig(resolve(path));
+  const read = readConfig(resolve(path), args.positionals.slice(1), name);
   const cfg = override ? override(read.cfg) : read.cfg;
+  if (args.flags.has('print-config')) {
+    process.stdout.write(stringifyYaml(cfg));
+    return undefined;
+  }
   return runConfig(cfg, args, read.baseDir, name, process.argv.slice(2));
 }
 
