@@ -1,4 +1,4 @@
-/** A small argument parser: `--key value`, `--key=value`, `--flag`, and positionals. */
+/** A command's arguments as parsed by commander (program.ts): kebab-case flag names → values. */
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
@@ -6,25 +6,6 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-export function parseArgs(argv: string[], booleans: readonly string[] = []): ParsedArgs {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (booleans.includes(a.slice(2)) || i + 1 >= argv.length || argv[i + 1].startsWith('--')) flags.set(a.slice(2), true);
-      else flags.set(a.slice(2), argv[++i]);
-    } else positionals.push(a);
-  }
-  return { positionals, flags };
 }
 
 /** Rejects flags a command does not know, naming them. */

@@ -33,7 +33,7 @@ test('unknown commands and options are usage errors', () => {
   assert.equal(abd('frobnicate').status, 2);
   const r = abd('doctor', '--colour', 'red');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown option --colour/);
+  assert.match(r.stderr, /abd doctor: unknown option '--colour'/);
 });
 
 test('abd run prints the paper-format epoch log and the result table, and writes the report', () => {

@@ -16,5 +16,5 @@ export async function demoCommand(args: ParsedArgs): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  await runConfig(cfg, args, baseDir, 'abd demo');
+  await runConfig(cfg, args, baseDir, 'demo', process.argv.slice(2));
 }

@@ -4,6 +4,7 @@ import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { jobSpecsOf } from '@abd/student-trainer';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
+import { rerunCommand } from '../confirm';
 import { storeOf } from '../context';
 import { readConfig, runIdOf } from './run';
 
@@ -20,7 +21,7 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   if (!path) throw new UsageError('usage: abd run <config.yaml> --remote <student-trainer host:port> [--store URL]');
   const remote = args.flags.get('remote');
   const address = typeof remote === 'string' ? remote : localAddress('student-trainer');
-  const { cfg, baseDir } = readConfig(resolve(path));
+  const { cfg, baseDir } = readConfig(resolve(path), args.positionals.slice(1), 'run --remote');
   const runId = runIdOf(cfg, args);
   const store = storeOf(args);
   const ck = cfg.teacher.checkpoint;
@@ -54,6 +55,14 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
       if (job.state !== studentTrainer.JobState.JOB_STATE_SUCCEEDED) throw new Error(`job ${jobId} ended ${studentTrainer.jobStateToJSON(job.state)}: ${job.error}`);
       console.log(`${jobId}: test error ${job.metrics.test_error_percent?.toFixed(2)} %; model ${job.outputModels.join(', ')}`);
     }
+  } catch (e) {
+    // UNAVAILABLE (14): the trainer stopped or the connection broke; its jobs resume on rerun.
+    if ((e as { code?: number }).code === 14) {
+      const err = new Error(`the trainer went away; rerun \`${rerunCommand(process.argv.slice(2), { store: store.url, runId })}\` to resume`);
+      err.name = 'TrainerGoneError';
+      throw err;
+    }
+    throw e;
   } finally {
     client.close();
   }

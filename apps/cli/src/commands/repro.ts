@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DATASET_NAMES } from '@abd/data';
 import { EXPERIMENTS, Experiment, gridOf, runRepro, Scale, SCALES } from '@abd/train';
 import { checkFlags, num, ParsedArgs, str, UsageError } from '../args';
+import { confirmDestructive } from '../confirm';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { readConfig } from './run';
@@ -10,7 +11,7 @@ import { readConfig } from './run';
 export const REPRO_USAGE = `usage: abd repro <${EXPERIMENTS.join('|')}> [--dataset ${['fashion-mnist', 'cifar10'].join('|')}] [--scale ${SCALES.join('|')}] [--seeds N]
                  [--config FILE] [--data-dir DIR] [--out DIR] [--store URL] [--backend NAME] [--fresh] [--quiet]`;
 
-const FLAGS = ['dataset', 'scale', 'seeds', 'config', 'data-dir', 'out', 'store', 'backend', 'fresh', 'quiet'] as const;
+const FLAGS = ['dataset', 'scale', 'seeds', 'config', 'data-dir', 'out', 'store', 'backend', 'fresh', 'yes', 'quiet'] as const;
 
 /**
  * `abd repro <experiment>`: the paper's experiment as a sweep of cells (grid column × seed), each
@@ -40,8 +41,13 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
   const store = storeOf(args);
   if (args.flags.has('fresh')) {
     // The sweep's cells and their runs' checkpoints (run ids `repro--<experiment>--<dataset>--<scale>--…`).
-    for (const p of [`repro/${experiment}/${dataset}/${scale}/`, `runs/repro--${experiment}--${dataset}--${scale}--`]) {
-      for (const o of await store.list(p)) await store.delete(o.key);
+    const files = [];
+    for (const p of [`repro/${experiment}/${dataset}/${scale}/`, `runs/repro--${experiment}--${dataset}--${scale}--`]) files.push(...(await store.list(p)));
+    if (files.length > 0) {
+      if (!(await confirmDestructive(args, 'repro', `the ${files.length} stored files of ${experiment}/${dataset}/${scale} in ${store.url}`))) {
+        throw new UsageError('abd repro: not confirmed; nothing was deleted');
+      }
+      for (const o of files) await store.delete(o.key);
     }
   }
   const grid = gridOf(experiment, scale);

@@ -1,21 +1,50 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
+import { confirmDestructive, rerunCommand } from '../confirm';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { reportMarkdown, resultTable } from '../report';
 import { studentsLine } from './export';
 
-export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'quiet'] as const;
+export const RUN_FLAGS = ['store', 'backend', 'run-id', 'fresh', 'yes', 'quiet'] as const;
 
-export function readConfig(path: string): { cfg: RunConfig; baseDir: string } {
+const OVERRIDE = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)=(.*)$/s;
+
+/**
+ * Reads a config file; `overrides` (`train.lr=0.05`, values in YAML syntax) are applied to the
+ * file's tree before validation, so they meet exactly the file's schema and error messages.
+ */
+export function readConfig(path: string, overrides: string[] = [], command = 'run'): { cfg: RunConfig; baseDir: string } {
+  const bad = overrides.find((o) => !OVERRIDE.test(o));
+  if (bad !== undefined) throw new UsageError(`abd ${command}: extra argument '${bad}' (after the config only key=value overrides, e.g. train.lr=0.05)`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  if (overrides.length > 0) {
+    let tree: Record<string, unknown>;
+    try {
+      tree = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    } catch {
+      return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT }; // reports the YAML error
+    }
+    for (const o of overrides) {
+      const m = OVERRIDE.exec(o)!;
+      const keys = m[1].split('.');
+      let node = tree;
+      for (const k of keys.slice(0, -1)) {
+        if (typeof node[k] !== 'object' || node[k] === null || Array.isArray(node[k])) node[k] = {};
+        node = node[k] as Record<string, unknown>;
+      }
+      node[keys[keys.length - 1]] = parseYaml(m[2]);
+    }
+    text = stringifyYaml(tree);
   }
   return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT };
 }
@@ -27,21 +56,33 @@ export function runIdOf(cfg: RunConfig, args: ParsedArgs): string {
 }
 
 /** `abd run <config.yaml>`: teacher → stage 1 → stage 2 → evaluation → report in the store. */
-export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig): Promise<RunResult> {
-  checkFlags(args, RUN_FLAGS, 'run');
+export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig, name = 'run'): Promise<RunResult | undefined> {
+  checkFlags(args, [...RUN_FLAGS, 'print-config'], name);
   const path = args.positionals[0];
-  if (!path) throw new UsageError('usage: abd run <config.yaml> [--store URL] [--run-id ID] [--fresh]');
-  const read = readConfig(resolve(path));
+  if (!path) throw new UsageError(`usage: abd ${name} <config.yaml> [--store URL] [--run-id ID] [--fresh]`);
+  const read = readConfig(resolve(path), args.positionals.slice(1), name);
   const cfg = override ? override(read.cfg) : read.cfg;
-  return runConfig(cfg, args, read.baseDir, `abd run ${path}`);
+  if (args.flags.has('print-config')) {
+    process.stdout.write(stringifyYaml(cfg));
+    return undefined;
+  }
+  return runConfig(cfg, args, read.baseDir, name, process.argv.slice(2));
 }
 
-export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, command: string): Promise<RunResult> {
+/** `words`: the command line as typed (after `abd`), for the rerun hint and the report. */
+export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, name: string, words: string[]): Promise<RunResult> {
   const info = await backendOf(args);
   const store = storeOf(args);
   const runId = runIdOf(cfg, args);
+  const command = rerunCommand(words, { store: store.url, runId, backend: info.backend });
   if (args.flags.has('fresh')) {
-    for (const o of await store.list(`runs/${runId}/`)) await store.delete(o.key);
+    const files = await store.list(`runs/${runId}/`);
+    if (files.length > 0) {
+      if (!(await confirmDestructive(args, name, `the ${files.length} stored files of run ${runId} in ${store.url}`))) {
+        throw new UsageError(`abd ${name}: not confirmed; nothing was deleted`);
+      }
+      for (const o of files) await store.delete(o.key);
+    }
   }
   console.log(`abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`);
   if (await store.exists(`runs/${runId}/result.json`)) {

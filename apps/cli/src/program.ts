@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+// commander (pinned, exact version in package.json): zero dependencies, typed, per-command help,
+// `help <cmd>`, `--version`, and rejects unknown options and excess arguments by default (v13+),
+// which is what this CLI needs; yargs pulls a dependency tree and citty lacks excess-argument checks.
+import { Command, Option } from 'commander';
+import { ParsedArgs } from './args';
+import { benchCommand } from './commands/bench';
+import { benchTeacherCommand } from './commands/bench-teacher';
+import { callCommand } from './commands/call';
+import { demoCommand } from './commands/demo';
+import { doctorCommand } from './commands/doctor';
+import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
+import { inspectModelCommand } from './commands/inspect-model';
+import { remoteRunCommand } from './commands/remote';
+import { reproCommand } from './commands/repro';
+import { runCommand } from './commands/run';
+import { trainCommand } from './commands/train';
+import { uiCommand } from './commands/ui';
+import { upCommand } from './commands/up';
+import { REPO_ROOT } from './context';
+
+/** Flags that take no value; `--flag=false` means "not given" (see normalizeBooleans). */
+export const BOOLEAN_FLAGS = ['fresh', 'yes', 'quiet', 'json'] as const;
+
+const STORE = () => new Option('--store <url>', 'artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)');
+const BACKEND = () => new Option('--backend <name>', 'wasm | cpu | tensorflow | tensorflow-gpu (env ABD_BACKEND; default: best available)');
+const RUN_ID = () => new Option('--run-id <id>', "name of the run in the store (default: from the config's name)");
+const FRESH = () => new Option('--fresh', 'start the run over instead of resuming it (deletes its stored files; asks, or needs --yes)');
+const YES = () => new Option('--yes', 'confirm destructive actions without asking (needed without a terminal)');
+const QUIET = () => new Option('--quiet', 'no per-epoch progress lines');
+
+/** Turns commander's parsed options back into the flag map the commands read (kebab-case names). */
+function toArgs(cmd: Command, positionals: string[]): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  const opts = cmd.opts() as Record<string, unknown>;
+  for (const o of cmd.options) {
+    const v = opts[o.attributeName()];
+    if (v === undefined || v === false) continue;
+    flags.set(o.long!.slice(2), v === true ? true : String(v));
+  }
+  return { positionals: positionals.filter((p) => p !== undefined), flags };
+}
+
+/**
+ * `--fresh=false` / `--fresh=true` (and yes/no/0/1) for value-less flags: commander would reject
+ * them, and the old parser treated any presence as true, deleting runs on `--fresh=false`.
+ */
+export function normalizeBooleans(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    if (a === '--') {
+      out.push(...argv.slice(argv.indexOf(a)));
+      break;
+    }
+    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    if (m && (BOOLEAN_FLAGS as readonly string[]).includes(m[1])) {
+      const v = m[2].toLowerCase();
+      if (['true', 'yes', '1'].includes(v)) out.push(`--${m[1]}`);
+      else if (!['false', 'no', '0'].includes(v)) out.push(a); // commander names it as an error
+    } else out.push(a);
+  }
+  return out;
+}
+
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The `abd` program: every command with its flags; actions call the command modules. */
+export function buildProgram(): Command {
+  const program = new Command('abd')
+    .description('knowledge distillation by activation boundaries')
+    .version(VERSION, '-V, --version', 'print the version of abd')
+    .showSuggestionAfterError(true);
+  const sub = (name: string, desc: string) => program.command(name).description(desc);
+
+  sub('demo', 'none vs KD vs AB+KD on Fashion-MNIST with the committed teacher (in-process)')
+    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .option('--config <path>', 'demo config, relative to the repository (default configs/demo.yaml)')
+    .action((_o, c: Command) => demoCommand(toArgs(c, [])));
+
+  sub('run', 'teacher → AB init → classification → evaluation → report in the store')
+    .argument('<config>', 'run config (YAML)')
+    .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file, e.g. train.lr=0.05')
+    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .option('--print-config', 'print the effective config (YAML) and exit without work')
+    .option('--remote [address]', 'the same run through the services (student-trainer at address, default 127.0.0.1:50053)')
+    .option('--token <token>', 'bearer token for --remote (env ABD_TOKEN)')
+    .action(async (config: string, overrides: string[], _o, c: Command) => {
+      const args = toArgs(c, [config, ...overrides]);
+      if (args.flags.has('remote')) return remoteRunCommand(args);
+      await runCommand(args);
+    });
+
+  sub('distill', 'like run, AB+KD only')
+    .argument('<config>', 'run config (YAML)')
+    .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file')
+    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .option('--print-config', 'print the effective config (YAML) and exit without work')
+    .action(async (config: string, overrides: string[], _o, c: Command) => {
+      await runCommand(toArgs(c, [config, ...overrides]), (cfg) => ({ ...cfg, methods: ['ab+kd'] }), 'distill');
+    });
+
+  sub('train', "train the config's teacher with CE")
+    .argument('<config>', 'run config (YAML)')
+    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(QUIET())
+    .option('--out <dir>', 'export the trained teacher to this directory')
+    .action((config: string, _o, c: Command) => trainCommand(toArgs(c, [config])));
+
+  sub('eval', 'test error, loss and confusion matrix of a checkpoint')
+    .argument('<checkpoint>', 'checkpoint directory or models/<id> in the store')
+    .addOption(STORE()).addOption(BACKEND())
+    .option('--dataset <name>', "dataset to evaluate on (default: the checkpoint's)")
+    .option('--json', 'print the result as JSON')
+    .action((ck: string, _o, c: Command) => evalCommand(toArgs(c, [ck])));
+
+  sub('export', "a run's student as a model stock libraries load (tfjs, onnxruntime)")
+    .argument('<student>', '<run-id>/<method> in the store, or a checkpoint directory')
+    .addOption(STORE()).addOption(BACKEND())
+    .requiredOption('--format <format>', 'tfjs-layers | tfjs-graph | onnx')
+    .requiredOption('--out <dir>', 'directory to write the model to')
+    .action((ref: string, _o, c: Command) => exportCommand(toArgs(c, [ref])));
+  sub('inspect-model', "a tfjs model.json or .onnx teacher's layers / nodes with their shapes, to pick taps from")
+    .argument('<path>', 'model.json (or its directory) or an .onnx file')
+    .option('--input <shape>', 'probe input N,H,W,C when the model does not fix it')
+    .option('--layout <layout>', 'nchw | nhwc: the ONNX model\'s image layout (default nchw)')
+    .option('--json', 'print the candidates as JSON')
+    .action((path: string, _o, c: Command) => inspectModelCommand(toArgs(c, [path])));
+  sub('repro', "the paper's experiments (resumes; tables + plots in docs/results)")
+    .argument('<experiment>', 'fast-training | little-data | network-sizes')
+    .option('--dataset <name>', 'fashion-mnist | cifar10 | … (default fashion-mnist)')
+    .option('--scale <scale>', 'smoke | mini | small | full (default small)')
+    .option('--seeds <n>', 'seeds per cell (default: the scale)')
+    .option('--config <path>', 'base config (default configs/repro/<experiment>.yaml)')
+    .option('--data-dir <dir>', 'dataset directory')
+    .option('--out <dir>', 'where tables and plots go (default docs/results)')
+    .addOption(STORE()).addOption(BACKEND()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .action((exp: string, _o, c: Command) => reproCommand(toArgs(c, [exp])));
+
+  sub('bench', 'training / AB stage / inference throughput and peak RSS')
+    .addOption(BACKEND())
+    .option('--batch <n>', 'batch size (default 128)')
+    .option('--iters <n>', 'iterations (default 3)')
+    .option('--only <part>', 'only this part of the benchmark')
+    .option('--compare <impl>', "compare with 'torch'")
+    .option('--remote', 'benchmark the gRPC services instead')
+    .option('--batches <n>', 'batches for --remote (default 8)')
+    .option('--teachers <n>', 'teacher replicas for --remote (default 1)')
+    .action((_o, c: Command) => benchCommand(toArgs(c, [])));
+
+  sub('bench-teacher', 'teacher-inference under 1/8/32 concurrent clients: batching off vs on, img/s, p50/p99, RSS')
+    .option('--seconds <s>', 'measured seconds per point (default 6)')
+    .option('--warmup <s>', 'warm-up seconds per point (default 4)')
+    .option('--clients <list>', 'concurrent clients (default 1,8,32)')
+    .option('--images <n>', 'images per Infer call (default 8)')
+    .option('--delays <list>', 'max queue delays in µs (default 1000,5000)')
+    .option('--big <n>', 'images of the large request for the memory figure (default 1024)')
+    .action((_o, c: Command) => benchTeacherCommand(toArgs(c, [])));
+  sub('doctor', 'backend, kernels, threads, versions, dataset location')
+    .addOption(STORE()).addOption(BACKEND())
+    .action((_o, c: Command) => doctorCommand(toArgs(c, [])));
+
+  sub('up', 'start the four gRPC services locally')
+    .addOption(STORE())
+    .option('--host <host>', 'listen address (default 127.0.0.1)')
+    .option('--teachers <n>', 'teacher-inference replicas (default 2)')
+    .option('--port-base <port>', 'first port')
+    .action((_o, c: Command) => upCommand(toArgs(c, [])));
+
+  sub('call', 'any RPC from JSON (like grpcurl)')
+    .argument('<address>', 'host:port')
+    .argument('<method>', 'Service/Method')
+    .argument('[json]', 'request as JSON (default {})')
+    .option('--token <token>', 'bearer token (env ABD_TOKEN)')
+    .option('--deadline <seconds>', 'deadline of the call')
+    .action((address: string, method: string, json: string | undefined, _o, c: Command) => callCommand(toArgs(c, [address, method, json as string])));
+
+  sub('ui', 'read-only web view of the store: runs, curves, results, boundaries')
+    .addOption(STORE()).addOption(BACKEND())
+    .option('--port <port>', 'port (default 8080)')
+    .option('--host <host>', 'listen address (default 127.0.0.1)')
+    .action((_o, c: Command) => uiCommand(toArgs(c, [])));
+
+  return program;
+}
