@@ -17,13 +17,13 @@ export interface FuzzRequest {
 }
 
 /** StartJob trains when accepted: it is drawn rarely, and every accepted job is cancelled at once. */
-const METHOD_WEIGHT: Record<string, number> = { 'abd.v1.StudentTrainer/StartJob': 1, 'grpc.health.v1.Health/Watch': 1 };
+const METHOD_WEIGHT: Record<string, number> = { 'abd.v1.StudentTrainer/StartJob': 2, 'grpc.health.v1.Health/Watch': 1 };
 
 function requestArbitrary(m: FuzzMethod): fc.Arbitrary<Omit<FuzzRequest, 'auth'>> {
   const msg = messageArbitrary(m.request);
   const seed = SEEDS[m.path] ?? {};
   const bits = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 16, maxLength: 16 });
-  const seeded = fc.tuple(msg, bits, fc.constantFrom(0.1, 0.3, 0.6)).map(([g, b, p]) => {
+  const seeded = fc.tuple(msg, bits, fc.constantFrom(0.03, 0.1, 0.3, 0.6)).map(([g, b, p]) => {
     let i = 0;
     return mutate(seed, g, () => b[i++ % b.length], p);
   });

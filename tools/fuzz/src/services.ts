@@ -47,10 +47,10 @@ function startOne(key: ServiceKey, env: Record<string, string>): Promise<Running
 /** Teacher, extractor (on that teacher), trainer (on that extractor), evaluator; all on one store, all with `token`. */
 export async function startServices(opts: { storeDir: string; dataDir: string; token: string }): Promise<RunningService[]> {
   const env = { [ENV.STORE]: opts.storeDir, ABD_DATA_DIR: opts.dataDir, ABD_OFFLINE: '1', [ENV.AUTH_TOKEN]: opts.token, [ENV.SHUTDOWN_GRACE_MS]: '500' };
-  const teacher = await startOne('teacher-inference', env);
+  // The evaluator and the teacher need nobody; the extractor needs the teacher's address, the trainer the extractor's.
+  const [teacher, evaluator] = await Promise.all([startOne('teacher-inference', env), startOne('evaluator', env)]);
   const extractor = await startOne('boundary-extractor', { ...env, [ENV.TEACHER_ADDRESSES]: teacher.address });
   const trainer = await startOne('student-trainer', { ...env, [ENV.EXTRACTOR_ADDRESS]: extractor.address });
-  const evaluator = await startOne('evaluator', env);
   return [teacher, extractor, trainer, evaluator];
 }
 
