@@ -10,7 +10,7 @@ export type Auth = 'token' | 'none' | 'wrong';
 export interface FuzzRequest {
   method: FuzzMethod;
   auth: Auth;
-  kind: 'seed' | 'random' | 'garbage';
+  kind: 'edge' | 'seed' | 'random' | 'garbage';
   /** The message as generated (for reports); undefined for garbage. */
   object?: Record<string, unknown>;
   messages: Buffer[];

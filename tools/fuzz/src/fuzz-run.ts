@@ -1,6 +1,7 @@
 // Sends generated requests to the four running services and classifies every answer.
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { GRPC_SERVICE_NAMES, type ServiceKey } from '@abd/grpc-kit';
+import { edgeRequests } from './edge-cases';
 import { fuzzRequests, type FuzzRequest } from './fuzz-plan';
 import { loadMethods, type FuzzMethod } from './protos';
 import { rawCall, type CallOutcome } from './raw-call';
@@ -85,7 +86,7 @@ function classify(out: CallOutcome, r: FuzzRequest, f: FuzzFigures): void {
   }
 }
 
-/** Runs `opts.requests` requests (plus a cancel for every accepted job), `concurrency` at a time. */
+/** Runs the edge cases, then `opts.requests` generated requests (plus a cancel for every accepted job), `concurrency` at a time. */
 export async function runFuzz(services: RunningService[], opts: FuzzOptions): Promise<FuzzFigures> {
   const { token, concurrency = 4, deadlineMs = 5000, marginMs = 5000, log = () => {} } = opts;
   const methods = loadMethods();
@@ -102,7 +103,7 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
     return md;
   };
   const f: FuzzFigures = { requests: 0, byStatus: {}, crashes: 0, hangs: 0, healthFailures: 0, handlerInternal: 0, serializationFailures: 0, contractViolations: 0, undecodable: 0, msByMethod: {}, byMethodStatus: {}, failures: [] };
-  const plan = fuzzRequests(methods, opts.requests, opts.seed);
+  const plan = [...edgeRequests(methods), ...fuzzRequests(methods, opts.requests, opts.seed)];
   const startJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/StartJob')!;
   const cancelJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/CancelJob')!;
   const health = methods.find((m) => m.path === 'grpc.health.v1.Health/Check')!;
