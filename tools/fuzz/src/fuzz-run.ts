@@ -106,6 +106,7 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   const plan = [...edgeRequests(methods), ...fuzzRequests(methods, opts.requests, opts.seed)];
   const startJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/StartJob')!;
   const cancelJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/CancelJob')!;
+  const getJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/GetJob')!;
   const health = methods.find((m) => m.path === 'grpc.health.v1.Health/Check')!;
   const send = async (r: FuzzRequest, i: number) => {
     const svc = target(r.method, i);
@@ -114,13 +115,29 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
     f.msByMethod[r.method.path] = (f.msByMethod[r.method.path] ?? 0) + Date.now() - t0;
     f.requests++;
     classify(out, r, f);
-    if (r.method === startJob && out.code === status.OK && out.first) {
-      // Cancel at once: the fuzzer checks admission, it does not train.
-      const id = String((startJob.response.decode(out.first) as unknown as { id: string }).id);
-      const cancel: FuzzRequest = { method: cancelJob, auth: 'token', kind: 'seed', object: { job_id: id }, messages: [Buffer.from(cancelJob.request.encode({ job_id: id }).finish())] };
-      classify(await rawCall(clients.get(svc)!, cancelJob, cancel.messages, meta('token'), deadlineMs, marginMs), cancel, f);
-      f.requests++;
+    if (r.method === startJob && out.code === status.OK && out.first) await settle(String((startJob.response.decode(out.first) as unknown as { id: string }).id), svc, r);
+  };
+  /** Sends a follow-up call with the token, counted and classified like the others. */
+  const follow = async (m: FuzzMethod, object: Record<string, unknown>, svc: RunningService) => {
+    const req: FuzzRequest = { method: m, auth: 'token', kind: 'seed', object, messages: [Buffer.from(m.request.encode(object).finish())] };
+    const out = await rawCall(clients.get(svc)!, m, req.messages, meta('token'), deadlineMs, marginMs);
+    f.requests++;
+    classify(out, req, f);
+    return out;
+  };
+  /**
+   * An accepted job: watched with GetJob until it leaves QUEUED (at most 2 s: a job reports what
+   * it derived from its spec only once it starts), then cancelled — the fuzzer tests admission, not training.
+   */
+  const settle = async (jobId: string, svc: RunningService, start: FuzzRequest) => {
+    for (let i = 0; i < 20; i++) {
+      const out = await follow(getJob, { job_id: jobId }, svc);
+      if (/Error serializing response/i.test(out.details) && f.failures.length < 200) f.failures.push(`CAUSE job ${jobId} unreadable after StartJob ${sample(start)}`);
+      if (out.code !== status.OK || !out.first) break;
+      if ((getJob.response.decode(out.first) as unknown as { state: number }).state !== 1) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
+    await follow(cancelJob, { job_id: jobId }, svc);
   };
   const checkHealth = async () => {
     for (const s of services) {
