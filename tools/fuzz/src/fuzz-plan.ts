@@ -36,10 +36,15 @@ function requestArbitrary(m: FuzzMethod): fc.Arbitrary<Omit<FuzzRequest, 'auth'>
   return fc.oneof({ weight: 5, arbitrary: objects(seeded, 'seed') }, { weight: 2, arbitrary: objects(msg, 'random') }, { weight: 1, arbitrary: garbage });
 }
 
-export function fuzzRequests(methods: FuzzMethod[], count: number, seed: number): FuzzRequest[] {
+/** `count` requests generated from `seed`, made 500 at a time so a long run holds few in memory. */
+export function* fuzzRequests(methods: FuzzMethod[], count: number, seed: number): Generator<FuzzRequest> {
   const arb = fc.tuple(
     fc.oneof(...methods.map((m) => ({ weight: METHOD_WEIGHT[m.path] ?? 4, arbitrary: requestArbitrary(m) }))),
     fc.constantFrom<Auth>(...Array<Auth>(18).fill('token'), 'none', 'wrong'),
   );
-  return fc.sample(arb, { numRuns: count, seed }).map(([r, auth]) => ({ ...r, auth }));
+  for (let done = 0, chunk = 0; done < count; chunk++) {
+    const n = Math.min(500, count - done);
+    for (const [r, auth] of fc.sample(arb, { numRuns: n, seed: seed + chunk })) yield { ...r, auth };
+    done += n;
+  }
 }

@@ -103,7 +103,12 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
     return md;
   };
   const f: FuzzFigures = { requests: 0, byStatus: {}, crashes: 0, hangs: 0, healthFailures: 0, handlerInternal: 0, serializationFailures: 0, contractViolations: 0, undecodable: 0, msByMethod: {}, byMethodStatus: {}, failures: [] };
-  const plan = [...edgeRequests(methods), ...fuzzRequests(methods, opts.requests, opts.seed)];
+  const edges = edgeRequests(methods);
+  const total = edges.length + opts.requests;
+  const plan = (function* () {
+    yield* edges;
+    yield* fuzzRequests(methods, opts.requests, opts.seed);
+  })();
   const startJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/StartJob')!;
   const cancelJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/CancelJob')!;
   const getJob = methods.find((m) => m.path === 'abd.v1.StudentTrainer/GetJob')!;
@@ -151,12 +156,12 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   };
   let next = 0;
   const worker = async () => {
-    while (next < plan.length) {
+    for (let r = plan.next(); !r.done; r = plan.next()) {
       const i = next++;
-      await send(plan[i], i);
+      await send(r.value, i);
       if (i % 250 === 249) {
         await checkHealth();
-        log(`fuzz: ${i + 1}/${plan.length} sent`);
+        log(`fuzz: ${i + 1}/${total} sent`);
       }
     }
   };
