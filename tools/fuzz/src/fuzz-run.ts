@@ -4,6 +4,7 @@ import { GRPC_SERVICE_NAMES, type ServiceKey } from '@abd/grpc-kit';
 import { edgeRequests } from './edge-cases';
 import { fuzzRequests, type FuzzRequest } from './fuzz-plan';
 import { loadMethods, type FuzzMethod } from './protos';
+import { isWellFormed } from './wire-check';
 import { rawCall, type CallOutcome } from './raw-call';
 import type { RunningService } from './services';
 
@@ -45,15 +46,9 @@ function sample(r: FuzzRequest): string {
   return s.length > 400 ? s.slice(0, 400) + '…' : s;
 }
 
-/** Whether every message of `r` decodes with protobufjs, the reference decoder. */
+/** Whether every message of `r` is a well-formed message of its request type. */
 function wellFormed(r: FuzzRequest): boolean {
-  if (r.kind !== 'garbage') return true;
-  try {
-    for (const b of r.messages) r.method.request.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
+  return r.kind !== 'garbage' || r.messages.every((b) => isWellFormed(r.method.request, b));
 }
 
 function classify(out: CallOutcome, r: FuzzRequest, f: FuzzFigures): void {
