@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
 import { channelStats, ChannelStats, DATASET_NAMES, DatasetName, ImageSet, loadDataset, makeBatch, stratifiedSubset } from '@abd/data';
 import { activationAgreement } from '@abd/distill';
-import { InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
+import { checkTapList, InvalidArgumentError, NotFoundError, shownName, validateName } from '@abd/grpc-kit';
 import type { Wrn } from '@abd/models';
 import { common, evaluator } from '@abd/proto';
 import { evaluate, getCheckpoint, imagesToTensor } from '@abd/train';
@@ -49,6 +49,7 @@ function similarity(student: Wrn, teacher: Wrn, set: ImageSet, stats: ChannelSta
 /** Accuracy, loss, confusion matrix and per-tap similarity of a stored model (library calls only). */
 export async function evaluateRequest(store: ArtifactStore, req: evaluator.EvaluateRequest, dataDir?: string): Promise<evaluator.EvaluationReport> {
   const t0 = performance.now();
+  checkTapList('taps', req.taps);
   const student = await loadModel(store, req.model, 'model');
   const teacher = req.teacher ? await loadModel(store, req.teacher, 'teacher') : undefined;
   try {
@@ -78,8 +79,8 @@ export async function evaluateRequest(store: ArtifactStore, req: evaluator.Evalu
       const shapeOf = (w: Wrn) => w.tapWidths;
       const same = student.model.tapNames.filter((_, i) => shapeOf(student.model)[i] === shapeOf(teacher.model)[i]);
       const taps = req.taps.length ? req.taps : same;
-      for (const t of taps) {
-        if (!student.model.tapNames.includes(t)) throw new NotFoundError(`unknown tap '${t}' (taps: ${student.model.tapNames.join(', ')})`);
+      for (const [i, t] of taps.entries()) {
+        if (!student.model.tapNames.includes(t)) throw new InvalidArgumentError(`taps[${i}]`, `unknown tap ${shownName(t)} (taps: ${student.model.tapNames.join(', ')})`);
         if (!same.includes(t)) throw new InvalidArgumentError('taps', `tap '${t}' has different widths in student and teacher (connectors are dropped after AB init)`);
       }
       sim = similarity(student.model, teacher.model, set, stats, taps, batch);

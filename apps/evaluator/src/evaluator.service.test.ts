@@ -52,7 +52,9 @@ test('bad inputs: statuses with the field named; nothing half-written', async ()
     ['path-like model', { model: { id: '../models/x', epoch: 0 } }, status.INVALID_ARGUMENT, /model.id/],
     ['unknown dataset', { dataset: { name: 'svhn' } }, status.NOT_FOUND, /svhn/],
     ['bad report name', { writeReport: true, reportName: '/etc/passwd' }, status.INVALID_ARGUMENT, /report_name/],
-    ['unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap8'] }, status.NOT_FOUND, /tap8/],
+    ['unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap8'] }, status.INVALID_ARGUMENT, /tap8/],
+    ['duplicate tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap1', 'tap1'] }, status.INVALID_ARGUMENT, /listed twice/],
+    ['long unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['x'.repeat(10_000)] }, status.INVALID_ARGUMENT, /10000 characters/],
     ['bad enum', { split: 9 as common.Split }, status.INVALID_ARGUMENT, /split/],
   ];
   for (const [name, r, code, msg] of cases) {
