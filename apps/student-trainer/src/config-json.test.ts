@@ -71,7 +71,21 @@ const NON_DEFAULT = {
 } as const;
 /** `dataset.subset` takes a count or a fraction: the fraction's non-default set. */
 const NON_DEFAULT_FRACTION = { ...NON_DEFAULT, dataset: { ...NON_DEFAULT.dataset, subset: { fraction: 0.3, seed: 3 } } };
-const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION];
+/** A dataset given by format + path: the keys of that form (cross-field rules: shape is cifar-binary's, layout npy/npz's). */
+const NON_DEFAULT_CIFAR = {
+  ...NON_DEFAULT,
+  dataset: {
+    name: 'own-cifar',
+    format: 'cifar-binary',
+    path: 'data/own-cifar',
+    classNames: ['a', 'b', 'c'],
+    shape: { height: 8, width: 6, channels: 3 },
+    files: { trainImages: 'ti', trainLabels: 'tl', testImages: 'vi', testLabels: 'vl', train: ['train.bin'], test: ['test.bin'] },
+    subset: { count: 9, seed: 2 },
+  },
+};
+const NON_DEFAULT_NPZ = { ...NON_DEFAULT, dataset: { format: 'npz', path: 'data/own.npz', layout: 'nchw' } };
+const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ];
 
 /** Leaf paths of a schema with their specs. */
 function leaves(spec: Spec, path: string[] = []): [string[], Spec][] {
@@ -100,7 +114,9 @@ test('the non-default set covers every key of the run schema, and each key alone
     // weights; the teacher's arch and checkpoint are pinned to the stored teacher; every other
     // key varies alone.
     if (p[0] === 'teacher' && (p[1] === 'arch' || p[1] === 'checkpoint')) continue;
-    const key = p[0] === 'dataset' && p[1] === 'subset' ? ['dataset', 'subset'] : p[0] === 'fsp' ? ['fsp'] : p;
+    // A format + path dataset's keys go together too (the format decides which are allowed).
+    const ownData = p[0] === 'dataset' && !['name', 'dir', 'subset'].includes(p[1]);
+    const key = ownData ? ['dataset'] : p[0] === 'dataset' && p[1] === 'subset' ? ['dataset', 'subset'] : p[0] === 'fsp' ? ['fsp'] : p;
     const set = SETS.find((o) => at(o, p) !== undefined)!;
     await assertRoundTrip(validateRunConfig(withLeaf(minimal, key, at(set, key))), 't-10-2', p.join('.'));
   }

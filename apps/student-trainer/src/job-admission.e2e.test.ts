@@ -6,6 +6,7 @@ import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/
 import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
 import { tinyConfig } from '../../../libs/train/src/testing/fixture';
+import type { RunConfig } from '@abd/train';
 import { JobManager } from './job-manager';
 import { jobSpecsOf } from './job-spec';
 import { studentTrainerService } from './student-trainer.service';
@@ -30,13 +31,49 @@ async function serve(): Promise<{ jobs: JobManager; resumed: string[] }> {
 const rpc = <T>(method: Parameters<typeof call>[1], req: unknown): Promise<T> => call<T>(client!, method, req);
 const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
 const runOf = (s: studentTrainer.JobSpec) => (s.kind as { run: studentTrainer.RunJob }).run;
+const withConfig = (f: (c: Record<string, unknown>) => Record<string, unknown>): studentTrainer.JobSpec => {
+  const run = runOf(configSpec);
+  return { ...configSpec, kind: { $case: 'run', run: { ...run, configJson: JSON.stringify(f(JSON.parse(run.configJson))) } } };
+};
 const withRun = (over: Partial<studentTrainer.RunJob>, base = spec): studentTrainer.JobSpec => ({ ...base, kind: { $case: 'run', run: { ...runOf(base), ...over } } });
+
+/** The run job in the structured fields (no config_json), as a client that builds JobSpecs by hand sends it. */
+function structuredSpecOf(cfg: RunConfig, method: string, teacherId: string): studentTrainer.JobSpec {
+  const m = /(\d+)-(\d+)$/.exec(cfg.student.arch)!;
+  const sub = cfg.dataset.subset;
+  return {
+    name: `${cfg.name}-${method}`,
+    seed: cfg.seed,
+    dataset: { name: cfg.dataset.name },
+    subset: sub ? { size: sub.fraction !== undefined ? { $case: 'fraction', fraction: sub.fraction } : { $case: 'count', count: sub.count! }, seed: sub.seed } : undefined,
+    batchSize: cfg.train.batchSize,
+    lr: { initialLr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov, milestones: [], divisor: 0, perStep: cfg.train.schedule === 'per-step' },
+    augmentation: { pad: cfg.train.augment.pad, flip: cfg.train.augment.flip },
+    kind: {
+      $case: 'run',
+      run: {
+        teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
+        student: { family: 'wrn', depth: Number(m[1]), widen: Number(m[2]), numClasses: 0, init: 'paper' },
+        initEpochs: cfg.epochs.e1,
+        classifyEpochs: cfg.epochs.e2,
+        method,
+        kd: { temperature: cfg.kd.temperature, tSquared: cfg.kd.t2Factor, ceWeight: cfg.kd.alpha },
+        outputPrefix: '',
+        methodParams: { student_seed: cfg.student.seed },
+        configJson: '',
+      },
+    },
+  };
+}
+let configSpec: studentTrainer.JobSpec;
 
 before(async () => {
   fx = await serviceFixture();
   process.env.ABD_CACHE_DIR = join(fx.dir, 'cache');
   const cfg = tinyConfig(fx.dataDir, { methods: ['kd'] });
-  [spec] = jobSpecsOf({ ...cfg, dataset: { ...cfg.dataset, dir: undefined } }, 'teacher-a');
+  const noDir = { ...cfg, dataset: { ...cfg.dataset, dir: undefined } };
+  spec = structuredSpecOf(noDir, 'kd', 'teacher-a');
+  [configSpec] = jobSpecsOf(noDir, 'teacher-a');
   await serve();
 });
 after(async () => {
@@ -54,6 +91,7 @@ test('StartJob refuses, before any work, specs that would fail later or overflow
     ['widen 2^32-1', withRun({ student: { ...runOf(spec).student!, widen: big } }), status.INVALID_ARGUMENT, /student\.arch.*widen/],
     ['student_seed NaN', withRun({ methodParams: { student_seed: NaN } }), status.INVALID_ARGUMENT, /student_seed/],
     ['dataset not installed', { ...spec, dataset: { name: 'mnist' } }, status.FAILED_PRECONDITION, /mnist.*not installed/],
+    ['config_json epochs overflowing total_epochs', withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })), status.INVALID_ARGUMENT, /config_json\.epochs\.e1/],
   ];
   for (const [i, [name, s, code, msg]] of cases.entries()) {
     const e = await fail(rpc('startJob', { jobId: `bad-${i}`, spec: s, resume: false }));

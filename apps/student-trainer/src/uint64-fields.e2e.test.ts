@@ -70,7 +70,7 @@ test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, an
     ['StreamRequest.subset.seed', () => streamStatus(extractor.stream(stream({ subset: { size: { $case: 'count', count: 16 }, seed: BIG } })))],
     ['JobSpec.seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u1', spec: { ...spec, seed: BIG }, resume: false }))],
     ['JobSpec.subset.seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u2', spec: { ...spec, subset: { size: { $case: 'count', count: 16 }, seed: BIG } }, resume: false }))],
-    ['ModelArch.init_seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u3', spec: { ...spec, kind: { $case: 'run', run: { ...run, student: { ...run.student!, seed: { $case: 'initSeed', initSeed: BIG } } } } }, resume: false }))],
+    ['ModelArch.init_seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u3', spec: { ...spec, kind: { $case: 'run', run: { ...run, student: { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper', seed: { $case: 'initSeed', initSeed: BIG } } } } }, resume: false }))],
     ['WatchJobRequest.after_seq', () => streamStatus(trainer.watchJob({ jobId: 'nope', afterSeq: BIG }))],
   ];
   for (const [field, call] of cases) {
