@@ -5,8 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BatcherEvents } from './batcher';
 
 /** Where GET /metrics is served (the Prometheus exporters' customary port); 'off' = not at all. */
-export const DEFAULT_METRICS_PORT = 9464;
-export const METRICS_PORT_ENV = 'ABD_METRICS_PORT';
+export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV } from '@abd/grpc-kit';
 
 /**
  * The replica's metrics in Prometheus text format (what an autoscaler reads through an

@@ -27,7 +27,9 @@ export { jsonLogger, silentLogger, type Logger } from './logger';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_METRICS_PORT,
   DEFAULT_UI_PORT,
+  METRICS_PORT_ENV,
   ENV,
   GRPC_SERVICE_NAMES,
   localAddress,

@@ -66,6 +66,10 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** Where a teacher-inference replica serves GET /metrics (Prometheus text); env ABD_METRICS_PORT, 'off' = not at all. */
+export const DEFAULT_METRICS_PORT = 9464;
+export const METRICS_PORT_ENV = 'ABD_METRICS_PORT';
+
 /** The web view's port: `abd ui`'s default and the evaluator's `http-ui` port in the deploy. */
 export const DEFAULT_UI_PORT = 8080;
 

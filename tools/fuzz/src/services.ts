@@ -19,7 +19,7 @@ export interface RunningService {
 function startOne(key: ServiceKey, env: Record<string, string>): Promise<RunningService> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'apps', key, 'src', 'main.ts')], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...env, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1' },
+    env: { ...process.env, ABD_METRICS_PORT: '0', ...env, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1' },
   });
   const svc: RunningService = { key, address: '', child, tail: [] };
   child.on('exit', (code, signal) => (svc.exited = signal ?? String(code)));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ENV, SERVICE_PORTS, type ServiceKey } from '@abd/grpc-kit';
+import { DEFAULT_METRICS_PORT, ENV, METRICS_PORT_ENV, SERVICE_PORTS, type ServiceKey } from '@abd/grpc-kit';
 import { checkFlags, num, ParsedArgs, str } from '../args';
 import { DEFAULT_STORE, REPO_ROOT } from '../context';
 
@@ -28,7 +28,12 @@ export async function upCommand(args: ParsedArgs): Promise<void> {
     children.push(child);
     console.log(`abd up: ${svc} on ${host}:${p}`);
   };
-  for (const p of teacherPorts) start('teacher-inference', p);
+  // Each replica its own Prometheus port (9464, 9465, … or after the gRPC ports with --port-base).
+  const metricsPort = (i: number) => (base !== undefined ? base + 20 + i : DEFAULT_METRICS_PORT + i);
+  for (const [i, p] of teacherPorts.entries()) {
+    start('teacher-inference', p, { [METRICS_PORT_ENV]: String(metricsPort(i)) });
+    console.log(`abd up: teacher-inference (:${p}) metrics on http://${host}:${metricsPort(i)}/metrics`);
+  }
   start('boundary-extractor', port('boundary-extractor'), { [ENV.TEACHER_ADDRESSES]: teacherPorts.map((p) => `${host}:${p}`).join(',') });
   start('student-trainer', port('student-trainer'), { [ENV.EXTRACTOR_ADDRESS]: `${host}:${port('boundary-extractor')}` });
   start('evaluator', port('evaluator'));
