@@ -89,7 +89,7 @@ test('--fresh=false keeps a finished run; --fresh without a terminal or --yes re
 
   const refuse = abd('run', cfg, '--store', store, '--fresh');
   assert.equal(refuse.status, 2);
-  assert.match(refuse.stderr, /^abd: abd run: --fresh would delete the \d+ .*add --yes to confirm.*nothing was deleted/);
+  assert.match(refuse.stderr, /^abd run: --fresh would delete the \d+ .*add --yes to confirm.*nothing was deleted/);
   assert.equal(filesUnder(runDir), n);
 });
 

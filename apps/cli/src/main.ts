@@ -27,7 +27,8 @@ main(argv).then(
     }
     // Typed errors carry a message meant for the user; anything else gets its stack.
     const known = ['UsageError', 'ConfigError', 'DataError', 'CheckpointError', 'ModelConfigError', 'StoreError', 'NotFoundError', 'InvalidKeyError', 'BackendUnavailableError', 'TrainerGoneError', 'TeacherFormatError'];
-    if (known.includes(e.name)) console.error(`abd: ${e.message}`);
+    // Messages that already name the command (`abd run: …`) are not prefixed twice.
+    if (known.includes(e.name)) console.error(/^abd[ :]/.test(e.message) ? e.message : `abd: ${e.message}`);
     else console.error(e.stack ?? String(e));
     process.exit(e.name === 'UsageError' ? 2 : 1);
   },
