@@ -33,6 +33,8 @@ export default [
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:lib', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:tool', onlyDependOnLibsWithTags: ['scope:lib'] },
+            // The method's libraries know no wire format: proto, gRPC and the io codecs are tagged layer:wire.
+            { sourceTag: 'type:core', notDependOnLibsWithTags: ['layer:wire'] },
           ],
         },
       ],

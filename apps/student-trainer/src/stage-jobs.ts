@@ -7,7 +7,6 @@ import {
   LocalBatchSource,
   loadRunData,
   putCheckpoint,
-  RemoteBatchSource,
   trainAbInit,
   trainClassifier,
   trainTeacher,
@@ -16,6 +15,7 @@ import {
   type RunData,
   type StageIo,
 } from '@abd/train';
+import { RemoteBatchSource } from '@abd/train-io';
 import type { StagePlan } from './stage-job-spec';
 import type { StoredModel } from './stored-model';
 

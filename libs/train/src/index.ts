@@ -25,8 +25,6 @@ export { loadTeacher, trainTeacher } from './teacher';
 export { runPipeline, loadRunData } from './run';
 export type { RunResult, MethodResult, RunContext, RunData } from './run';
 export type { BatchSourceArgs } from './run';
-export { RemoteBatchSource, remoteSourceFactory } from './remote-batch-source';
-export type { RemoteSourceOptions } from './remote-batch-source';
 export { FeatureAdapter, trainFeatureInit } from './feature-stage';
 export type { FeatureInitMethod, FeatureInitOptions } from './feature-stage';
 export { atTerm, jacobianTerm } from './joint-terms';

@@ -8,7 +8,8 @@ import { channelStats, loadDataset, stratifiedSubset } from '@abd/data';
 import { ENV, makeClient } from '@abd/grpc-kit';
 import { Connectors, Wrn } from '@abd/models';
 import { boundaryExtractor } from '@abd/proto';
-import { BatchSource, LocalBatchSource, putCheckpoint, RemoteBatchSource, trainAbInit } from '@abd/train';
+import { BatchSource, LocalBatchSource, putCheckpoint, trainAbInit } from '@abd/train';
+import { RemoteBatchSource } from '@abd/train-io';
 import { REPO_ROOT } from '../context';
 
 function freePort(): Promise<number> {

@@ -1,8 +1,7 @@
 import type { ChannelStats } from '@abd/data';
 import { unpackSigns, type SignMapShape } from '@abd/distill';
 import { boundaryExtractor, common } from '@abd/proto';
-import type { AugmentSpec, BatchSource, EpochRequest, TrainBatch } from './batch-source';
-import type { BatchSourceArgs } from './run';
+import type { AugmentSpec, BatchSource, BatchSourceArgs, EpochRequest, TrainBatch } from '@abd/train';
 
 export interface RemoteSourceOptions {
   /** A boundary-extractor client (grpc-kit makeClient). */

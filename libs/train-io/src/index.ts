@@ -1,0 +1,2 @@
+export { RemoteBatchSource, remoteSourceFactory } from './remote-batch-source';
+export type { RemoteSourceOptions } from './remote-batch-source';
