@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_UI_PORT, SERVICE_KEYS, SERVICE_PORTS } from '../../libs/grpc-kit/src/ports';
+import { DEFAULT_UI_PORT, SERVICE_KEYS, SERVICE_PORTS } from '@abd/grpc-kit';
 import { DEPLOY, GPU_SERVICES, REPO } from './render';
 
 interface Instr {

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  DEFAULT_METRICS_PORT,
   ENV,
   GRPC_SERVICE_NAMES,
   SERVICE_ADDRESS_ENV,
   SERVICE_KEYS,
   SERVICE_PORTS,
-} from '../../libs/grpc-kit/src/ports';
-import { DEFAULT_METRICS_PORT } from '../../apps/teacher-inference/src/teacher-metrics';
+} from '@abd/grpc-kit';
 import {
   byKind,
   cluster,

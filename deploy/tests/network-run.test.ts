@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseRunConfig } from '../../libs/train/src/run-config';
-import { SERVICE_KEYS, SERVICE_PORTS } from '../../libs/grpc-kit/src/ports';
+import { parseRunConfig } from '@abd/train';
+import { SERVICE_KEYS, SERVICE_PORTS } from '@abd/grpc-kit';
 import {
   byKind,
   CALLERS,

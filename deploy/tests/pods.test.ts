@@ -1,7 +1,7 @@
 // Pods of both overlays and the run Job: hardening, resources, env and secrets, GPUs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ENV } from '../../libs/grpc-kit/src/ports';
+import { ENV } from '@abd/grpc-kit';
 import {
   cluster,
   envNamesInSources,

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_UI_PORT, type ServiceKey } from '../../libs/grpc-kit/src/ports';
+import { DEFAULT_UI_PORT, type ServiceKey } from '@abd/grpc-kit';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const DEPLOY = join(REPO, 'deploy');

@@ -8,7 +8,7 @@ import { boundaryExtractor, common } from '@abd/proto';
 import { getCheckpoint, LocalBatchSource, type TrainBatch } from '@abd/train';
 import { RemoteBatchSource } from '@abd/train-io';
 import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
+import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
 import { boundaryExtractorService } from './boundary-extractor.service';
 import { TeacherPool } from './teacher-pool';
 

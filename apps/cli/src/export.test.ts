@@ -9,8 +9,8 @@ import * as ort from 'onnxruntime-node';
 import * as tfl from '@tensorflow/tfjs';
 import { channelStats, loadDataset } from '@abd/data';
 import { loadWrn } from '@abd/models';
-import { maxAbsDiff, serveDirs, toNchw } from '../../../libs/models/src/testing/export-fixtures';
-import { tempDir, writeBandDataset } from '../../../libs/train/src/testing/fixture';
+import { maxAbsDiff, serveDirs, toNchw } from '@abd/models/testing';
+import { tempDir, writeBandDataset } from '@abd/train/testing';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const tmp = tempDir('abd-export-');

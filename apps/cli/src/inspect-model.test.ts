@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from '../../../libs/train/src/testing/fixture';
+import { tempDir } from '@abd/train/testing';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const ONNX = join(__dirname, '..', '..', '..', 'libs', 'models', 'reference', 'tiny_teacher.onnx');

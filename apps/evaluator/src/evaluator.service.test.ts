@@ -5,7 +5,7 @@ import { channelStats, loadDataset } from '@abd/data';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { common, evaluator } from '@abd/proto';
 import { evaluate, getCheckpoint } from '@abd/train';
-import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
+import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
 import { evaluatorService } from './evaluator.service';
 
 let fx: ServiceFixture;

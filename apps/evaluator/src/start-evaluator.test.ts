@@ -8,7 +8,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { openStore } from '@abd/artifacts';
 import { makeClient, silentLogger } from '@abd/grpc-kit';
 import { evaluator } from '@abd/proto';
-import { tempDir } from '../../../libs/train/src/testing/fixture';
+import { tempDir } from '@abd/train/testing';
 import { startEvaluator } from './start-evaluator';
 
 const tmp = tempDir('abd-eval-ui-');

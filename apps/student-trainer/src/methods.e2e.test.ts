@@ -6,8 +6,7 @@ import { RUN_METHODS, runPipeline, validateRunConfig, type RunConfig } from '@ab
 import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
 import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
 import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
-import { tinyConfig } from '../../../libs/train/src/testing/fixture';
+import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
 import { JobManager } from './job-manager';
 import { jobSpecsOf } from './job-spec';
 import { studentTrainerService } from './student-trainer.service';

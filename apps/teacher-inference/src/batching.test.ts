@@ -8,7 +8,7 @@ import type { BatcherConfig } from './batcher-config';
 import { infer as inferLocal } from './infer';
 import { teacherInferenceService } from './teacher-inference.service';
 import { TeacherMetrics } from './teacher-metrics';
-import { bidiAll, serviceFixture, type ServiceFixture } from './testing/fixture';
+import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
 
 let fx: ServiceFixture;
 let batches: { images: Uint8Array; n: number }[];

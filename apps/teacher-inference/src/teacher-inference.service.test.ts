@@ -13,7 +13,7 @@ import { teacherInference } from '@abd/proto';
 import { getCheckpoint, imagesToTensor, teacherOutputs } from '@abd/train';
 import { floatsOf } from './infer';
 import { teacherInferenceService } from './teacher-inference.service';
-import { bidiAll, serviceFixture, type ServiceFixture } from './testing/fixture';
+import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
 
 let fx: ServiceFixture;
 let server: RunningServer;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { openStore } from '@abd/artifacts';
-import { tempDir } from '../../train/src/testing/fixture';
+import { tempDir } from '@abd/train/testing';
 import { startUiServer, UiServer } from './server';
 
 const TOKEN = 's3cret-token';

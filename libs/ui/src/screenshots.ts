@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
 import { loadRunData, runPipeline } from '@abd/train';
-import { tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
+import { tinyConfig, writeBandDataset } from '@abd/train/testing';
 import { startUiServer } from './server';
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import { ArtifactStore, openStore } from '@abd/artifacts';
 import { loadDataset } from '@abd/data';
 import { initBackend } from '@abd/tensor';
 import { RunResult, runPipeline } from '@abd/train';
-import { tempDir, tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
+import { tempDir, tinyConfig, writeBandDataset } from '@abd/train/testing';
 import { startUiServer, UiServer } from './server';
 
 const CHROMIUM = process.env.ABD_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 // A whole fuzz session: a tiny store (band images + a random WRN-10-1 teacher), the four
 // services on it as child processes, the requests, and the services stopped again.
 import { randomBytes } from 'node:crypto';
-import { serviceFixture } from '../../../apps/teacher-inference/src/testing/fixture';
+import { serviceFixture } from '@abd/train/testing';
 import { runFuzz, type FuzzFigures, type FuzzOptions } from './fuzz-run';
 import { startServices, stopServices } from './services';
 

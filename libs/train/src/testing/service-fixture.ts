@@ -1,4 +1,4 @@
-// Test helpers shared by the service apps: a tiny dataset on disk, a store with a random
+// Test helpers shared by the service apps' tests: a tiny dataset on disk, a store with a random
 // WRN-10-1 teacher at models/<id>, promise helpers for grpc-js calls.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,8 +6,8 @@ import { ArtifactStore, openStore } from '@abd/artifacts';
 import { channelStats, loadDataset } from '@abd/data';
 import { Wrn } from '@abd/models';
 import { initBackend } from '@abd/tensor';
-import { putCheckpoint } from '@abd/train';
-import { tempDir, writeBandDataset } from '../../../../libs/train/src/testing/fixture';
+import { putCheckpoint } from '../checkpoints';
+import { tempDir, writeBandDataset } from './fixture';
 
 export interface ServiceFixture {
   dir: string;

@@ -1,0 +1,2 @@
+// `@abd/models/testing`: helpers for the export tests of other projects.
+export { randomizeBn, maxAbsDiff, toNchw, serveDirs } from './export-fixtures';
