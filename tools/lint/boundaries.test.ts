@@ -31,7 +31,7 @@ describe('module boundaries', () => {
   });
 
   it('a library importing an app fails lint', async () => {
-    const msgs = await lintAt('libs/ui/src/lint-probe.ts', `import { jobSpecsOf } from '@abd/student-trainer';\nexport const x = jobSpecsOf;\n`);
+    const msgs = await lintAt('libs/ui/src/lint-probe.ts', `import { studentTrainerService } from '@abd/student-trainer';\nexport const x = studentTrainerService;\n`);
     assert.equal(msgs.length, 1, JSON.stringify(msgs));
     assert.equal(msgs[0].rule, '@nx/enforce-module-boundaries');
   });

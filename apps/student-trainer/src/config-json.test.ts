@@ -7,7 +7,8 @@ import { LocalStore } from '@abd/artifacts';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { parseRunConfig, RUN_SCHEMA, validateRunConfig, type RunConfig, type Spec } from '@abd/train';
-import { jobSpecsOf, runConfigOf } from './job-spec';
+import { jobSpecsOf } from '@abd/train-io';
+import { runConfigOf } from './job-spec';
 
 const ROOT = resolve(__dirname, '../../..');
 let dir: string;

@@ -1,55 +1,14 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import type { studentTrainer } from '@abd/proto';
-import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
+import { ConfigError, RunConfig, validateRunConfig } from '@abd/train';
+import { firstHole } from '@abd/train-io';
 import { storedModel } from './stored-model';
 
 const FIELD = 'spec.run.config_json';
 
 /** `wrn-16-2` and `16-2` name the same WRN. */
 const wrnOf = (arch: string): string => arch.toLowerCase().replace(/^(wrn-)?/, 'wrn-');
-
-/**
- * The path of the first null in parsed JSON, or of a non-finite number in a config: the
- * schema reads null as "absent, take the default", and JSON writes NaN/±Infinity as null,
- * so either would silently become a default on the trainer.
- */
-function firstHole(v: unknown, path: string): string | undefined {
-  if (v === null || (typeof v === 'number' && !Number.isFinite(v))) return path;
-  if (typeof v !== 'object') return undefined;
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    const hole = firstHole(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
-    if (hole) return hole;
-  }
-  return undefined;
-}
-
-/**
- * The JobSpec of one method of a run that carries its whole validated config, so the trainer
- * runs exactly what `abd run` would (no key is mapped, so none can be dropped).
- */
-export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: string): studentTrainer.JobSpec {
-  const one: RunConfig = { ...cfg, methods: [method], teacher: { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
-  const hole = firstHole(one, 'config');
-  if (hole) throw new ConfigError(hole.replace(/^config\.?/, ''), `'${hole}' must be a finite number or a value, not null`);
-  return {
-    name: `${cfg.name}-${method}`,
-    seed: 0,
-    batchSize: 0,
-    kind: {
-      $case: 'run',
-      run: {
-        teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
-        initEpochs: 0,
-        classifyEpochs: 0,
-        method,
-        outputPrefix: '',
-        methodParams: {},
-        configJson: JSON.stringify(one),
-      },
-    },
-  };
-}
 
 /** The structured recipe fields set beside config_json (each would otherwise be ignored). */
 function conflicting(spec: studentTrainer.JobSpec, r: studentTrainer.RunJob): string[] {

@@ -7,7 +7,7 @@ import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
 import type { RunConfig } from '@abd/train';
 import { JobManager } from './job-manager';
-import { jobSpecsOf } from './job-spec';
+import { jobSpecsOf } from '@abd/train-io';
 import { studentTrainerService } from './student-trainer.service';
 import { unaryCall as call, watchJob } from './testing/trainer-client';
 

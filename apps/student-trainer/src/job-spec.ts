@@ -3,7 +3,7 @@ import { DATASET_NAMES } from '@abd/data';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { common, studentTrainer } from '@abd/proto';
 import { storedModel } from './stored-model';
-import { configJobSpec, runConfigOfJson } from './config-json';
+import { runConfigOfJson } from './config-json';
 import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
 
 const METHODS: Record<string, RunMethod> = { none: 'none', ce: 'none', kd: 'kd', 'ab+kd': 'ab+kd', ab: 'ab+ce', 'ab+ce': 'ab+ce' };
@@ -139,12 +139,4 @@ export async function runConfigOf(spec: studentTrainer.JobSpec, store: ArtifactS
     ab: abRawConfig(r.ab, 'spec.run.ab'),
     kd: kdRawConfig(r.kd, 'spec.run.kd'),
   });
-}
-
-/**
- * One whole-run JobSpec per method of a RunConfig (what `abd run --remote` submits); each
- * carries the complete config, with the teacher as the stored model `models/<teacherId>`.
- */
-export function jobSpecsOf(cfg: RunConfig, teacherId: string): studentTrainer.JobSpec[] {
-  return cfg.methods.map((method) => configJobSpec(cfg, method, teacherId));
 }

@@ -8,7 +8,7 @@ import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
 import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
 import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
 import { JobManager } from './job-manager';
-import { jobSpecsOf } from './job-spec';
+import { jobSpecsOf } from '@abd/train-io';
 import { studentTrainerService } from './student-trainer.service';
 import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
 

@@ -1,2 +1,3 @@
 export { RemoteBatchSource, remoteSourceFactory } from './remote-batch-source';
 export type { RemoteSourceOptions } from './remote-batch-source';
+export { configJobSpec, firstHole, jobSpecsOf } from './run-job-spec';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import { jobSpecsOf } from '@abd/student-trainer';
+import { jobSpecsOf } from '@abd/train-io';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { rerunCommand } from '../confirm';
 import { storeOf } from '../context';
