@@ -7,23 +7,21 @@ import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/
 import { boundaryExtractor, common } from '@abd/proto';
 import { getCheckpoint, LocalBatchSource, type TrainBatch } from '@abd/train';
 import { RemoteBatchSource } from '@abd/train-io';
-import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
+import { startServiceStack, type ServiceProcess, type ServiceStack } from '@abd/train-io/testing';
+import type { ServiceFixture } from '@abd/train/testing';
 import { boundaryExtractorService } from './boundary-extractor.service';
 import { TeacherPool } from './teacher-pool';
 
+let stack: ServiceStack;
 let fx: ServiceFixture;
 let train: ImageSet;
-const teachers: { server: RunningServer; served: number }[] = [];
+/** Two teacher-inference processes; the extractor under test runs in this process. */
+let teachers: ServiceProcess[];
 const opened: RunningServer[] = [];
 const quiet = { log: silentLogger, auth: null, tls: null } as const;
-
-async function startTeacher(): Promise<{ server: RunningServer; served: number }> {
-  const t = { server: undefined as unknown as RunningServer, served: 0 };
-  t.server = await startServer({ port: 0, host: '127.0.0.1', services: [teacherInferenceService({ store: fx.store, log: silentLogger, onBatch: () => t.served++ })], ...quiet });
-  opened.push(t.server);
-  return t;
-}
+/** Images each replica has computed (its Prometheus counter). */
+const served = (t: ServiceProcess) => stack.teacherImages(t);
+const servedAll = async () => (await Promise.all(teachers.map(served))).reduce((a, b) => a + b, 0);
 
 async function startExtractor(addresses: string[], window = 4): Promise<{ client: boundaryExtractor.BoundaryExtractorClient; pool: TeacherPool }> {
   const pool = new TeacherPool(addresses, { window });
@@ -33,13 +31,14 @@ async function startExtractor(addresses: string[], window = 4): Promise<{ client
 }
 
 before(async () => {
-  fx = await serviceFixture();
+  stack = await startServiceStack({ teachers: 2, extractor: false });
+  fx = stack.fx;
+  teachers = stack.teachers;
   train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
-  teachers.push(await startTeacher(), await startTeacher());
 });
 after(async () => {
   for (const s of opened) await s.shutdown(200);
-  fx.cleanup();
+  await stack.stop();
 });
 
 const subset = { count: 64, seed: 0 };
@@ -87,11 +86,12 @@ function assertSame(got: TrainBatch[], want: TrainBatch[]): void {
 }
 
 test('two teacher replicas: the same batches, signs and logits as LocalBatchSource, in order; both served', async () => {
-  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const { client, pool } = await startExtractor(teachers.map((t) => t.address));
   const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts() });
-  const before = teachers.map((t) => t.served);
+  const before = await Promise.all(teachers.map(served));
   assertSame(await collect(src, 1), await reference(1));
-  teachers.forEach((t, i) => assert.ok(t.served > before[i], `replica ${i} served no batch`));
+  const now = await Promise.all(teachers.map(served));
+  now.forEach((n, i) => assert.ok(n > before[i], `replica ${i} served no batch`));
   assert.equal([...pool.served.values()].reduce((a, b) => a + b, 0), 8);
   // 1 bit per neuron: (28·28·16 + 14·14·32 + 7·7·64)/8 bytes per image.
   assert.equal(src.signBytes / src.images, (28 * 28 * 16 + 14 * 14 * 32 + 7 * 7 * 64) / 8);
@@ -100,12 +100,12 @@ test('two teacher replicas: the same batches, signs and logits as LocalBatchSour
 });
 
 test('the sign-map cache: a second identical request is served from the store, bit for bit', async () => {
-  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const { client, pool } = await startExtractor(teachers.map((t) => t.address));
   const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(), useCache: true });
   const first = await collect(src, 2);
-  const served = teachers.map((t) => t.served);
+  const firstServed = await Promise.all(teachers.map(served));
   const second = await collect(src, 2);
-  assert.deepEqual(teachers.map((t) => t.served), served, 'no teacher call for the cached epoch');
+  assert.deepEqual(await Promise.all(teachers.map(served)), firstServed, 'no teacher call for the cached epoch');
   assertSame(second, first);
   assertSame(first, await reference(2));
   const keys = (await fx.store.list('signs/teacher-a/')).map((o) => o.key);
@@ -116,14 +116,14 @@ test('the sign-map cache: a second identical request is served from the store, b
 });
 
 test('killing a teacher replica mid-stream: its batches are retried on the other, same result', async () => {
-  const doomed = await startTeacher();
-  const { client, pool } = await startExtractor([`127.0.0.1:${doomed.server.port}`, `127.0.0.1:${teachers[0].server.port}`], 4);
+  const doomed = await stack.startTeacher();
+  const { client, pool } = await startExtractor([doomed.address, teachers[0].address], 4);
   const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(4) , size: 64 });
   let killedAt = -1;
   const got = await collect(src, 3, async (n) => {
     if (n === 2) {
-      killedAt = doomed.served;
-      doomed.server.server.forceShutdown();
+      killedAt = await served(doomed);
+      await doomed.stop('SIGKILL');
     }
     await sleep(5);
   });
@@ -140,24 +140,24 @@ test('killing a teacher replica mid-stream: its batches are retried on the other
 });
 
 test('a slow consumer never makes the extractor run ahead without bound', async () => {
-  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`), 4);
+  const { client, pool } = await startExtractor(teachers.map((t) => t.address), 4);
   const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(1), subset: undefined, size: 160 });
-  const start = teachers.reduce((a, t) => a + t.served, 0);
+  const start = await servedAll();
   let during = 0;
   await collect(src, 0, async (n) => {
     if (n === 1) {
       await sleep(1500);
-      during = teachers.reduce((a, t) => a + t.served, 0) - start;
+      during = (await servedAll()) - start;
     }
   });
   assert.ok(during < 100, `teachers answered ${during} of 160 batches while the consumer held batch 1`);
-  assert.equal(teachers.reduce((a, t) => a + t.served, 0) - start, 160);
+  assert.equal((await servedAll()) - start, 160);
   client.close();
   pool.close();
 });
 
 test('bad requests get their status with the field named; the extractor keeps serving', async () => {
-  const { client, pool } = await startExtractor(teachers.map((t) => `127.0.0.1:${t.server.port}`));
+  const { client, pool } = await startExtractor(teachers.map((t) => t.address));
   const base: boundaryExtractor.StreamRequest = {
     teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
     epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
@@ -200,9 +200,8 @@ test('bad requests get their status with the field named; the extractor keeps se
 
 test('a teacher whose queue is full refuses at once; the extractor backs off and retries, both streams complete', async () => {
   // Room for one 8-image batch, held 300 ms: a second stream's batch is refused meanwhile.
-  const small = await startServer({ port: 0, host: '127.0.0.1', services: [teacherInferenceService({ store: fx.store, log: silentLogger, batcher: { maxBatchSize: 8, maxEnqueuedBatches: 1, maxQueueDelayUs: 300_000 } })], ...quiet });
-  opened.push(small);
-  const { client, pool } = await startExtractor([`127.0.0.1:${small.port}`], 1);
+  const small = await stack.startTeacher({ ABD_TEACHER_MAX_BATCH_SIZE: '8', ABD_TEACHER_MAX_ENQUEUED_BATCHES: '1', ABD_TEACHER_MAX_QUEUE_DELAY_US: '300000' });
+  const { client, pool } = await startExtractor([small.address], 1);
   const req: boundaryExtractor.StreamRequest = {
     teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
     epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,

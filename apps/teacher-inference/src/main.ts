@@ -4,7 +4,7 @@
 // --metrics-port 9464` (a flag overrides its env variable; see BATCHER_ENV).
 import { parseArgs } from 'node:util';
 import { storeFromEnv } from '@abd/artifacts';
-import { ENV, portFromEnv, startServer } from '@abd/grpc-kit';
+import { ENV, jsonLogger, portFromEnv, startServer } from '@abd/grpc-kit';
 import { initBackend } from '@abd/tensor';
 import { BATCHER_ENV, batcherConfigFrom, type BatcherConfig } from './batcher-config';
 import { DEFAULT_METRICS_PORT, METRICS_PORT_ENV, TeacherMetrics } from './teacher-metrics';
@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   if (metricsPort !== 'off') {
     const p = Number(metricsPort);
     if (!Number.isInteger(p) || p < 0 || p > 65535) throw new Error(`${METRICS_PORT_ENV} / --metrics-port: a port or 'off', got '${metricsPort}'`);
-    await metrics.serve(p, process.env[ENV.HOST] || undefined);
+    const host = process.env[ENV.HOST] || undefined;
+    // Logged like the gRPC port: with port 0 the bound one is known only here.
+    const bound = await metrics.serve(p, host);
+    jsonLogger().info('metrics listening', { address: `${host ?? '0.0.0.0'}:${bound.port}` });
   }
   await startServer({
     port: portFromEnv('teacher-inference'),
