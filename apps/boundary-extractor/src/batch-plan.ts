@@ -36,8 +36,7 @@ export function checkStreamRequest(req: boundaryExtractor.StreamRequest): { data
   const a = req.augmentation;
   if (a && a.pad > MAX_PAD) throw new InvalidArgumentError('augmentation.pad', `must be <= ${MAX_PAD}, got ${a.pad}`);
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
-  checkTapList('taps', req.taps);
-  for (const [i, t] of req.taps.entries()) validateName(`taps[${i}]`, t);
+  checkTapList('taps', req.taps, { names: true });
   return { dataset: name as DatasetName, split };
 }
 

@@ -2,30 +2,26 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
 import type { RunConfig } from '@abd/train';
-import { JobManager } from './job-manager';
 import { jobSpecsOf } from '@abd/train-io';
-import { studentTrainerService } from './student-trainer.service';
 import { unaryCall as call, watchJob } from './testing/trainer-client';
+import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
 // Admission and job-state tests over a real server on 127.0.0.1:0 (batches in-process).
 const S = studentTrainer.JobState;
 let fx: ServiceFixture;
-let server: RunningServer | undefined;
+let tr: TrainerServer | undefined;
 let client: studentTrainer.StudentTrainerClient | undefined;
 let spec: studentTrainer.JobSpec;
 
-async function serve(): Promise<{ jobs: JobManager; resumed: string[] }> {
-  client?.close();
-  await server?.shutdown(200);
-  const jobs = new JobManager({ store: fx.store, log: silentLogger });
-  const resumed = await jobs.recover();
-  server = await startServer({ log: silentLogger, tls: null, auth: null, host: '127.0.0.1', port: 0, services: [studentTrainerService(jobs, silentLogger)] });
-  client = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${server.port}`);
-  return { jobs, resumed };
+/** A fresh trainer on the store (the previous one stopped), resuming what it finds there. */
+async function serve(): Promise<TrainerServer> {
+  await tr?.stop();
+  tr = await startTrainer(fx.store, { recover: true });
+  client = tr.client;
+  return tr;
 }
 const rpc = <T>(method: Parameters<typeof call>[1], req: unknown): Promise<T> => call<T>(client!, method, req);
 const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
@@ -76,8 +72,7 @@ before(async () => {
   await serve();
 });
 after(async () => {
-  client?.close();
-  await server?.shutdown(200);
+  await tr?.stop();
   fx.cleanup();
 });
 

@@ -1,28 +1,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
-import { boundaryExtractor, studentTrainer } from '@abd/proto';
+import { studentTrainer } from '@abd/proto';
 import { RUN_METHODS, runPipeline, validateRunConfig, type RunConfig } from '@abd/train';
-import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
-import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
-import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
-import { JobManager } from './job-manager';
+import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
-import { studentTrainerService } from './student-trainer.service';
+import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
+import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
+let stack: ServiceStack;
 let fx: ServiceFixture;
 let cfg: RunConfig;
-const servers: RunningServer[] = [];
-let extractor: boundaryExtractor.BoundaryExtractorClient;
-let pool: TeacherPool;
+let tr: TrainerServer;
 let trainer: studentTrainer.StudentTrainerClient;
-let served = 0;
-const quiet = { log: silentLogger, tls: null, host: '127.0.0.1', port: 0, auth: null } as const;
+/** Images the teacher-inference process has computed. */
+const served = () => stack.teacherImages(stack.teachers[0]);
 
 before(async () => {
-  fx = await serviceFixture();
+  stack = await startServiceStack();
+  fx = stack.fx;
   const base = tinyConfig(fx.dataDir);
   // Non-default values of the keys a lossy mapping dropped or defaulted.
   cfg = validateRunConfig({
@@ -35,36 +31,26 @@ before(async () => {
     kd: { ...base.kd, t2Factor: true, alpha: 0.25 },
     train: { ...base.train, batchSize: 16, schedule: 'per-step', testEvery: 2 },
   });
-  servers.push(await startServer({ ...quiet, services: [teacherInferenceService({ store: fx.store, log: silentLogger, onBatch: () => served++ })] }));
-  pool = new TeacherPool([`127.0.0.1:${servers[0].port}`], { window: 4 });
-  const ex = await startServer({ ...quiet, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
-  servers.push(ex);
-  extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  const jobs = new JobManager({ store: fx.store, extractor, log: silentLogger });
-  const tr = await startServer({ ...quiet, services: [studentTrainerService(jobs, silentLogger)] });
-  servers.push(tr);
-  trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`);
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient });
+  trainer = tr.client;
   await runPipeline(cfg, { store: fx.store, runId: 'ref' });
 });
 after(async () => {
-  trainer.close();
-  extractor.close();
-  pool.close();
-  for (const s of servers) await s.shutdown(200);
-  fx.cleanup();
+  await tr.stop();
+  await stack.stop();
 });
 
 for (const [i, method] of RUN_METHODS.entries()) {
   test(`${method} through the services gives exactly the in-process student weights (per-step schedules, t² KD, testEvery 2)`, async () => {
     const spec = jobSpecsOf(cfg, 'teacher-a')[i];
     const jobId = `m-${method.replace(/\+/g, '-')}`;
-    const before = served;
+    const before = await served();
     await unaryCall(trainer, 'startJob', { jobId, spec, resume: false });
     await watchJob(trainer, jobId);
     const job = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId });
     assert.equal(job.state, studentTrainer.JobState.JOB_STATE_SUCCEEDED, job.error);
     // Every method but CE needs the teacher: its batches come from teacher-inference.
-    if (method !== 'none') assert.ok(served > before, `teacher-inference served ${method}'s batches`);
+    if (method !== 'none') assert.ok((await served()) > before, `teacher-inference served ${method}'s batches`);
     await assertSameWeights(fx.store, `runs/ref/${method}/final`, `runs/${jobId}/${method}/final`);
   });
 }

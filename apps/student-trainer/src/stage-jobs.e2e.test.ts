@@ -4,43 +4,28 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { loadDataset, channelStats } from '@abd/data';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
-import { boundaryExtractor, studentTrainer } from '@abd/proto';
+import { studentTrainer } from '@abd/proto';
 import { runPipeline, trainTeacher, validateRunConfig } from '@abd/train';
-import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
-import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
-import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
-import { JobManager } from './job-manager';
-import { studentTrainerService } from './student-trainer.service';
+import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
+import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
+import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
+let stack: ServiceStack;
 let fx: ServiceFixture;
-const servers: RunningServer[] = [];
-let extractor: boundaryExtractor.BoundaryExtractorClient;
-let pool: TeacherPool;
+let tr: TrainerServer;
 let trainer: studentTrainer.StudentTrainerClient;
-const quiet = { log: silentLogger, tls: null, host: '127.0.0.1', port: 0, auth: null } as const;
 const S = studentTrainer.JobState;
 
 before(async () => {
-  fx = await serviceFixture();
-  const ti = await startServer({ ...quiet, services: [teacherInferenceService({ store: fx.store, log: silentLogger })] });
-  servers.push(ti);
-  pool = new TeacherPool([`127.0.0.1:${ti.port}`], { window: 4 });
-  const ex = await startServer({ ...quiet, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
-  servers.push(ex);
-  extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  const tr = await startServer({ ...quiet, services: [studentTrainerService(new JobManager({ store: fx.store, extractor, log: silentLogger }), silentLogger)] });
-  servers.push(tr);
-  trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`);
+  stack = await startServiceStack();
+  fx = stack.fx;
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient });
+  trainer = tr.client;
 });
 after(async () => {
-  trainer.close();
-  extractor.close();
-  pool.close();
-  for (const s of servers) await s.shutdown(200);
-  fx.cleanup();
+  await tr.stop();
+  await stack.stop();
 });
 
 const wrn101 = { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper' };

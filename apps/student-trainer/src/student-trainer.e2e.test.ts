@@ -1,50 +1,33 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
-import { boundaryExtractor, studentTrainer } from '@abd/proto';
+import { makeClient, silentLogger } from '@abd/grpc-kit';
+import { studentTrainer } from '@abd/proto';
 import { runPipeline, type RunConfig } from '@abd/train';
-import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
-import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
-import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
-import { JobManager } from './job-manager';
+import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
-import { studentTrainerService } from './student-trainer.service';
+import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
+import { JobManager } from './job-manager';
 import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
+import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
+let stack: ServiceStack;
 let fx: ServiceFixture;
 let cfg: RunConfig;
-const servers: RunningServer[] = [];
-const served = [0, 0];
-let extractor: boundaryExtractor.BoundaryExtractorClient;
-let pool: TeacherPool;
-let jobs: JobManager;
+let tr: TrainerServer;
 let trainer: studentTrainer.StudentTrainerClient;
-const quiet = { log: silentLogger, tls: null, host: '127.0.0.1', port: 0 } as const;
 const S = studentTrainer.JobState;
 
 before(async () => {
-  fx = await serviceFixture();
+  stack = await startServiceStack({ teachers: 2 });
+  fx = stack.fx;
   cfg = tinyConfig(fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
-  for (const i of [0, 1]) {
-    servers.push(await startServer({ ...quiet, auth: null, services: [teacherInferenceService({ store: fx.store, log: silentLogger, onBatch: () => served[i]++ })] }));
-  }
-  pool = new TeacherPool(servers.map((s) => `127.0.0.1:${s.port}`), { window: 4 });
-  const ex = await startServer({ ...quiet, auth: null, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
-  servers.push(ex);
-  extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  jobs = new JobManager({ store: fx.store, extractor, log: silentLogger });
-  const tr = await startServer({ ...quiet, auth: { token: 's3cret' }, services: [studentTrainerService(jobs, silentLogger)] });
-  servers.push(tr);
-  trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`, { token: 's3cret' });
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, token: 's3cret' });
+  trainer = tr.client;
 });
 after(async () => {
-  trainer.close();
-  extractor.close();
-  pool.close();
-  for (const s of servers) await s.shutdown(200);
-  fx.cleanup();
+  await tr.stop();
+  await stack.stop();
 });
 
 const unaryCall = <T>(method: Parameters<typeof call>[1], req: unknown, client = trainer): Promise<T> => call<T>(client, method, req);
@@ -64,6 +47,7 @@ test('AB+KD through the four services (two teacher replicas) gives exactly the i
   await assertSameWeights('runs/ref/ab+kd/final', 'runs/e2e/ab+kd/final');
   assert.deepEqual(final.outputModels, ['e2e-ab-kd']);
   await assertSameWeights('runs/ref/ab+kd/final', 'models/e2e-ab-kd');
+  const served = await Promise.all(stack.teachers.map((t) => stack.teacherImages(t)));
   assert.ok(served[0] > 0 && served[1] > 0, `both replicas served (${served})`);
 });
 
@@ -84,7 +68,7 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
   const saved = await fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
   await fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
-  const again = new JobManager({ store: fx.store, extractor, log: silentLogger });
+  const again = new JobManager({ store: fx.store, extractor: stack.extractorClient, log: silentLogger });
   assert.ok((await again.recover()).includes('c1'));
   await again.idle();
   const done = again.get('c1');
@@ -128,7 +112,7 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg, name);
   }
-  const port = servers.at(-1)!.port;
+  const port = tr.server.port;
   for (const token of [undefined, 'wrong']) {
     const c = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${port}`, { token });
     const e = await fail(unaryCall('getJob', { jobId: 'e2e' }, c));

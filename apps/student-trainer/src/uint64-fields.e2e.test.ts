@@ -1,43 +1,36 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
+import { makeClient } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer, teacherInference } from '@abd/proto';
-import { boundaryExtractorService } from '../../boundary-extractor/src/boundary-extractor.service';
-import { TeacherPool } from '../../boundary-extractor/src/teacher-pool';
-import { teacherInferenceService } from '../../teacher-inference/src/teacher-inference.service';
-import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
-import { JobManager } from './job-manager';
+import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
-import { studentTrainerService } from './student-trainer.service';
+import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { unaryCall } from './testing/trainer-client';
+import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
 // The protos say a uint64 above 2^53 − 1 is refused with INVALID_ARGUMENT (never INTERNAL).
 const BIG = 2 ** 60;
+let stack: ServiceStack;
 let fx: ServiceFixture;
-const servers: RunningServer[] = [];
-let pool: TeacherPool;
+let tr: TrainerServer;
 let teacher: teacherInference.TeacherInferenceClient;
 let extractor: boundaryExtractor.BoundaryExtractorClient;
 let trainer: studentTrainer.StudentTrainerClient;
-const quiet = { log: silentLogger, tls: null, auth: null, host: '127.0.0.1', port: 0 } as const;
 
 before(async () => {
-  fx = await serviceFixture();
-  const ti = await startServer({ ...quiet, services: [teacherInferenceService({ store: fx.store, log: silentLogger })] });
-  pool = new TeacherPool([`127.0.0.1:${ti.port}`], { window: 2 });
-  const ex = await startServer({ ...quiet, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
-  const tr = await startServer({ ...quiet, services: [studentTrainerService(new JobManager({ store: fx.store, log: silentLogger }), silentLogger)] });
-  servers.push(ti, ex, tr);
-  teacher = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${ti.port}`);
-  extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`);
+  stack = await startServiceStack({ window: 2 });
+  fx = stack.fx;
+  // The trainer makes its batches in-process here: only its own decoding is under test.
+  tr = await startTrainer(fx.store);
+  teacher = makeClient(teacherInference.TeacherInferenceClient, stack.teachers[0].address);
+  extractor = stack.extractorClient!;
+  trainer = tr.client;
 });
 after(async () => {
-  for (const c of [teacher, extractor, trainer]) c.close();
-  pool.close();
-  for (const s of servers) await s.shutdown(200);
-  fx.cleanup();
+  teacher.close();
+  await tr.stop();
+  await stack.stop();
 });
 
 /** The status a stream ends with (OK when it ends cleanly). */

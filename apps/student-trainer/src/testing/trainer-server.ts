@@ -1,0 +1,37 @@
+// The student-trainer under test, in this process on 127.0.0.1:0: over a service stack's
+// boundary-extractor (startServiceStack) or, without one, with batches made in-process.
+import type { ArtifactStore } from '@abd/artifacts';
+import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
+import { studentTrainer, type boundaryExtractor } from '@abd/proto';
+import { JobManager } from '../job-manager';
+import { studentTrainerService } from '../student-trainer.service';
+
+export interface TrainerServer {
+  jobs: JobManager;
+  server: RunningServer;
+  client: studentTrainer.StudentTrainerClient;
+  /** The jobs recover() resumed (with `recover: true`). */
+  resumed: string[];
+  stop(): Promise<void>;
+}
+
+export interface TrainerOptions {
+  extractor?: boundaryExtractor.BoundaryExtractorClient;
+  /** Bearer token the server requires (and the client sends). */
+  token?: string;
+  /** Resume the unfinished jobs in the store first, as main.ts does. */
+  recover?: boolean;
+}
+
+export async function startTrainer(store: ArtifactStore, o: TrainerOptions = {}): Promise<TrainerServer> {
+  const jobs = new JobManager({ store, extractor: o.extractor, log: silentLogger });
+  const resumed = o.recover ? await jobs.recover() : [];
+  const auth = o.token ? { token: o.token } : null;
+  const server = await startServer({ log: silentLogger, tls: null, auth, host: '127.0.0.1', port: 0, services: [studentTrainerService(jobs, silentLogger)] });
+  const client = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${server.port}`, { token: o.token });
+  const stop = async () => {
+    client.close();
+    await server.shutdown(200);
+  };
+  return { jobs, server, client, resumed, stop };
+}
