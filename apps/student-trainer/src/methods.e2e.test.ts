@@ -9,6 +9,7 @@ import { teacherInferenceService } from '../../teacher-inference/src/teacher-inf
 import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
 import { tinyConfig } from '../../../libs/train/src/testing/fixture';
 import { JobManager } from './job-manager';
+import { childRunner } from './job-runner';
 import { jobSpecsOf } from './job-spec';
 import { studentTrainerService } from './student-trainer.service';
 import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
@@ -41,7 +42,9 @@ before(async () => {
   const ex = await startServer({ ...quiet, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
   servers.push(ex);
   extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  const jobs = new JobManager({ store: fx.store, extractor, log: silentLogger });
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  const runner = childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: `127.0.0.1:${ex.port}` } });
+  const jobs = new JobManager({ store: fx.store, runner, log: silentLogger });
   const tr = await startServer({ ...quiet, services: [studentTrainerService(jobs, silentLogger)] });
   servers.push(tr);
   trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`);

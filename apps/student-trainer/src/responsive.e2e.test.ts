@@ -3,6 +3,7 @@
 // The health checks come from another process (testing/health-prober.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
@@ -72,4 +73,34 @@ test('GetJob and CancelJob answer at once during a step; a cancelled job ends CA
   const job = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'stop' });
   assert.equal(job.state, S.JOB_STATE_CANCELLED, job.error);
   assert.ok(job.epoch < 20, `stopped at epoch ${job.epoch}`);
+});
+
+/** Pids of this process's job workers. */
+const workers = (): number[] =>
+  execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes('job-worker'))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+
+test('a worker that dies fails its job, naming the resume; StartJob with resume finishes it from the checkpoint', async () => {
+  const spec = { ...teacherSpec('teacher-killed', 3), batchSize: 32 };
+  await unaryCall(trainer, 'startJob', { jobId: 'killed', spec, resume: false });
+  let killed = false;
+  await watchJob(trainer, 'killed', (e) => {
+    // In epoch 2, the checkpoint of epoch 1 is written.
+    if (!killed && e.event?.$case === 'progress' && e.event.progress.message.startsWith('epoch 2 ')) {
+      killed = true;
+      for (const pid of workers()) process.kill(pid, 'SIGKILL');
+    }
+  });
+  const failed = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'killed' });
+  assert.equal(failed.state, S.JOB_STATE_FAILED);
+  assert.match(failed.error, /worker process exited \(SIGKILL\).*resume/);
+  await unaryCall(trainer, 'startJob', { jobId: 'killed', resume: true });
+  const events = await watchJob(trainer, 'killed');
+  const done = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'killed' });
+  assert.equal(done.state, S.JOB_STATE_SUCCEEDED, done.error);
+  assert.deepEqual(done.outputModels, ['teacher-killed']);
+  assert.ok(events.some((e) => e.event?.$case === 'log' && /from epoch [23] of 3/.test(e.event.log)), 'resumed after the first epoch');
+  assert.deepEqual(workers(), [], 'no worker left');
 });

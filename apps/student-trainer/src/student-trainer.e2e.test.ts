@@ -10,6 +10,7 @@ import { teacherInferenceService } from '../../teacher-inference/src/teacher-inf
 import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src/testing/fixture';
 import { tinyConfig } from '../../../libs/train/src/testing/fixture';
 import { JobManager } from './job-manager';
+import { childRunner, type JobRunner } from './job-runner';
 import { jobSpecsOf } from './job-spec';
 import { studentTrainerService } from './student-trainer.service';
 import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
@@ -21,6 +22,7 @@ const served = [0, 0];
 let extractor: boundaryExtractor.BoundaryExtractorClient;
 let pool: TeacherPool;
 let jobs: JobManager;
+let runner: JobRunner;
 let trainer: studentTrainer.StudentTrainerClient;
 const quiet = { log: silentLogger, tls: null, host: '127.0.0.1', port: 0 } as const;
 const S = studentTrainer.JobState;
@@ -35,7 +37,9 @@ before(async () => {
   const ex = await startServer({ ...quiet, auth: null, services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })] });
   servers.push(ex);
   extractor = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${ex.port}`);
-  jobs = new JobManager({ store: fx.store, extractor, log: silentLogger });
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  runner = childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: `127.0.0.1:${ex.port}` } });
+  jobs = new JobManager({ store: fx.store, runner, log: silentLogger });
   const tr = await startServer({ ...quiet, auth: { token: 's3cret' }, services: [studentTrainerService(jobs, silentLogger)] });
   servers.push(tr);
   trainer = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${tr.port}`, { token: 's3cret' });
@@ -85,7 +89,7 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
   const saved = await fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
   await fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
-  const again = new JobManager({ store: fx.store, extractor, log: silentLogger });
+  const again = new JobManager({ store: fx.store, runner, log: silentLogger });
   assert.ok((await again.recover()).includes('c1'));
   await again.idle();
   const done = again.get('c1');
