@@ -3,6 +3,7 @@
 // `grpc.health.v1.Health/Check` every `intervalMs` on a new connection each time (a stalled
 // server fails new connections first), with a `deadlineMs` deadline, until it is told to stop.
 import { fork } from 'node:child_process';
+import { Metadata } from '@grpc/grpc-js';
 import { makeClient } from '@abd/grpc-kit';
 import { health } from '@abd/proto';
 
@@ -43,7 +44,7 @@ async function probeLoop(address: string, intervalMs: number, deadlineMs: number
     const h = makeClient(health.HealthClient, address, { token: token || undefined });
     const t0 = performance.now();
     const err = await new Promise<string | undefined>((res) =>
-      h.check({ service: '' }, { deadline: Date.now() + deadlineMs }, (e, r) =>
+      h.check({ service: '' }, new Metadata(), { deadline: Date.now() + deadlineMs }, (e, r) =>
         res(e ? e.message : r.status === health.HealthCheckResponse_ServingStatus.SERVING ? undefined : `status ${r.status}`),
       ),
     );
