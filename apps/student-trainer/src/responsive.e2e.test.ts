@@ -1,6 +1,6 @@
 // A served trainer answers while a job trains: its compute runs in a worker process
 // (job-runner.ts), so health checks, GetJob and CancelJob are not held up by the training.
-// The health checks come from another process (testing/health-prober.ts).
+// The health checks come from another process (teacher-inference's testing/health-prober.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { serviceFixture, type ServiceFixture } from '../../teacher-inference/src
 import { JobManager } from './job-manager';
 import { childRunner } from './job-runner';
 import { studentTrainerService } from './student-trainer.service';
-import { quantile, startHealthProber } from './testing/health-prober';
+import { quantile, startHealthProber } from '../../teacher-inference/src/testing/health-prober';
 import { unaryCall, watchJob } from './testing/trainer-client';
 
 let fx: ServiceFixture;
