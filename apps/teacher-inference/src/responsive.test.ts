@@ -41,7 +41,7 @@ test('health on new connections answers within 1 s (p99) during a max_images_per
   // The prober's first check is its start; the request goes once it is probing.
   await new Promise((r) => setTimeout(r, 1500));
   const t0 = performance.now();
-  const [res] = await bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(client.infer(), [
+  const [res] = await bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(client.infer() as never, [
     { teacher: { id: 'teacher-big', epoch: 0 }, requestId: 1, images: { data: Buffer.from(images), shape: [n, 28, 28, 1], labels: [], indices: [] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false },
   ]);
   const took = performance.now() - t0;
