@@ -10,6 +10,10 @@ import { health } from '@abd/proto';
 export interface ProbeResult {
   /** Milliseconds from sending each check to its answer (or its failure). */
   latencies: number[];
+  /** When each was sent (Unix ms). */
+  sentAt: number[];
+  /** Whether each failed. */
+  failures: boolean[];
   failed: number;
   /** The first few failures' messages. */
   errors: string[];
@@ -38,17 +42,19 @@ export function quantile(xs: number[], p: number): number {
 async function probeLoop(address: string, intervalMs: number, deadlineMs: number, token: string): Promise<void> {
   let stopping = false;
   process.on('message', () => (stopping = true));
-  const out: ProbeResult = { latencies: [], failed: 0, errors: [] };
+  const out: ProbeResult = { latencies: [], sentAt: [], failures: [], failed: 0, errors: [] };
   // Bounded: at most an hour of checks.
   for (let i = 0; !stopping && i < 3_600_000 / intervalMs; i++) {
     const h = makeClient(health.HealthClient, address, { token: token || undefined });
     const t0 = performance.now();
+    out.sentAt.push(Date.now());
     const err = await new Promise<string | undefined>((res) =>
       h.check({ service: '' }, new Metadata(), { deadline: Date.now() + deadlineMs }, (e, r) =>
         res(e ? e.message : r.status === health.HealthCheckResponse_ServingStatus.SERVING ? undefined : `status ${r.status}`),
       ),
     );
     out.latencies.push(performance.now() - t0);
+    out.failures.push(err !== undefined);
     if (err !== undefined) {
       out.failed++;
       if (out.errors.length < 5) out.errors.push(err);
