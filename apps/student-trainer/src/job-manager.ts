@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { ArtifactStore } from '@abd/artifacts';
 import { AlreadyExistsError, NotFoundError, validateName, type Logger } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer } from '@abd/proto';
-import { runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
-import { remoteSourceFactory } from '@abd/train-io';
+import type { TrainEvent } from '@abd/train';
 import { admitJob } from './admission';
-import { outputModelId, runConfigOf } from './job-spec';
+import { runConfigOf } from './job-spec';
+import { inlineRunner, type JobRunner } from './job-runner';
 import { JobStore } from './job-store';
 import { stagePlanOf } from './stage-job-spec';
-import { publishModel, runStageJob } from './stage-jobs';
 
 const S = studentTrainer.JobState;
 const FINAL = new Set([S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED]);
@@ -28,25 +27,29 @@ interface Record_ {
 
 export interface JobManagerOptions {
   store: ArtifactStore;
-  /** Batches come from this boundary-extractor; absent = in-process LocalBatchSource. */
+  /** Batches come from this boundary-extractor; absent = in-process LocalBatchSource (inline runner only). */
   extractor?: boundaryExtractor.BoundaryExtractorClient;
   useCache?: boolean;
+  /** Where a job's work runs; default inline on this event loop. A served trainer uses childRunner. */
+  runner?: JobRunner;
   log?: Logger;
 }
 
 /**
- * Jobs as a state machine (QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), one at a time:
- * a run is a runPipeline call checkpointing under runs/<id>/, a teacher / AB-init / classify job
- * one stage (stage-jobs.ts) checkpointing under jobs/<id>/. The job itself is kept at
- * jobs/<id>/job.json so a restarted trainer resumes what was unfinished.
+ * Jobs as a state machine (QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), one at a time;
+ * the work of each (job-work.ts) runs through a JobRunner, in production a worker process per
+ * job. The job itself is kept at jobs/<id>/job.json so a restarted trainer resumes what was
+ * unfinished.
  */
 export class JobManager {
   private readonly jobs = new Map<string, Record_>();
   private chain: Promise<void> = Promise.resolve();
   private readonly saved: JobStore;
+  private readonly runner: JobRunner;
 
   constructor(private readonly o: JobManagerOptions) {
     this.saved = new JobStore(o.store);
+    this.runner = o.runner ?? inlineRunner(o);
   }
 
   /** Re-queues the jobs a previous trainer left QUEUED or RUNNING (never a final one). */
@@ -183,7 +186,16 @@ export class JobManager {
     const ctl = rec.ctl!;
     await this.setState(rec, S.JOB_STATE_RUNNING, 'started');
     try {
-      const cancelled = ctl.signal.aborted || (rec.job.spec!.kind?.$case === 'run' ? await this.executeRun(rec, ctl.signal) : await this.executeStage(rec, ctl.signal));
+      let cancelled = ctl.signal.aborted;
+      if (!cancelled) {
+        const run = this.runner(rec.job, { onStart: (n) => (rec.job.totalEpochs = n), onEvent: (e) => this.onTrainEvent(rec, e) });
+        const onAbort = (): void => run.cancel();
+        ctl.signal.addEventListener('abort', onAbort);
+        const r = await run.result.finally(() => ctl.signal.removeEventListener('abort', onAbort));
+        cancelled = r.cancelled;
+        for (const id of r.outputModels) if (!rec.job.outputModels.includes(id)) rec.job.outputModels.push(id);
+        Object.assign(rec.job.metrics, r.metrics);
+      }
       if (cancelled) await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
       else await this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
     } catch (e) {
@@ -191,42 +203,6 @@ export class JobManager {
       this.o.log?.error('job failed', { id: rec.job.id, error: (e as Error).stack });
       await this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
     }
-  }
-
-  /** A whole run; true when cancelled. */
-  private async executeRun(rec: Record_, signal: AbortSignal): Promise<boolean> {
-    const cfg: RunConfig = await runConfigOf(rec.job.spec!, this.o.store, rec.job.id);
-    rec.job.totalEpochs = cfg.epochs.e1 + cfg.epochs.e2;
-    const result = await runPipeline(cfg, {
-      store: this.o.store,
-      runId: rec.job.id,
-      signal,
-      onEvent: (e) => this.onTrainEvent(rec, e),
-      batchSource: this.o.extractor ? remoteSourceFactory(this.o.extractor, { useCache: this.o.useCache }) : undefined,
-    });
-    if (result.cancelled) return true;
-    const run = rec.job.spec!.kind?.$case === 'run' ? rec.job.spec!.kind.run : undefined;
-    const prefix = run?.outputPrefix || rec.job.id;
-    for (const m of result.results) {
-      const id = outputModelId(prefix, m.method);
-      await publishModel(this.o.store, `runs/${rec.job.id}/${m.method}/final`, id);
-      rec.job.outputModels.push(id);
-      rec.job.metrics.test_error_percent = m.errorPct;
-      rec.job.metrics.test_loss = m.testLoss;
-      m.similarity?.forEach((s, i) => (rec.job.metrics[`similarity_tap${i + 1}`] = 100 * s));
-    }
-    return false;
-  }
-
-  /** A teacher, AB-init or classify job; true when cancelled. */
-  private async executeStage(rec: Record_, signal: AbortSignal): Promise<boolean> {
-    const plan = await stagePlanOf(rec.job.spec!, this.o.store, rec.job.id);
-    rec.job.totalEpochs = plan.epochs;
-    const r = await runStageJob(plan, { store: this.o.store, jobId: rec.job.id, signal, onEvent: (e) => this.onTrainEvent(rec, e), extractor: this.o.extractor, useCache: this.o.useCache });
-    if (r.cancelled) return true;
-    if (!rec.job.outputModels.includes(plan.output)) rec.job.outputModels.push(plan.output);
-    Object.assign(rec.job.metrics, r.metrics);
-    return false;
   }
 
   private lastProgress = 0;

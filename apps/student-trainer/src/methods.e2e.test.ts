@@ -31,7 +31,8 @@ before(async () => {
     kd: { ...base.kd, t2Factor: true, alpha: 0.25 },
     train: { ...base.train, batchSize: 16, schedule: 'per-step', testEvery: 2 },
   });
-  tr = await startTrainer(fx.store, { extractor: stack.extractorClient });
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, workers: { storeDir: fx.storeDir, extractorAddress: stack.extractor?.address } });
   trainer = tr.client;
   await runPipeline(cfg, { store: fx.store, runId: 'ref' });
 });

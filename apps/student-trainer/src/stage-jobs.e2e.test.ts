@@ -20,7 +20,8 @@ const S = studentTrainer.JobState;
 before(async () => {
   stack = await startServiceStack();
   fx = stack.fx;
-  tr = await startTrainer(fx.store, { extractor: stack.extractorClient });
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, workers: { storeDir: fx.storeDir, extractorAddress: stack.extractor?.address } });
   trainer = tr.client;
 });
 after(async () => {

@@ -8,6 +8,7 @@ import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
 import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { JobManager } from './job-manager';
+import { childRunner } from './job-runner';
 import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
 import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
@@ -22,7 +23,8 @@ before(async () => {
   stack = await startServiceStack({ teachers: 2 });
   fx = stack.fx;
   cfg = tinyConfig(fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
-  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, token: 's3cret' });
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, token: 's3cret', workers: { storeDir: fx.storeDir, extractorAddress: stack.extractor?.address } });
   trainer = tr.client;
 });
 after(async () => {
@@ -68,7 +70,7 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
   const saved = await fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
   await fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
-  const again = new JobManager({ store: fx.store, extractor: stack.extractorClient, log: silentLogger });
+  const again = new JobManager({ store: fx.store, runner: childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: stack.extractor?.address } }), log: silentLogger });
   assert.ok((await again.recover()).includes('c1'));
   await again.idle();
   const done = again.get('c1');

@@ -7,8 +7,14 @@ import { InvalidArgumentError } from '@abd/grpc-kit';
 export interface BatcherConfig {
   /** Merge calls from different callers (off: each call is computed alone, still queued and bounded). */
   enabled: boolean;
-  /** Images per forward pass; larger requests are cut into pieces of this size. */
+  /** Images per merged batch; larger requests are cut into pieces of this size. */
   maxBatchSize: number;
+  /**
+   * Images per forward pass of a batch with batch-norm in inference mode: a batch is computed in
+   * passes of this many images with the event loop free between them (health checks, new
+   * calls, cancels), and the outputs are the same (each image's depend on it alone).
+   */
+  passImages: number;
   /** How long the oldest queued call may wait for others to join its batch. */
   maxQueueDelayUs: number;
   /** The queue holds at most maxEnqueuedBatches × maxBatchSize images; past it, RESOURCE_EXHAUSTED. */
@@ -28,6 +34,7 @@ export interface BatcherConfig {
 export const DEFAULT_BATCHER: BatcherConfig = {
   enabled: true,
   maxBatchSize: 128,
+  passImages: 16,
   maxQueueDelayUs: 2000,
   maxEnqueuedBatches: 64,
   maxImagesPerRequest: 1024,
@@ -38,6 +45,7 @@ export const DEFAULT_BATCHER: BatcherConfig = {
 export const BATCHER_ENV: Record<keyof BatcherConfig, string> = {
   enabled: 'ABD_TEACHER_BATCHING',
   maxBatchSize: 'ABD_TEACHER_MAX_BATCH_SIZE',
+  passImages: 'ABD_TEACHER_PASS_IMAGES',
   maxQueueDelayUs: 'ABD_TEACHER_MAX_QUEUE_DELAY_US',
   maxEnqueuedBatches: 'ABD_TEACHER_MAX_ENQUEUED_BATCHES',
   maxImagesPerRequest: 'ABD_TEACHER_MAX_IMAGES_PER_REQUEST',
@@ -51,6 +59,7 @@ export function checkBatcherConfig(c: BatcherConfig): BatcherConfig {
     if (!Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(k, `must be an integer in ${min}..${max}, got ${v}`);
   };
   int('maxBatchSize', 1, 8192);
+  int('passImages', 1, 8192);
   int('maxQueueDelayUs', 0, 10_000_000);
   int('maxEnqueuedBatches', 1, 1 << 20);
   int('maxImagesPerRequest', 1, 1 << 20);

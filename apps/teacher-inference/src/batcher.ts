@@ -1,6 +1,6 @@
 import { CallAbortedError, ResourceExhaustedError } from '@abd/grpc-kit';
 import { status } from '@grpc/grpc-js';
-import type { TeacherForward } from './infer';
+import type { ForwardOptions, TeacherForward } from './infer';
 import type { BatcherConfig } from './batcher-config';
 import type { LoadedTeacher } from './teacher-models';
 
@@ -12,11 +12,13 @@ export interface BatchRequest {
   taps: readonly string[];
   bnTrain: boolean;
   logits: boolean;
+  /** Float pre-activations wanted as well as the signs. */
+  raw: boolean;
   signal?: AbortSignal;
 }
 
 /** The compute the batcher calls on a merged batch (infer's `teacherForward`). */
-export type ForwardFn = (t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: { bnTrain: boolean; logits: boolean }) => TeacherForward;
+export type ForwardFn = (t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: ForwardOptions) => TeacherForward;
 
 /** What the batcher reports per forward pass and per queue change (the metrics). */
 export interface BatcherEvents {
@@ -93,7 +95,7 @@ export class DynamicBatcher {
     return new Promise<TeacherForward>((resolve, reject) => {
       const job: Job = { parts: [], left: 0, done: false, start: performance.now(), resolve, reject, items: [] };
       // Merge key: same model, outputs and taps; batch-norm train mode and batching off never merge.
-      const key = req.bnTrain || !c.enabled ? `#${unique++}` : `${req.teacher.key}\0${req.logits}\0${req.taps.join('\0')}`;
+      const key = req.bnTrain || !c.enabled ? `#${unique++}` : `${req.teacher.key}\0${req.logits}\0${req.raw}\0${req.taps.join('\0')}`;
       const step = req.bnTrain ? req.n : c.maxBatchSize;
       for (let offset = 0; offset < req.n; offset += step) {
         const item: Item = { key, req, offset, n: Math.min(step, req.n - offset), enqueued: performance.now(), job };
@@ -143,11 +145,13 @@ export class DynamicBatcher {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.scheduled = true;
-      // setImmediate, not a loop: I/O (new calls, cancels, health checks) runs between batches.
+      // setImmediate, not a loop: I/O (new calls, cancels, health checks) runs between batches
+      // (and between the passes of one, see runBatch).
       setImmediate(() => {
-        this.scheduled = false;
-        this.runBatch();
-        this.schedule();
+        void this.runBatch().finally(() => {
+          this.scheduled = false;
+          this.schedule();
+        });
       });
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -163,7 +167,7 @@ export class DynamicBatcher {
     return n;
   }
 
-  private runBatch(): void {
+  private async runBatch(): Promise<void> {
     if (this.queue.length === 0) return;
     const key = this.queue[0].key;
     const take: Item[] = [];
@@ -192,7 +196,16 @@ export class DynamicBatcher {
     const t0 = performance.now();
     let out: TeacherForward;
     try {
-      out = this.forward(r0.teacher, images, n, r0.taps, { bnTrain: r0.bnTrain, logits: r0.logits });
+      const o = { bnTrain: r0.bnTrain, logits: r0.logits, raw: r0.raw };
+      // Train mode needs the whole batch in one pass; inference mode goes pass by pass.
+      const step = r0.bnTrain ? n : this.config.passImages;
+      const passes: TeacherForward[] = [];
+      for (let at = 0; at < n; at += step) {
+        if (at > 0) await new Promise((r) => setImmediate(r));
+        const k = Math.min(step, n - at);
+        passes.push(this.forward(r0.teacher, images.subarray(at * bytes, (at + k) * bytes), k, r0.taps, o));
+      }
+      out = concat(passes);
     } catch (e) {
       for (const it of take) this.finish(it.job, e as Error);
       return;
@@ -216,8 +229,12 @@ function slice(f: TeacherForward, at: number, k: number, n: number): TeacherForw
     const per = v.length / n;
     return v.subarray(at * per, (at + k) * per);
   };
+  const bytes = (b: Uint8Array): Uint8Array => {
+    const per = b.length / n;
+    return b.subarray(at * per, (at + k) * per);
+  };
   return {
-    taps: f.taps.map((t) => ({ tap: t.tap, shape: [k, t.shape[1], t.shape[2], t.shape[3]], values: rows(t.values) })),
+    taps: f.taps.map((t) => ({ tap: t.tap, shape: [k, t.shape[1], t.shape[2], t.shape[3]], bits: bytes(t.bits), values: t.values && rows(t.values) })),
     logits: f.logits && { values: rows(f.logits.values), shape: [k, ...f.logits.shape.slice(1)] },
   };
 }
@@ -225,18 +242,26 @@ function slice(f: TeacherForward, at: number, k: number, n: number): TeacherForw
 // A request's pieces back into one answer (rows in order).
 function concat(parts: TeacherForward[]): TeacherForward {
   if (parts.length === 1) return parts[0];
-  const join = (vs: Float32Array[]): Float32Array => {
-    const out = new Float32Array(vs.reduce((a, v) => a + v.length, 0));
+  function join(vs: Float32Array[]): Float32Array;
+  function join(vs: Uint8Array[]): Uint8Array;
+  function join(vs: (Float32Array | Uint8Array)[]): Float32Array | Uint8Array {
+    const len = vs.reduce((a, v) => a + v.length, 0);
+    const out = vs[0] instanceof Float32Array ? new Float32Array(len) : new Uint8Array(len);
     let at = 0;
     for (const v of vs) {
       out.set(v, at);
       at += v.length;
     }
     return out;
-  };
+  }
   const n = parts.reduce((a, p) => a + (p.taps[0]?.shape[0] ?? p.logits?.shape[0] ?? 0), 0);
   return {
-    taps: parts[0].taps.map((t, i) => ({ tap: t.tap, shape: [n, t.shape[1], t.shape[2], t.shape[3]], values: join(parts.map((p) => p.taps[i].values)) })),
+    taps: parts[0].taps.map((t, i) => ({
+      tap: t.tap,
+      shape: [n, t.shape[1], t.shape[2], t.shape[3]],
+      bits: join(parts.map((p) => p.taps[i].bits)),
+      values: t.values && join(parts.map((p) => p.taps[i].values!)),
+    })),
     logits: parts[0].logits && { values: join(parts.map((p) => p.logits!.values)), shape: [n, ...parts[0].logits.shape.slice(1)] },
   };
 }

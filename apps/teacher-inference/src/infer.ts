@@ -29,18 +29,29 @@ export function checkInfer(req: teacherInference.InferRequest, t: LoadedTeacher)
   return { n, taps };
 }
 
-/** What one forward pass gives per image row: float pre-activations per tap, the logits. */
+/**
+ * What one forward pass gives per image row: per tap the packed sign bits (each image on a byte
+ * boundary, so rows split and join without repacking) and, only when asked for, the float
+ * pre-activations; the logits. Packing per pass means a request's floats are never all held.
+ */
 export interface TeacherForward {
-  taps: { tap: string; shape: [number, number, number, number]; values: Float32Array }[];
+  taps: { tap: string; shape: [number, number, number, number]; bits: Uint8Array; values?: Float32Array }[];
   logits?: { values: Float32Array; shape: number[] };
 }
 
+export interface ForwardOptions {
+  bnTrain: boolean;
+  logits: boolean;
+  /** Keep the float pre-activations (InferRequest.raw_preactivations). */
+  raw: boolean;
+}
+
 /**
- * The compute: `n` images (u8 NHWC) through the teacher, the pre-activations of `taps` and
- * optionally the logits. Batch-norm in eval mode unless `bnTrain` (then the outputs depend on
+ * The compute: `n` images (u8 NHWC) through the teacher, the signs (and with `raw` the
+ * pre-activations) of `taps` and optionally the logits. Batch-norm in eval mode unless `bnTrain` (then the outputs depend on
  * the whole batch, as in the paper's code).
  */
-export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: { bnTrain: boolean; logits: boolean }): TeacherForward {
+export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: ForwardOptions): TeacherForward {
   const [h, w, c] = t.inputShape;
   const res: TeacherForward = { taps: [] };
   tf.tidy(() => {
@@ -48,7 +59,9 @@ export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, 
     const out = t.model.forward(x, { training: o.bnTrain, updateStats: false });
     for (const tap of taps) {
       const pre = out.taps[t.model.tapNames.indexOf(tap)];
-      res.taps.push({ tap, shape: pre.shape as [number, number, number, number], values: pre.dataSync() as Float32Array });
+      const shape = pre.shape as [number, number, number, number];
+      const values = pre.dataSync() as Float32Array;
+      res.taps.push({ tap, shape, bits: packSigns(values, shape), values: o.raw ? values : undefined });
     }
     if (o.logits) res.logits = { values: out.logits.dataSync() as Float32Array, shape: out.logits.shape };
   });
@@ -58,10 +71,9 @@ export function teacherForward(t: LoadedTeacher, images: Uint8Array, n: number, 
 /** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron (docs/design.md §6 (Wire format)). */
 export function inferResponse(req: teacherInference.InferRequest, f: TeacherForward): teacherInference.InferResponse {
   const res: teacherInference.InferResponse = { requestId: req.requestId, signMaps: [], logits: undefined, preactivations: [] };
-  for (const { tap, shape, values } of f.taps) {
-    const bits = packSigns(values, shape);
+  for (const { tap, shape, bits, values } of f.taps) {
     res.signMaps.push({ tap, shape, bits: Buffer.from(bits.buffer, bits.byteOffset, bits.length) });
-    if (req.rawPreactivations) res.preactivations.push({ name: tap, tensor: floatTensor(values, shape) });
+    if (req.rawPreactivations && values) res.preactivations.push({ name: tap, tensor: floatTensor(values, shape) });
   }
   if (req.logits && f.logits) res.logits = floatTensor(f.logits.values, f.logits.shape);
   return res;
@@ -70,7 +82,7 @@ export function inferResponse(req: teacherInference.InferRequest, f: TeacherForw
 /** One request through the teacher, unbatched. */
 export function infer(req: teacherInference.InferRequest, t: LoadedTeacher): teacherInference.InferResponse {
   const { n, taps } = checkInfer(req, t);
-  return inferResponse(req, teacherForward(t, req.images!.data, n, taps, { bnTrain: req.batchNormTrainMode, logits: req.logits }));
+  return inferResponse(req, teacherForward(t, req.images!.data, n, taps, { bnTrain: req.batchNormTrainMode, logits: req.logits, raw: req.rawPreactivations }));
 }
 
 export function floatTensor(values: Float32Array, shape: readonly number[]): { data: Buffer; shape: number[] } {

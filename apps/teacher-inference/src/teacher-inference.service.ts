@@ -52,7 +52,7 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
       const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
         const t = await models.get(model, ep);
         const { n, taps } = checkInfer(req, t);
-        const f = await batcher.submit({ teacher: t, images: req.images!.data, n, taps, bnTrain: req.batchNormTrainMode, logits: req.logits, signal });
+        const f = await batcher.submit({ teacher: t, images: req.images!.data, n, taps, bnTrain: req.batchNormTrainMode, logits: req.logits, raw: req.rawPreactivations, signal });
         return inferResponse(req, f);
       };
       const take = (r: IteratorResult<Req>): void => {

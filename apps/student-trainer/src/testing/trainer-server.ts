@@ -4,6 +4,7 @@ import type { ArtifactStore } from '@abd/artifacts';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer, type boundaryExtractor } from '@abd/proto';
 import { JobManager } from '../job-manager';
+import { childRunner } from '../job-runner';
 import { studentTrainerService } from '../student-trainer.service';
 
 export interface TrainerServer {
@@ -21,10 +22,18 @@ export interface TrainerOptions {
   token?: string;
   /** Resume the unfinished jobs in the store first, as main.ts does. */
   recover?: boolean;
+  /**
+   * Run each job in a worker process as a served trainer does (childRunner); the worker reaches
+   * the store at `storeDir` and the extractor at `extractorAddress` itself. Absent: inline.
+   */
+  workers?: { storeDir: string; extractorAddress?: string };
 }
 
 export async function startTrainer(store: ArtifactStore, o: TrainerOptions = {}): Promise<TrainerServer> {
-  const jobs = new JobManager({ store, extractor: o.extractor, log: silentLogger });
+  const runner = o.workers
+    ? childRunner({ env: { ABD_STORE: o.workers.storeDir, ABD_EXTRACTOR_ADDRESS: o.workers.extractorAddress } })
+    : undefined;
+  const jobs = new JobManager({ store, extractor: o.extractor, runner, log: silentLogger });
   const resumed = o.recover ? await jobs.recover() : [];
   const auth = o.token ? { token: o.token } : null;
   const server = await startServer({ log: silentLogger, tls: null, auth, host: '127.0.0.1', port: 0, services: [studentTrainerService(jobs, silentLogger)] });

@@ -1,0 +1,15 @@
+// The short soak: 3 kills (teacher replicas and the trainer) during a tiny job; the student must
+// be bitwise the undisturbed one, the trainer's health fast outside its restarts, teacher memory flat.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { failuresOf, figureLines } from './soak-figures';
+import { runSoak } from './soak-run';
+
+test('3 kills during a tiny job: weights identical, health p99 < 1 s, no unplanned exit, teacher memory flat', async (t) => {
+  const f = await runSoak({ kills: 3, durationS: 600, seed: 7, epochs: { e1: 1, e2: 2 }, memoryRequests: 3, log: () => undefined });
+  for (const l of figureLines(f)) t.diagnostic(l);
+  assert.deepEqual(failuresOf(f), []);
+  assert.equal(f.kills, 3);
+  assert.equal(f.weightsIdentical, true);
+  assert.ok(f.health.counted >= 10, `${f.health.counted} health checks outside restarts`);
+});
