@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NotFoundError } from '@abd/artifacts';
 import { channelStats, DatasetName, loadDataset } from '@abd/data';
-import { RunResult } from '@abd/train';
+import { DataDescription, RunResult } from '@abd/train';
 import { checkpointGraph, EXPORT_FORMATS, ExportFormat, writeExport } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { backendOf, storeOf } from '../context';
@@ -34,8 +34,8 @@ export async function exportCommand(args: ParsedArgs): Promise<void> {
   if (!ref || !format || !out || args.positionals.length > 1) throw new UsageError(USAGE);
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}; got '${format}'`);
   await backendOf(args);
-  const { json, weights, source } = await readStudent(ref, args);
-  const graph = { ...checkpointGraph(json, weights, source), normalization: await normalizationOf(json) };
+  const { json, weights, source, data } = await readStudent(ref, args);
+  const graph = { ...checkpointGraph(json, weights, source), normalization: data?.normalization ?? (await normalizationOf(json)) };
   const files = await writeExport(graph, format as ExportFormat, resolve(out));
   console.log(`abd: exported ${graph.name} (${graph.inChannels} input channels, ${graph.numClasses} classes) from ${source} as ${format}:`);
   for (const f of files) console.log(`  ${f}`);
@@ -54,7 +54,8 @@ async function normalizationOf(jsonText: string): Promise<{ mean: number[]; std:
   }
 }
 
-async function readStudent(ref: string, args: ParsedArgs): Promise<{ json: string; weights: Uint8Array; source: string }> {
+/** A run's student, and the run's `data.json` when it has one (the statistics it normalized with, any dataset). */
+async function readStudent(ref: string, args: ParsedArgs): Promise<{ json: string; weights: Uint8Array; source: string; data?: DataDescription }> {
   const dir = resolve(ref);
   if (existsSync(join(dir, 'model.json'))) {
     return { json: readFileSync(join(dir, 'model.json'), 'utf8'), weights: readFileSync(join(dir, 'weights.bin')), source: dir };
@@ -65,7 +66,8 @@ async function readStudent(ref: string, args: ParsedArgs): Promise<{ json: strin
   const key = `runs/${parts[0]}/${parts[1]}/final`;
   try {
     const [json, weights] = await Promise.all([store.getText(`${key}/model.json`), store.get(`${key}/weights.bin`)]);
-    return { json, weights, source: `${store.url}/${key}` };
+    const data = (await store.exists(`runs/${parts[0]}/data.json`)) ? await store.getJson<DataDescription>(`runs/${parts[0]}/data.json`) : undefined;
+    return { json, weights, source: `${store.url}/${key}`, data };
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
     const have = (await store.list(`runs/${parts[0]}/`)).map((o) => /^runs\/[^/]+\/([^/]+)\/final\/model\.json$/.exec(o.key)?.[1]).filter((m): m is string => !!m);

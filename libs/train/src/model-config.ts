@@ -1,0 +1,91 @@
+import { ModelConfigError, parseResNetName, parseWrnName, validateWrnConfig, isResNetArch } from '@abd/models';
+import { ConfigError, type Spec } from './schema';
+
+/** Formats of a user's own teacher (`teacher.format`), run by libs/models' loaders. */
+export const TEACHER_FORMATS = ['onnx', 'tfjs-layers', 'tfjs-graph'] as const;
+export type TeacherFormat = (typeof TEACHER_FORMATS)[number];
+
+/** Methods that need only the teacher's sign maps and logits: what a foreign teacher or a ResNet student can do. */
+export const GENERAL_METHODS = ['none', 'kd', 'ab+kd', 'ab+ce'] as const;
+
+/** Taps of both built-in student families (WRN groups 1–3, ResNet stages 1–3) and of a WRN teacher. */
+export const BUILT_IN_TAPS = 3;
+
+/** The published AB tap weights, (L₁/4 + L₂/2 + L₃)·3/1000. */
+const DEFAULT_WEIGHTS = [3 / 4000, 3 / 2000, 3 / 1000];
+
+export const TEACHER_FIELDS: Record<string, Spec> = {
+  format: { type: 'string', enum: TEACHER_FORMATS, optional: true },
+  path: { type: 'string', optional: true },
+  taps: { type: 'array', items: { type: 'string', pattern: /^\S.{0,255}$/ }, optional: true, minItems: 1 },
+  layout: { type: 'string', enum: ['nchw', 'nhwc'], optional: true },
+};
+
+interface ModelParts {
+  teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc' };
+  student: { arch: string };
+  methods: string[];
+  ab: { weights?: number[]; studentTaps?: number[]; teacherBnMode: string };
+}
+
+const wrnShape = { inChannels: 1, numClasses: 2 };
+
+/**
+ * The teacher / student / tap rules of a run config (after the schema): a teacher is a WRN
+ * (`arch`, trained or from `checkpoint`) or a user's model (`format` + `path` + `taps`); a student
+ * is a WRN or a CIFAR ResNet. The teacher's k taps pair with k of the student's taps: those in
+ * `ab.studentTaps` (1-based), else the student's last k (its deepest), in order. `ab.weights`
+ * defaults to the last k of the published weights. Fills in `teacher.arch` (a label) and `ab.weights`.
+ */
+export function checkModels(cfg: ModelParts, channels: number, classes: number): void {
+  const t = cfg.teacher;
+  const at = (k: string) => `teacher.${k}`;
+  if (t.format) {
+    if (t.path === undefined) throw new ConfigError(at('path'), `'teacher.format: ${t.format}' needs 'teacher.path' (the model file)`);
+    if (!t.taps) throw new ConfigError(at('taps'), `'teacher.format: ${t.format}' needs 'teacher.taps' (the names of its pre-activation tensors; abd inspect-model ${t.path} lists them)`);
+    if (t.checkpoint !== undefined) throw new ConfigError(at('checkpoint'), `'teacher.checkpoint' is for our own checkpoints; with 'teacher.format' give 'teacher.path'`);
+    if (t.layout !== undefined && t.format !== 'onnx') throw new ConfigError(at('layout'), `'teacher.layout' is only for onnx teachers`);
+    if (new Set(t.taps).size !== t.taps.length) throw new ConfigError(at('taps'), `'teacher.taps' names a tap twice`);
+    t.arch ??= `${t.format} ${t.path.replace(/\/+$/, '').split('/').pop()}`;
+    const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
+    if (other) throw new ConfigError('methods', `'methods': ${other} needs a built-in WRN teacher (its feature maps or gradients); a ${t.format} teacher supports ${GENERAL_METHODS.join(', ')}`);
+    if (cfg.ab.teacherBnMode !== 'eval') throw new ConfigError('ab.teacherBnMode', `'ab.teacherBnMode: ${cfg.ab.teacherBnMode}' needs a built-in teacher; a ${t.format} teacher runs as exported (eval)`);
+  } else {
+    const own = (['path', 'taps', 'layout'] as const).find((k) => t[k] !== undefined);
+    if (own) throw new ConfigError(at(own), `'teacher.${own}' needs 'teacher.format' (${TEACHER_FORMATS.join(', ')})`);
+    if (t.arch === undefined) throw new ConfigError(at('arch'), `missing required key 'teacher.arch' (or give 'teacher.format', 'teacher.path' and 'teacher.taps')`);
+    archCheck('teacher', t.arch, channels, classes, false);
+  }
+  archCheck('student', cfg.student.arch, channels, classes, true);
+  if (isResNetArch(cfg.student.arch)) {
+    const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
+    if (other) throw new ConfigError('methods', `'methods': ${other} needs a WRN student (group maps / plain-op BN); a ResNet student supports ${GENERAL_METHODS.join(', ')}`);
+  }
+  const k = t.taps?.length ?? BUILT_IN_TAPS;
+  const picked = cfg.ab.studentTaps;
+  if (picked) {
+    if (picked.length !== k) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' pairs one student tap with each of the teacher's ${k} taps; got ${picked.length}`);
+    const bad = picked.find((p, i) => p > BUILT_IN_TAPS || (i > 0 && p <= picked[i - 1]));
+    if (bad !== undefined) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' must be increasing tap numbers 1..${BUILT_IN_TAPS}; got [${picked.join(', ')}]`);
+  } else if (k > BUILT_IN_TAPS) {
+    throw new ConfigError('teacher.taps', `'teacher.taps' has ${k} taps, the student ${BUILT_IN_TAPS}; give at most ${BUILT_IN_TAPS}`);
+  }
+  cfg.ab.weights ??= DEFAULT_WEIGHTS.slice(DEFAULT_WEIGHTS.length - k);
+  if (cfg.ab.weights.length !== k) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (${k}), got ${cfg.ab.weights.length}`);
+}
+
+/** 0-based student taps paired with the teacher's, in order (`checkModels` states the rule). */
+export function studentTapsOf(cfg: { ab: { studentTaps?: number[] } }, teacherTaps: number): number[] {
+  if (cfg.ab.studentTaps) return cfg.ab.studentTaps.map((p) => p - 1);
+  return Array.from({ length: teacherTaps }, (_, i) => BUILT_IN_TAPS - teacherTaps + i);
+}
+
+function archCheck(role: 'teacher' | 'student', arch: string, channels: number, classes: number, resnetOk: boolean): void {
+  try {
+    if (resnetOk && isResNetArch(arch)) parseResNetName(arch);
+    else validateWrnConfig({ ...parseWrnName(arch), ...wrnShape, inChannels: channels, numClasses: classes });
+  } catch (e) {
+    if (e instanceof ModelConfigError) throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
+    throw e;
+  }
+}
