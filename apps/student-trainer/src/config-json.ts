@@ -29,7 +29,9 @@ function firstHole(v: unknown, path: string): string | undefined {
  * runs exactly what `abd run` would (no key is mapped, so none can be dropped).
  */
 export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: string): studentTrainer.JobSpec {
-  const one: RunConfig = { ...cfg, methods: [method], teacher: { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
+  // A user's teacher file (teacher.format) is no stored model: the config carries it as it is (admission refuses it).
+  const foreign = cfg.teacher.format !== undefined;
+  const one: RunConfig = { ...cfg, methods: [method], teacher: foreign ? cfg.teacher : { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
   const hole = firstHole(one, 'config');
   if (hole) throw new ConfigError(hole.replace(/^config\.?/, ''), `'${hole}' must be a finite number or a value, not null`);
   return {
@@ -39,7 +41,7 @@ export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: stri
     kind: {
       $case: 'run',
       run: {
-        teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
+        teacherSource: foreign ? undefined : { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
         initEpochs: 0,
         classifyEpochs: 0,
         method,
@@ -95,6 +97,9 @@ export async function runConfigOfJson(spec: studentTrainer.JobSpec, r: studentTr
   }
   if (cfg.methods.length !== 1) throw new InvalidArgumentError(`${FIELD}.methods`, `a run job trains one method, got [${cfg.methods.join(', ')}]`);
   if (r.method && r.method !== cfg.methods[0]) throw new InvalidArgumentError('spec.run.method', `'${r.method}' differs from ${FIELD}.methods [${cfg.methods[0]}]`);
+  if (cfg.teacher.format !== undefined && r.teacherSource !== undefined) {
+    throw new InvalidArgumentError('spec.run.teacher', `must be unset when ${FIELD}.teacher.format gives the teacher`);
+  }
   if (r.teacherSource?.$case === 'teacher') {
     if (r.teacherSource.teacher.epoch) throw new InvalidArgumentError('spec.run.teacher.epoch', 'run jobs take the final checkpoint (0)');
     const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');
