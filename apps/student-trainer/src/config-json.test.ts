@@ -88,7 +88,7 @@ const NON_DEFAULT_NPZ = { ...NON_DEFAULT, dataset: { format: 'npz', path: 'data/
 /** A user's teacher file with its taps, paired with two of a ResNet student's taps (methods: those it serves). */
 const NON_DEFAULT_FOREIGN = {
   ...NON_DEFAULT,
-  teacher: { arch: 'my torch net', format: 'onnx', path: 'teachers/net.onnx', taps: ['/conv1/Conv_output_0', '/conv2/Conv_output_0'], layout: 'nhwc', init: 'torch', seed: 5, epochs: 3, schedule: 'per-step' },
+  teacher: { arch: 'my torch net', format: 'onnx', path: 'teachers/net.onnx', taps: ['/conv1/Conv_output_0', '/conv2/Conv_output_0'], layout: 'nhwc', logits: '/fc/Gemm_output_0', init: 'torch', seed: 5, epochs: 3, schedule: 'per-step' },
   student: { arch: 'resnet-8', init: 'torch', seed: 9 },
   methods: ['none', 'kd', 'ab+kd', 'ab+ce'],
   ab: { ...NON_DEFAULT.ab, weights: [0.2, 0.3], teacherBnMode: 'eval', studentTaps: [1, 3] },
@@ -124,8 +124,8 @@ test('the non-default set covers every key of the run schema, and each key alone
     if (p[0] === 'teacher' && (p[1] === 'arch' || p[1] === 'checkpoint')) continue;
     // A format + path dataset's keys go together too (the format decides which are allowed).
     const ownData = p[0] === 'dataset' && !['name', 'dir', 'subset'].includes(p[1]);
-    // So do a teacher file's (format, path, taps, layout), with the methods it serves.
-    if (p[0] === 'teacher' && ['format', 'path', 'taps', 'layout'].includes(p[1])) {
+    // So do a teacher file's (format, path, taps, layout, logits), with the methods it serves.
+    if (p[0] === 'teacher' && ['format', 'path', 'taps', 'layout', 'logits'].includes(p[1])) {
       await assertRoundTrip(validateRunConfig({ ...minimal, teacher: NON_DEFAULT_FOREIGN.teacher, methods: NON_DEFAULT_FOREIGN.methods }), 't-10-2', p.join('.'));
       continue;
     }

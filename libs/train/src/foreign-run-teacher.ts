@@ -19,7 +19,7 @@ export interface LoadedForeignTeacher {
 export async function loadRunForeignTeacher(cfg: RunConfig, set: ImageSet, stats: ChannelStats): Promise<LoadedForeignTeacher> {
   const t = cfg.teacher;
   const path = resolve(t.path!);
-  const teacher = await loadForeignTeacher(path, { taps: t.taps!, layout: t.layout });
+  const teacher = await loadForeignTeacher(path, { taps: t.taps!, layout: t.layout, logits: t.logits });
   try {
     const { height: h, width: w, channels: c } = set;
     const probe = normalize(set.images.subarray(0, h * w * c), 1, h, w, c, stats);

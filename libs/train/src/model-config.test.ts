@@ -38,6 +38,7 @@ test('a teacher file’s config errors name the key', () => {
     [`name: t\n${data}teacher: { format: onnx, path: t.onnx }\nstudent: { arch: resnet-8 }\n`, /needs 'teacher\.taps'.*abd inspect-model t\.onnx/],
     [`name: t\nteacher: { arch: wrn-16-2, taps: [a] }\nstudent: { arch: resnet-8 }\n`, /'teacher\.taps' needs 'teacher\.format'/],
     [`name: t\nteacher: { path: t.onnx }\nstudent: { arch: resnet-8 }\n`, /'teacher\.path' needs 'teacher\.format'/],
+    [`name: t\nteacher: { arch: wrn-16-2, logits: out }\nstudent: { arch: resnet-8 }\n`, /'teacher\.logits' needs 'teacher\.format'/],
     [`name: t\nstudent: { arch: resnet-8 }\n`, /missing required key 'teacher\.arch'/],
     [`${onnx('[a, a]')}`, /names a tap twice/],
     [`${onnx('[a, b, c, d]')}`, /'teacher\.taps' has 4 taps, the student 3/],

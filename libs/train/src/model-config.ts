@@ -19,10 +19,11 @@ export const TEACHER_FIELDS: Record<string, Spec> = {
   path: { type: 'string', optional: true },
   taps: { type: 'array', items: { type: 'string', pattern: /^\S.{0,255}$/ }, optional: true, minItems: 1 },
   layout: { type: 'string', enum: ['nchw', 'nhwc'], optional: true },
+  logits: { type: 'string', optional: true, pattern: /^\S.{0,255}$/ },
 };
 
 interface ModelParts {
-  teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc' };
+  teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc'; logits?: string };
   student: { arch: string };
   methods: string[];
   ab: { weights?: number[]; studentTaps?: number[]; teacherBnMode: string };
@@ -51,7 +52,7 @@ export function checkModels(cfg: ModelParts, channels: number, classes: number):
     if (other) throw new ConfigError('methods', `'methods': ${other} needs a built-in WRN teacher (its feature maps or gradients); a ${t.format} teacher supports ${GENERAL_METHODS.join(', ')}`);
     if (cfg.ab.teacherBnMode !== 'eval') throw new ConfigError('ab.teacherBnMode', `'ab.teacherBnMode: ${cfg.ab.teacherBnMode}' needs a built-in teacher; a ${t.format} teacher runs as exported (eval)`);
   } else {
-    const own = (['path', 'taps', 'layout'] as const).find((k) => t[k] !== undefined);
+    const own = (['path', 'taps', 'layout', 'logits'] as const).find((k) => t[k] !== undefined);
     if (own) throw new ConfigError(at(own), `'teacher.${own}' needs 'teacher.format' (${TEACHER_FORMATS.join(', ')})`);
     if (t.arch === undefined) throw new ConfigError(at('arch'), `missing required key 'teacher.arch' (or give 'teacher.format', 'teacher.path' and 'teacher.taps')`);
     archCheck('teacher', t.arch, channels, classes, false);

@@ -35,6 +35,8 @@ export interface RunConfig extends BaselineParams {
     taps?: string[];
     /** An ONNX teacher's 4-D layout (default nchw, PyTorch's). */
     layout?: 'nchw' | 'nhwc';
+    /** The layer / node / value giving the logits when the model has several outputs. */
+    logits?: string;
     init: 'paper' | 'torch';
     seed: number;
     epochs: number;
