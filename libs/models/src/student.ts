@@ -7,6 +7,7 @@ import { Wrn } from './wrn';
 import { loadWrn, saveWrn } from './wrn-checkpoint';
 import { InitScheme, parseWrnName } from './wrn-config';
 import type { ForwardOptions, ForwardResult } from './wrn';
+import { loadTfjsStudent, saveTfjsStudent, TfjsLayersStudent } from './tfjs-student';
 
 /** What the training stages need of a student: both built-in families provide it. */
 export interface StudentModel {
@@ -18,6 +19,9 @@ export interface StudentModel {
   parameterCount(): number;
   dispose(): void;
 }
+
+/** Any student: the two built-in families, or a user's tfjs LayersModel architecture. */
+export type Student = Wrn | ResNet | TfjsLayersStudent;
 
 /** A student family's name: `resnet…` is a CIFAR ResNet, anything else a WRN name. */
 export function isResNetArch(arch: string): boolean {
@@ -34,9 +38,10 @@ export function studentOf(arch: string, inChannels: number, numClasses: number, 
 }
 
 /** Serializes either family with its extra tensors (a stage checkpoint's optimizer state, connectors). */
-export function saveStudent(model: Wrn | ResNet, metadata: Record<string, unknown>, extra?: Map<string, tf.Tensor>): Promise<SerializedCheckpoint> {
+export function saveStudent(model: Student, metadata: Record<string, unknown>, extra?: Map<string, tf.Tensor>): Promise<SerializedCheckpoint> {
   if (model instanceof Wrn) return saveWrn(model, metadata, extra);
   if (model instanceof ResNet) return saveResNet(model, metadata, extra);
+  if (model instanceof TfjsLayersStudent) return saveTfjsStudent(model, metadata, extra);
   throw new CheckpointError('only WRN and ResNet students are saved as checkpoints');
 }
 
@@ -57,6 +62,13 @@ export function loadStudentCheckpoint(jsonText: string, weights: Uint8Array, sou
   }
   if (cls === 'ResNet') return loadResNet(jsonText, weights, source);
   return loadWrn(jsonText, weights, source);
+}
+
+/** Loads a checkpoint of any student, a tfjs-layers one included (its layers are built asynchronously). */
+export async function loadAnyStudentCheckpoint(jsonText: string, weights: Uint8Array, source = 'checkpoint'): Promise<{ model: Student; json: CheckpointJson; extra: Map<string, tf.Tensor> }> {
+  const cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: string } }).modelTopology?.class_name;
+  if (cls === 'TfjsLayers') return loadTfjsStudent(jsonText, weights, source);
+  return loadStudentCheckpoint(jsonText, weights, source);
 }
 
 /** Loads a student checkpoint of either family (extra tensors dropped). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { abTotalLoss, activationAgreement } from '@abd/distill';
-import { Connectors, matchTapSize, ResNet, Wrn } from '@abd/models';
+import { Connectors, matchTapSize, Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
 import { SgdNesterov, SgdOptions } from './optimizer';
@@ -36,7 +36,7 @@ interface Acc {
  * teacher's on/off pattern with the margin loss only. The connectors are dropped afterwards.
  */
 export async function trainAbInit(
-  student: Wrn | ResNet,
+  student: Student,
   connectors: Connectors,
   source: BatchSource,
   o: AbOptions,

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { LoadedStudent, loadStudentCheckpoint, loadWrn, LoadedWrn, ResNet, saveStudent, Wrn } from '@abd/models';
+import { CheckpointJson, loadAnyStudentCheckpoint, loadWrn, LoadedWrn, saveStudent, Student } from '@abd/models';
+
+/** A loaded stage or final checkpoint of any student. */
+export interface LoadedStudentCheckpoint {
+  model: Student;
+  json: CheckpointJson;
+  extra: Map<string, tf.Tensor>;
+}
 
 /** Code version recorded in every checkpoint. */
 export const CODE_VERSION = '0.1.0';
@@ -21,7 +28,7 @@ export interface LatestPointer {
 export async function putCheckpoint(
   store: ArtifactStore,
   dir: string,
-  model: Wrn | ResNet,
+  model: Student,
   metadata: Record<string, unknown>,
   extra: Map<string, tf.Tensor> = new Map(),
 ): Promise<void> {
@@ -37,16 +44,16 @@ export async function getCheckpoint(store: ArtifactStore, dir: string): Promise<
 }
 
 /** Loads and verifies a checkpoint of either student family written by putCheckpoint. */
-export async function getStudentCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedStudent> {
+export async function getStudentCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedStudentCheckpoint> {
   const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
-  return loadStudentCheckpoint(json, weights, `${store.url}/${dir}`);
+  return loadAnyStudentCheckpoint(json, weights, `${store.url}/${dir}`);
 }
 
 /** Saves an epoch (or mid-epoch) checkpoint of a stage and then moves its `latest.json` to it. */
 export async function putStageCheckpoint(
   store: ArtifactStore,
   prefix: string,
-  model: Wrn | ResNet,
+  model: Student,
   epoch: number,
   nextBatch: number,
   metadata: Record<string, unknown>,
@@ -64,7 +71,7 @@ export async function putStageCheckpoint(
 export async function latestStageCheckpoint(
   store: ArtifactStore,
   prefix: string,
-): Promise<(LoadedStudent & { pointer: LatestPointer }) | null> {
+): Promise<(LoadedStudentCheckpoint & { pointer: LatestPointer }) | null> {
   let pointer: LatestPointer;
   try {
     pointer = await store.getJson<LatestPointer>(`${prefix}/latest.json`);

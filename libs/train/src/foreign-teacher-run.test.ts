@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs';
 import { openStore } from '@abd/artifacts';
 import { normalize } from '@abd/data';
-import { loadForeignTeacher } from '@abd/models';
+import { loadForeignTeacher, loadTfjsStudentArch } from '@abd/models';
 import { initBackend } from '@abd/tensor';
 import { LocalBatchSource } from './batch-source';
 import { getStudentCheckpoint } from './checkpoints';
@@ -119,4 +119,72 @@ test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancel
   let maxDiff = 0;
   for (let i = 0; i < wa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
   assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+});
+
+/** A student architecture file: conv-BN-ReLU ×2 (the BN outputs are its taps) → pool → dense, 28×28×1 → 10. */
+function saveStudentArch(dir: string): void {
+  const x = tfl.input({ shape: [28, 28, 1] });
+  let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'c1' }).apply(x) as tfl.SymbolicTensor;
+  h = tfl.layers.batchNormalization({ name: 's1' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.reLU({ name: 'r1' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'c2' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.batchNormalization({ name: 's2' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.reLU({ name: 'r2' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tfl.SymbolicTensor;
+  const y = tfl.layers.dense({ units: 10, name: 'fc' }).apply(h) as tfl.SymbolicTensor;
+  const m = tfl.model({ inputs: x, outputs: y });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: m.toJSON(undefined, false), weightsManifest: [] }));
+  m.dispose();
+}
+
+test('a tfjs LayersModel architecture file as the student: trained with AB + KD from seeded weights, resumed exactly, saved back for stock tf.loadLayersModel', async () => {
+  const arch = join(tmp.dir, 'student-arch');
+  saveStudentArch(arch);
+  const c = validateRunConfig({ ...cfg(), student: { format: 'tfjs-layers', path: arch, taps: ['s1', 's2'] } });
+  assert.equal(c.student.arch, 'tfjs-layers student-arch');
+  const data = await loadRunData(c);
+  const a = join(tmp.dir, 'store-tfjs-a');
+  const full = await runPipeline(c, { store: openStore(a), runId: 'r' }, data);
+  assert.equal(full.cancelled, false);
+  // The teacher's one tap (28×28) pairs with the student's last (s2, 14×14, resized).
+  assert.equal(full.results[0].similarity?.length, 1);
+  const b = join(tmp.dir, 'store-tfjs-b');
+  const ctl = new AbortController();
+  let steps = 0;
+  const first = await runPipeline(c, { store: openStore(b), runId: 'r', signal: ctl.signal, onEvent: (e) => e.type === 'step' && ++steps === 6 && ctl.abort() }, data);
+  assert.equal(first.cancelled, true);
+  await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
+  const [wa, wb] = [await weightsOf(a, 'runs/r/ab+kd/final'), await weightsOf(b, 'runs/r/ab+kd/final')];
+  assert.ok(wa.length > 100);
+  // Trained: the weights moved away from the seeded start (which is the same for the same seed).
+  const init = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, { height: 28, width: 28, channels: 1, classes: 10 });
+  const w0 = tf.tidy(() => tf.concat([...init.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
+  const again = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, { height: 28, width: 28, channels: 1, classes: 10 });
+  assert.deepEqual(tf.tidy(() => Array.from(tf.concat([...again.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync())), Array.from(w0));
+  init.dispose();
+  again.dispose();
+  assert.equal(w0.length, wa.length);
+  let moved = 0;
+  for (let i = 0; i < wa.length; i++) moved = Math.max(moved, Math.abs(wa[i] - w0[i]));
+  assert.ok(moved > 1e-3, `the weights moved by at most ${moved}`);
+  let maxDiff = 0;
+  for (let i = 0; i < wa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
+  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+
+  const ck = await getStudentCheckpoint(openStore(a), 'runs/r/ab+kd/final');
+  assert.equal(ck.json.modelTopology.class_name, 'TfjsLayers');
+  const x = tf.randomNormal([2, 28, 28, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const ours = tf.tidy(() => ck.model.forward(x, { training: false }).logits.dataSync() as Float32Array);
+  const files = await (ck.model as import('@abd/models').TfjsLayersStudent).saveLayers();
+  const stock = await tfl.loadLayersModel(
+    tfl.io.fromMemory({ modelTopology: files.modelJson.modelTopology as object, weightSpecs: (files.modelJson.weightsManifest as Array<{ weights: tfl.io.WeightsManifestEntry[] }>)[0].weights, weightData: files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength) as ArrayBuffer }),
+  );
+  const theirs = (await (stock.predict(x as unknown as tfl.Tensor) as tfl.Tensor).data()) as Float32Array;
+  let d = 0;
+  for (let i = 0; i < ours.length; i++) d = Math.max(d, Math.abs(ours[i] - theirs[i]));
+  assert.ok(d <= 1e-5, `max |Δlogit| ${d}`);
+  stock.dispose();
+  ck.model.dispose();
+  x.dispose();
 });

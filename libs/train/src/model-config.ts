@@ -22,9 +22,16 @@ export const TEACHER_FIELDS: Record<string, Spec> = {
   logits: { type: 'string', optional: true, pattern: /^\S.{0,255}$/ },
 };
 
+/** A student given as a tfjs LayersModel architecture file (`student.format`), with its tap layers. */
+export const STUDENT_FIELDS: Record<string, Spec> = {
+  format: { type: 'string', enum: ['tfjs-layers'], optional: true },
+  path: { type: 'string', optional: true },
+  taps: { type: 'array', items: { type: 'string', pattern: /^\S.{0,255}$/ }, optional: true, minItems: 1 },
+};
+
 interface ModelParts {
   teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc'; logits?: string };
-  student: { arch: string };
+  student: { arch?: string; format?: 'tfjs-layers'; path?: string; taps?: string[] };
   methods: string[];
   ab: { weights?: number[]; studentTaps?: number[]; teacherBnMode: string };
 }
@@ -57,28 +64,47 @@ export function checkModels(cfg: ModelParts, channels: number, classes: number):
     if (t.arch === undefined) throw new ConfigError(at('arch'), `missing required key 'teacher.arch' (or give 'teacher.format', 'teacher.path' and 'teacher.taps')`);
     archCheck('teacher', t.arch, channels, classes, false);
   }
-  archCheck('student', cfg.student.arch, channels, classes, true);
-  if (isResNetArch(cfg.student.arch)) {
-    const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
-    if (other) throw new ConfigError('methods', `'methods': ${other} needs a WRN student (group maps / plain-op BN); a ResNet student supports ${GENERAL_METHODS.join(', ')}`);
+  const s = cfg.student;
+  if (s.format) {
+    if (s.path === undefined) throw new ConfigError('student.path', `'student.format: ${s.format}' needs 'student.path' (the architecture's model.json)`);
+    if (!s.taps) throw new ConfigError('student.taps', `'student.format: ${s.format}' needs 'student.taps' (layer names; abd inspect-model ${s.path} lists them)`);
+    if (new Set(s.taps).size !== s.taps.length) throw new ConfigError('student.taps', `'student.taps' names a tap twice`);
+    s.arch ??= `${s.format} ${s.path.replace(/\/+$/, '').split('/').pop()}`;
+  } else {
+    const own = (['path', 'taps'] as const).find((k) => s[k] !== undefined);
+    if (own) throw new ConfigError(`student.${own}`, `'student.${own}' needs 'student.format' (tfjs-layers)`);
+    if (s.arch === undefined) throw new ConfigError('student.arch', `missing required key 'student.arch' (or give 'student.format', 'student.path' and 'student.taps')`);
+    archCheck('student', s.arch, channels, classes, true);
   }
+  if (s.format || isResNetArch(s.arch!)) {
+    const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
+    if (other) throw new ConfigError('methods', `'methods': ${other} needs a WRN student (group maps / plain-op BN); a ${s.format ? 'tfjs-layers' : 'ResNet'} student supports ${GENERAL_METHODS.join(', ')}`);
+  }
+  const S = studentTapCount(cfg);
   const k = t.taps?.length ?? BUILT_IN_TAPS;
   const picked = cfg.ab.studentTaps;
   if (picked) {
     if (picked.length !== k) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' pairs one student tap with each of the teacher's ${k} taps; got ${picked.length}`);
-    const bad = picked.find((p, i) => p > BUILT_IN_TAPS || (i > 0 && p <= picked[i - 1]));
-    if (bad !== undefined) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' must be increasing tap numbers 1..${BUILT_IN_TAPS}; got [${picked.join(', ')}]`);
-  } else if (k > BUILT_IN_TAPS) {
-    throw new ConfigError('teacher.taps', `'teacher.taps' has ${k} taps, the student ${BUILT_IN_TAPS}; give at most ${BUILT_IN_TAPS}`);
+    const bad = picked.find((p, i) => p > S || (i > 0 && p <= picked[i - 1]));
+    if (bad !== undefined) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' must be increasing tap numbers 1..${S}; got [${picked.join(', ')}]`);
+  } else if (k > S) {
+    throw new ConfigError('teacher.taps', `'teacher.taps' has ${k} taps, the student ${S}; give at most ${S} (or pair them with 'ab.studentTaps')`);
   }
+  if (cfg.ab.weights === undefined && k > DEFAULT_WEIGHTS.length) throw new ConfigError('ab.weights', `'ab.weights' has no default for ${k} taps; give ${k} weights`);
   cfg.ab.weights ??= DEFAULT_WEIGHTS.slice(DEFAULT_WEIGHTS.length - k);
   if (cfg.ab.weights.length !== k) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (${k}), got ${cfg.ab.weights.length}`);
 }
 
 /** 0-based student taps paired with the teacher's, in order (`checkModels` states the rule). */
-export function studentTapsOf(cfg: { ab: { studentTaps?: number[] } }, teacherTaps: number): number[] {
+export function studentTapsOf(cfg: { ab: { studentTaps?: number[] }; student: { taps?: string[] } }, teacherTaps: number): number[] {
   if (cfg.ab.studentTaps) return cfg.ab.studentTaps.map((p) => p - 1);
-  return Array.from({ length: teacherTaps }, (_, i) => BUILT_IN_TAPS - teacherTaps + i);
+  const S = studentTapCount(cfg);
+  return Array.from({ length: teacherTaps }, (_, i) => S - teacherTaps + i);
+}
+
+/** Taps of the student: those named for a tfjs-layers student, else the built-in families' 3. */
+export function studentTapCount(cfg: { student: { taps?: string[] } }): number {
+  return cfg.student.taps?.length ?? BUILT_IN_TAPS;
 }
 
 function archCheck(role: 'teacher' | 'student', arch: string, channels: number, classes: number, resnetOk: boolean): void {

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { datasetInfo, MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { getMethod, MethodParamsError } from '@abd/distill';
 import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
-import { checkModels, TEACHER_FIELDS, type TeacherFormat } from './model-config';
+import { checkModels, STUDENT_FIELDS, TEACHER_FIELDS, type TeacherFormat } from './model-config';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, Spec, validate } from './schema';
 
@@ -43,7 +43,15 @@ export interface RunConfig extends BaselineParams {
     schedule: ScheduleKind;
   };
   /** `arch`: a WRN (`wrn-10-1`) or a CIFAR ResNet (`resnet-8`, `resnet20`, `resnet8x4`; kaiming init whatever `init` says). */
-  student: { arch: string; init: 'paper' | 'torch'; seed: number };
+  student: {
+    arch: string;
+    init: 'paper' | 'torch';
+    seed: number;
+    /** A tfjs LayersModel architecture file as the student (`arch` then a label), with its tap layers. */
+    format?: 'tfjs-layers';
+    path?: string;
+    taps?: string[];
+  };
   methods: RunMethod[];
   epochs: { e1: number; e2: number };
   /** `studentTaps`: 1-based student taps paired with the teacher's, in order (default: the student's last k for a teacher with k taps). */
@@ -61,7 +69,8 @@ export interface RunConfig extends BaselineParams {
   };
 }
 
-const arch: Spec = { type: 'string', pattern: /^((wrn-)?\d+-\d+|resnet-?\d+(x4)?)$/i };
+/** An arch name, or a label beside `format`; checkModels checks which. */
+const arch: Spec = { type: 'string', optional: true, pattern: /^\S.{0,127}$/ };
 /**
  * Upper bounds so that every count a job reports fits its uint32 field (total_epochs is
  * e1 + e2) and nothing is accepted that a later stage refuses: 8192 is the
@@ -85,8 +94,7 @@ export const RUN_SCHEMA: Spec = {
     teacher: {
       type: 'object',
       fields: {
-        // Checked in checkModels: a WRN name, or a free label beside `format`.
-        arch: { type: 'string', optional: true, pattern: /^\S.{0,127}$/ },
+        arch,
         checkpoint: { type: 'string', optional: true },
         ...TEACHER_FIELDS,
         init,
@@ -95,7 +103,7 @@ export const RUN_SCHEMA: Spec = {
         schedule: schedule('paper-epochs'),
       },
     },
-    student: { type: 'object', fields: { arch, init, seed: seedSpec(1) } },
+    student: { type: 'object', fields: { arch, init, seed: seedSpec(1), ...STUDENT_FIELDS } },
     methods: { type: 'array', items: { type: 'string', enum: RUN_METHODS }, default: ['none', 'kd', 'ab+kd'], minItems: 1 },
     epochs: {
       type: 'object',

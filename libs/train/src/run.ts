@@ -1,7 +1,8 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
 import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
 import { describeData, loadConfiguredDataset } from './load-configured-dataset';
-import { Connectors, studentOf, Wrn } from '@abd/models';
+import { resolve } from 'node:path';
+import { Connectors, loadTfjsStudentArch, Student, studentOf, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
@@ -165,7 +166,11 @@ async function runMethod(
   io: StageIo,
   prefix: string,
 ): Promise<MethodResult | null> {
-  const student = studentOf(cfg.student.arch, d.train.channels, d.train.classes, cfg.student.init, cfg.student.seed);
+  const s = cfg.student;
+  const { height, width, channels, classes } = d.train;
+  const student: Student = s.format
+    ? await loadTfjsStudentArch(resolve(s.path!), s.taps!, s.seed, { height, width, channels, classes })
+    : studentOf(s.arch, channels, classes, s.init, s.seed);
   // The baselines need a WRN on both sides (checkModels refuses them otherwise).
   const wrns = (): { student: Wrn; teacher: Wrn } => {
     if (!(student instanceof Wrn) || !(t.model instanceof Wrn)) throw new Error(`${method} needs a WRN teacher and student`);
@@ -179,7 +184,7 @@ async function runMethod(
   try {
     if (method === 'ab+kd' || method === 'ab+ce') {
       // The teacher's k taps pair with k student taps (model-config.ts, checkModels); all three when built-in.
-      const paired = cfg.ab.studentTaps || isForeignTeacher(t.model) ? studentTapsOf(cfg, t.widths.length) : undefined;
+      const paired = cfg.ab.studentTaps || isForeignTeacher(t.model) || cfg.student.format ? studentTapsOf(cfg, t.widths.length) : undefined;
       const widths = paired ? paired.map((i) => student.tapWidths[i]) : student.tapWidths;
       const conns = new Connectors(widths, t.widths, cfg.student.init, cfg.student.seed + 7919);
       let last: AbEpochMetrics | undefined;

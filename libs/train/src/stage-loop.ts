@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore } from '@abd/artifacts';
-import { ResNet, StudentModel, Wrn } from '@abd/models';
+import { Student, StudentModel } from '@abd/models';
 import { BatchSource, EpochRequest, TrainBatch } from './batch-source';
 import { latestStageCheckpoint, putStageCheckpoint } from './checkpoints';
 import { EventSink, StageName, TrainEvent } from './events';
@@ -28,7 +28,7 @@ export interface StageSpec<Acc> {
   epochs: number;
   source: BatchSource;
   request: EpochRequest;
-  model: Wrn | ResNet;
+  model: Student;
   /** Extra trained variables besides the model's (e.g. connectors), keyed by checkpoint name. */
   extraVars?: Map<string, tf.Variable>;
   /** Extra non-trained state to checkpoint (e.g. connector BN statistics). */
