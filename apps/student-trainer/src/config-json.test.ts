@@ -93,7 +93,9 @@ const NON_DEFAULT_FOREIGN = {
   methods: ['none', 'kd', 'ab+kd', 'ab+ce'],
   ab: { ...NON_DEFAULT.ab, weights: [0.2, 0.3], teacherBnMode: 'eval', studentTaps: [1, 3] },
 };
-const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ, NON_DEFAULT_FOREIGN];
+/** A tfjs LayersModel architecture file as the student, with its tap layers. */
+const NON_DEFAULT_TFJS_STUDENT = { ...NON_DEFAULT_FOREIGN, student: { arch: 'my keras net', format: 'tfjs-layers', path: 'nets/student', taps: ['bn1', 'bn2', 'bn3'], init: 'torch', seed: 9 } };
+const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ, NON_DEFAULT_FOREIGN, NON_DEFAULT_TFJS_STUDENT];
 
 /** Leaf paths of a schema with their specs. */
 function leaves(spec: Spec, path: string[] = []): [string[], Spec][] {
@@ -113,8 +115,8 @@ test('the non-default set covers every key of the run schema, and each key alone
   for (const [p, spec] of all) {
     const v = SETS.map((o) => at(o, p)).find((x) => x !== undefined);
     assert.notEqual(v, undefined, `NON_DEFAULT lacks ${p.join('.')}`);
-    // Required keys (name, the archs) have no default to differ from; teacher.arch is optional only beside teacher.format.
-    if ((spec.default !== undefined || spec.optional) && p.join('.') !== 'teacher.arch') assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
+    // Required keys (name, the archs) have no default to differ from; an arch is optional only beside its format.
+    if ((spec.default !== undefined || spec.optional) && !['teacher.arch', 'student.arch'].includes(p.join('.'))) assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
   }
   for (const set of SETS) await assertRoundTrip(validateRunConfig(set), 't-10-2', 'all keys');
   for (const [p] of all) {
@@ -127,6 +129,10 @@ test('the non-default set covers every key of the run schema, and each key alone
     // So do a teacher file's (format, path, taps, layout, logits), with the methods it serves.
     if (p[0] === 'teacher' && ['format', 'path', 'taps', 'layout', 'logits'].includes(p[1])) {
       await assertRoundTrip(validateRunConfig({ ...minimal, teacher: NON_DEFAULT_FOREIGN.teacher, methods: NON_DEFAULT_FOREIGN.methods }), 't-10-2', p.join('.'));
+      continue;
+    }
+    if (p[0] === 'student' && ['format', 'path', 'taps'].includes(p[1])) {
+      await assertRoundTrip(validateRunConfig({ ...minimal, student: NON_DEFAULT_TFJS_STUDENT.student, methods: NON_DEFAULT_FOREIGN.methods }), 't-10-2', p.join('.'));
       continue;
     }
     const key = ownData ? ['dataset'] : p[0] === 'dataset' && p[1] === 'subset' ? ['dataset', 'subset'] : p[0] === 'fsp' ? ['fsp'] : p;

@@ -22,6 +22,10 @@ test('a teacher file: the label comes from its name, its k taps pair with the st
   assert.deepEqual(wrn.ab.weights, [3 / 4000, 3 / 2000, 3 / 1000]);
   assert.deepEqual(Object.keys(wrn.ab), ['mu', 'weights', 'teacherBnMode', 'schedule', 'resetOptimizer']);
   assert.deepEqual(studentTapsOf(wrn, 3), [0, 1, 2]);
+  // A tfjs-layers student has the taps it names: two teacher taps pair with the last two of four.
+  const own = parseRunConfig(`name: t\n${data}teacher: { format: onnx, path: t.onnx, taps: [a, b] }\nstudent: { format: tfjs-layers, path: nets/s, taps: [s1, s2, s3, s4] }\n`);
+  assert.equal(own.student.arch, 'tfjs-layers s');
+  assert.deepEqual(studentTapsOf(own, 2), [2, 3]);
 });
 
 test('ResNet students by name, with or without the hyphen; WRN-only methods refused for them and for teacher files', () => {
@@ -38,6 +42,10 @@ test('a teacher file’s config errors name the key', () => {
     [`name: t\n${data}teacher: { format: onnx, path: t.onnx }\nstudent: { arch: resnet-8 }\n`, /needs 'teacher\.taps'.*abd inspect-model t\.onnx/],
     [`name: t\nteacher: { arch: wrn-16-2, taps: [a] }\nstudent: { arch: resnet-8 }\n`, /'teacher\.taps' needs 'teacher\.format'/],
     [`name: t\nteacher: { path: t.onnx }\nstudent: { arch: resnet-8 }\n`, /'teacher\.path' needs 'teacher\.format'/],
+    [`name: t\nteacher: { arch: wrn-16-2 }\nstudent: { format: tfjs-layers, path: s }\n`, /'student\.format: tfjs-layers' needs 'student\.taps'/],
+    [`name: t\nteacher: { arch: wrn-16-2 }\nstudent: { arch: wrn-10-1, taps: [a] }\n`, /'student\.taps' needs 'student\.format'/],
+    [`name: t\nteacher: { arch: wrn-16-2 }\nstudent: { format: tfjs-layers, path: s, taps: [a, b] }\n`, /'teacher\.taps' has 3 taps, the student 2/],
+    [`name: t\nteacher: { arch: wrn-16-2 }\nstudent: { format: tfjs-layers, path: s, taps: [a, b, c] }\nmethods: [fitnets+kd]\n`, /fitnets\+kd needs a WRN student.*tfjs-layers student supports/],
     [`name: t\nteacher: { arch: wrn-16-2, logits: out }\nstudent: { arch: resnet-8 }\n`, /'teacher\.logits' needs 'teacher\.format'/],
     [`name: t\nstudent: { arch: resnet-8 }\n`, /missing required key 'teacher\.arch'/],
     [`${onnx('[a, a]')}`, /names a tap twice/],
