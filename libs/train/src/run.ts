@@ -1,8 +1,7 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
 import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
 import { describeData, loadConfiguredDataset } from './load-configured-dataset';
-import { resolve } from 'node:path';
-import { Connectors, loadTfjsStudentArch, Student, studentOf, Wrn } from '@abd/models';
+import { Connectors, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
@@ -14,8 +13,8 @@ import { AbEpochMetrics, EventSink } from './events';
 import { baselineParams, RunConfig, RunMethod } from './run-config';
 import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill';
 import { StageIo } from './stage-loop';
-import { loadTeacher, trainTeacher } from './teacher';
-import { evaluateForeignTeacher, loadRunForeignTeacher } from './foreign-run-teacher';
+import { evaluateForeignTeacher } from './foreign-run-teacher';
+import { runStudentOf, runTeacherOf } from './run-models';
 import { studentTapsOf } from './model-config';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
 
@@ -91,25 +90,11 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const prefix = `runs/${runId}`;
   await checkRunConfig(store, prefix, runId, cfg);
   if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
-  let teacher: TeacherModel;
-  let teacherSource: string;
-  // Teacher tap widths (channels) for the connectors; a foreign teacher's come from a probe image.
-  let teacherWidths: number[];
-  if (cfg.teacher.format) {
-    const f = await loadRunForeignTeacher(cfg, d.train, d.stats);
-    teacher = f.teacher;
-    teacherWidths = f.tapShapes.map((s) => s[3]);
-    teacherSource = `${cfg.teacher.format} ${cfg.teacher.path} (taps ${cfg.teacher.taps!.join(', ')})`;
-  } else if (cfg.teacher.checkpoint) {
-    teacher = await loadTeacher(cfg.teacher.checkpoint, store, ctx.baseDir);
-    teacherWidths = teacher.tapWidths;
-    teacherSource = cfg.teacher.checkpoint;
-  } else {
-    const t = await trainTeacher(cfg, d.train, d.test, d.stats, store, `${prefix}/teacher`, io);
-    teacher = t.model;
-    teacherWidths = t.model.tapWidths;
-    teacherSource = `${store.url}/${prefix}/teacher`;
-    if (t.cancelled) return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
+  const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
+  const { model: teacher, source: teacherSource } = rt;
+  if (rt.cancelled) {
+    teacher.dispose();
+    return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
   }
   const teacherEval = isForeignTeacher(teacher) ? await evaluateForeignTeacher(teacher, d.test, d.stats) : evaluate(teacher, d.test, d.stats);
   const sourceOptions: LocalSourceOptions = {
@@ -135,7 +120,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
       results.push(done);
       continue;
     }
-    const r = await runMethod(cfg, method, source, d, { model: teacher, widths: teacherWidths }, { ...io }, `${prefix}/${method}`);
+    const r = await runMethod(cfg, method, source, d, { model: teacher, widths: rt.widths }, { ...io }, `${prefix}/${method}`);
     if (!r) {
       cancelled = true;
       break;
@@ -166,11 +151,7 @@ async function runMethod(
   io: StageIo,
   prefix: string,
 ): Promise<MethodResult | null> {
-  const s = cfg.student;
-  const { height, width, channels, classes } = d.train;
-  const student: Student = s.format
-    ? await loadTfjsStudentArch(resolve(s.path!), s.taps!, s.seed, { height, width, channels, classes })
-    : studentOf(s.arch, channels, classes, s.init, s.seed);
+  const student = await runStudentOf(cfg, d);
   // The baselines need a WRN on both sides (checkModels refuses them otherwise).
   const wrns = (): { student: Wrn; teacher: Wrn } => {
     if (!(student instanceof Wrn) || !(t.model instanceof Wrn)) throw new Error(`${method} needs a WRN teacher and student`);
