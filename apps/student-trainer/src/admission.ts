@@ -23,6 +23,14 @@ export async function admitJob(spec: studentTrainer.JobSpec, cfg: RunConfig, job
     const longest = RUN_METHODS.filter((m) => cfg.methods.includes(m)).map((m) => outputModelId(prefix, m)).sort((a, b) => b.length - a.length)[0];
     if (longest) validateName('spec.run.output_prefix', longest);
   }
+  // The services serve our own models and datasets; a user's files run in the in-process pipeline.
+  const field = spec.kind?.$case === 'run' && spec.kind.run.configJson ? 'spec.run.config_json' : 'spec';
+  if (cfg.teacher.format) {
+    throw new InvalidArgumentError(`${field}.teacher.format`, `a ${cfg.teacher.format} teacher file is not served by teacher-inference (it loads WRN checkpoints from the store); run this config in-process: abd run without --remote`);
+  }
+  if (cfg.dataset.format) {
+    throw new InvalidArgumentError(`${field}.dataset.format`, `a ${cfg.dataset.format} dataset is not read by the boundary-extractor (built-in datasets only); run this config in-process: abd run without --remote`);
+  }
   await checkInstalled(cfg);
 }
 

@@ -32,7 +32,7 @@ async function assertRoundTrip(cfg: RunConfig, teacherId: string, label: string)
   assert.equal(specs.length, cfg.methods.length);
   for (const [i, spec] of specs.entries()) {
     const back = await runConfigOf(wire(spec), store, 'job-1');
-    const want = { ...cfg, methods: [cfg.methods[i]], teacher: { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
+    const want = { ...cfg, methods: [cfg.methods[i]], teacher: cfg.teacher.format ? cfg.teacher : { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
     assert.deepStrictEqual(back, want, `${label}: ${cfg.methods[i]}`);
   }
 }
@@ -62,7 +62,7 @@ const NON_DEFAULT = {
   student: { arch: '10-1', init: 'torch', seed: 9 },
   methods: ['none', 'kd', 'ab+kd', 'ab+ce', 'fitnets+kd', 'at+kd', 'fsp+kd', 'jacobian+kd'],
   epochs: { e1: 2, e2: 3 },
-  ab: { mu: 0.5, weights: [0.1, 0.2, 0.3], teacherBnMode: 'train', schedule: 'per-step', resetOptimizer: false },
+  ab: { mu: 0.5, weights: [0.1, 0.2, 0.3], teacherBnMode: 'train', schedule: 'per-step', resetOptimizer: false, studentTaps: [1, 2, 3] },
   kd: { temperature: 4, t2Factor: true, alpha: 0.25 },
   fitnets: { studentTap: 1, teacherTap: 3, regressorKernel: 3, weight: 0.01 },
   at: { beta: 500, p: 4, taps: [2, 3], form: 'paper' },
@@ -86,7 +86,17 @@ const NON_DEFAULT_CIFAR = {
   },
 };
 const NON_DEFAULT_NPZ = { ...NON_DEFAULT, dataset: { format: 'npz', path: 'data/own.npz', layout: 'nchw' } };
-const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ];
+/** A user's teacher file with its taps, paired with two of a ResNet student's taps (methods: those it serves). */
+const NON_DEFAULT_FOREIGN = {
+  ...NON_DEFAULT,
+  teacher: { arch: 'my torch net', format: 'onnx', path: 'teachers/net.onnx', taps: ['/conv1/Conv_output_0', '/conv2/Conv_output_0'], layout: 'nhwc', logits: '/fc/Gemm_output_0', init: 'torch', seed: 5, epochs: 3, schedule: 'per-step' },
+  student: { arch: 'resnet-8', init: 'torch', seed: 9 },
+  methods: ['none', 'kd', 'ab+kd', 'ab+ce'],
+  ab: { ...NON_DEFAULT.ab, weights: [0.2, 0.3], teacherBnMode: 'eval', studentTaps: [1, 3] },
+};
+/** A tfjs LayersModel architecture file as the student, with its tap layers. */
+const NON_DEFAULT_TFJS_STUDENT = { ...NON_DEFAULT_FOREIGN, student: { arch: 'my keras net', format: 'tfjs-layers', path: 'nets/student', taps: ['bn1', 'bn2', 'bn3'], init: 'torch', seed: 9 } };
+const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ, NON_DEFAULT_FOREIGN, NON_DEFAULT_TFJS_STUDENT];
 
 /** Leaf paths of a schema with their specs. */
 function leaves(spec: Spec, path: string[] = []): [string[], Spec][] {
@@ -106,8 +116,8 @@ test('the non-default set covers every key of the run schema, and each key alone
   for (const [p, spec] of all) {
     const v = SETS.map((o) => at(o, p)).find((x) => x !== undefined);
     assert.notEqual(v, undefined, `NON_DEFAULT lacks ${p.join('.')}`);
-    // Required keys (name, the archs) have no default to differ from.
-    if (spec.default !== undefined || spec.optional) assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
+    // Required keys (name, the archs) have no default to differ from; an arch is optional only beside its format.
+    if ((spec.default !== undefined || spec.optional) && !['teacher.arch', 'student.arch'].includes(p.join('.'))) assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
   }
   for (const set of SETS) await assertRoundTrip(validateRunConfig(set), 't-10-2', 'all keys');
   for (const [p] of all) {
@@ -117,6 +127,15 @@ test('the non-default set covers every key of the run schema, and each key alone
     if (p[0] === 'teacher' && (p[1] === 'arch' || p[1] === 'checkpoint')) continue;
     // A format + path dataset's keys go together too (the format decides which are allowed).
     const ownData = p[0] === 'dataset' && !['name', 'dir', 'subset'].includes(p[1]);
+    // So do a teacher file's (format, path, taps, layout, logits), with the methods it serves.
+    if (p[0] === 'teacher' && ['format', 'path', 'taps', 'layout', 'logits'].includes(p[1])) {
+      await assertRoundTrip(validateRunConfig({ ...minimal, teacher: NON_DEFAULT_FOREIGN.teacher, methods: NON_DEFAULT_FOREIGN.methods }), 't-10-2', p.join('.'));
+      continue;
+    }
+    if (p[0] === 'student' && ['format', 'path', 'taps'].includes(p[1])) {
+      await assertRoundTrip(validateRunConfig({ ...minimal, student: NON_DEFAULT_TFJS_STUDENT.student, methods: NON_DEFAULT_FOREIGN.methods }), 't-10-2', p.join('.'));
+      continue;
+    }
     const key = ownData ? ['dataset'] : p[0] === 'dataset' && p[1] === 'subset' ? ['dataset', 'subset'] : p[0] === 'fsp' ? ['fsp'] : p;
     const set = SETS.find((o) => at(o, p) !== undefined)!;
     await assertRoundTrip(validateRunConfig(withLeaf(minimal, key, at(set, key))), 't-10-2', p.join('.'));

@@ -54,6 +54,9 @@ export async function runConfigOfJson(spec: studentTrainer.JobSpec, r: studentTr
   }
   if (cfg.methods.length !== 1) throw new InvalidArgumentError(`${FIELD}.methods`, `a run job trains one method, got [${cfg.methods.join(', ')}]`);
   if (r.method && r.method !== cfg.methods[0]) throw new InvalidArgumentError('spec.run.method', `'${r.method}' differs from ${FIELD}.methods [${cfg.methods[0]}]`);
+  if (cfg.teacher.format !== undefined && r.teacherSource !== undefined) {
+    throw new InvalidArgumentError('spec.run.teacher', `must be unset when ${FIELD}.teacher.format gives the teacher`);
+  }
   if (r.teacherSource?.$case === 'teacher') {
     if (r.teacherSource.teacher.epoch) throw new InvalidArgumentError('spec.run.teacher.epoch', 'run jobs take the final checkpoint (0)');
     const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
-import type { RunConfig } from '@abd/train';
+import { validateRunConfig, type RunConfig } from '@abd/train';
 import { jobSpecsOf } from '@abd/train-io';
 import { unaryCall as call, watchJob } from './testing/trainer-client';
 import { startTrainer, type TrainerServer } from './testing/trainer-server';
@@ -61,6 +61,11 @@ function structuredSpecOf(cfg: RunConfig, method: string, teacherId: string): st
   };
 }
 let configSpec: studentTrainer.JobSpec;
+/** The config job with an ONNX teacher file of one tap (its weight: the default for one tap). */
+function foreignSpec(): studentTrainer.JobSpec {
+  const c = JSON.parse(runOf(configSpec).configJson);
+  return jobSpecsOf(validateRunConfig({ ...c, teacher: { format: 'onnx', path: 'net.onnx', taps: ['a'] }, ab: { ...c.ab, weights: undefined } }), 'teacher-a')[0];
+}
 
 before(async () => {
   fx = await serviceFixture();
@@ -86,6 +91,9 @@ test('StartJob refuses, before any work, specs that would fail later or overflow
     ['student_seed NaN', withRun({ methodParams: { student_seed: NaN } }), status.INVALID_ARGUMENT, /student_seed/],
     ['dataset not installed', { ...spec, dataset: { name: 'mnist' } }, status.FAILED_PRECONDITION, /mnist.*not installed/],
     ['config_json epochs overflowing total_epochs', withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })), status.INVALID_ARGUMENT, /config_json\.epochs\.e1/],
+    // A user's files are for the in-process pipeline: said at once, not a failure deep in the job.
+    ['an ONNX teacher file', foreignSpec(), status.INVALID_ARGUMENT, /config_json\.teacher\.format: a onnx teacher file is not served by teacher-inference.*abd run without --remote/],
+    ['an npz dataset', withConfig((c) => ({ ...c, dataset: { format: 'npz', path: 'data/own.npz', layout: 'nhwc' } })), status.INVALID_ARGUMENT, /config_json\.dataset\.format: a npz dataset is not read by the boundary-extractor.*abd run without --remote/],
   ];
   for (const [i, [name, s, code, msg]] of cases.entries()) {
     const e = await fail(rpc('startJob', { jobId: `bad-${i}`, spec: s, resume: false }));

@@ -23,11 +23,12 @@ export function checkpointGraph(jsonText: string, weights: Uint8Array, source: s
     }
   }
   if (cls === 'ResNet') {
-    const { model } = loadResNet(jsonText, weights, source);
+    const { model, extra } = loadResNet(jsonText, weights, source);
     try {
       return resnetGraph(model);
     } finally {
       model.dispose();
+      for (const t of extra.values()) t.dispose();
     }
   }
   throw new CheckpointError(`${source}: cannot export a '${String(cls)}' model (known: WRN, ResNet)`);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,6 +83,46 @@ describe('tfjs LayersModel teacher', () => {
     assert.deepEqual(input, [1, 9, 7, 3]);
     assert.deepEqual(candidates.find((c) => c.name === 'bn2'), { name: 'bn2', op: 'BatchNormalization', shape: [1, 5, 4, 6] });
     await assert.rejects(loadForeignTeacher(dir, { taps: ['bn9'] }), (e: Error) => e instanceof TeacherFormatError && /no layer 'bn9'.*bn1, r1/.test(e.message));
+  });
+});
+
+describe('a teacher with several outputs', () => {
+  it('takes its logits from the layer named by `logits`; without it the error says to name them', async () => {
+    const out = join(dir, 'two-outputs');
+    await mkdir(out, { recursive: true });
+    const x = tf.input({ shape: [6, 5, 2] });
+    const pre = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'pre', kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }).apply(x) as tf.SymbolicTensor;
+    const feat = tf.layers.globalAveragePooling2d({ name: 'feat' }).apply(tf.layers.reLU({}).apply(pre)) as tf.SymbolicTensor;
+    const y = tf.layers.dense({ units: 4, name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }).apply(feat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: x, outputs: [feat, y] });
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        await writeFile(join(out, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+        await writeFile(join(out, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    await assert.rejects(loadForeignTeacher(out, { taps: ['pre'] }), (e: Error) => e instanceof TeacherFormatError && /2 outputs; name the logits layer \(teacher\.logits\)/.test(e.message));
+    await assert.rejects(loadForeignTeacher(out, { taps: ['pre'], logits: 'nope' }), (e: Error) => e instanceof TeacherFormatError && /no layer 'nope'/.test(e.message));
+    const teacher = await loadForeignTeacher(out, { taps: ['pre'], logits: 'head' });
+    const xs = tf.randomNormal([2, 6, 5, 2], 0, 1, 'float32', 3);
+    const got = await teacher.run((await xs.data()) as Float32Array, [2, 6, 5, 2]);
+    const [, logits] = model.predict(xs) as tf.Tensor[];
+    assert.deepEqual(got.logits.shape, [2, 4]);
+    assert.ok(maxAbsDiff(got.logits.values, await logits.data()) <= 1e-5);
+    assert.deepEqual(got.taps.pre.shape, [2, 6, 5, 3]);
+    teacher.dispose();
+    model.dispose();
+    tf.dispose([xs, logits]);
+  });
+
+  it('an ONNX teacher names a value of its graph as logits, or is told the value is unknown', async () => {
+    const onnx = join(REF, 'tiny_teacher.onnx');
+    await assert.rejects(loadForeignTeacher(onnx, { taps: ['/net/conv1/Conv_output_0'], logits: 'nope' }), (e: Error) => e instanceof TeacherFormatError && /no value 'nope' in the graph for the logits/.test(e.message));
+    const t = await loadForeignTeacher(onnx, { taps: ['/net/conv1/Conv_output_0'], logits: '/net/conv2/Conv_output_0' });
+    const got = await t.run(new Float32Array(12 * 10 * 3), [1, 12, 10, 3]);
+    assert.deepEqual(got.logits.shape, [1, 6, 6, 5], 'the named value, as the graph computes it (NCHW, not transposed)');
+    t.dispose();
   });
 });
 

@@ -43,6 +43,11 @@ export interface ForeignTeacherOptions {
   /** Layer names (tfjs LayersModel), node names (tfjs GraphModel) or value names (ONNX). */
   taps: readonly string[];
   /**
+   * The layer / node / value that gives the logits, for a model with several outputs (or whose
+   * logits are not its output); default: the model's one output.
+   */
+  logits?: string;
+  /**
    * Layout of an ONNX model's 4-D input and values: `nchw` (PyTorch's, the default) means the NHWC
    * images are transposed in and the 4-D taps transposed back out.
    */

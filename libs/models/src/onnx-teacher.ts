@@ -31,7 +31,7 @@ interface Parsed {
   values: Map<string, string>;
 }
 
-async function parse(file: string): Promise<Parsed> {
+async function parse(file: string, logitsName?: string, inspect = false): Promise<Parsed> {
   let model: Parsed['model'];
   try {
     model = onnxRoot().lookupType('onnx.ModelProto').decode(await readFile(file)) as Parsed['model'];
@@ -42,7 +42,7 @@ async function parse(file: string): Promise<Parsed> {
   if (!g || !g.node?.length) throw new TeacherFormatError(`${file} is not an ONNX model (no graph)`);
   const inits = new Set(g.initializer.map((i) => i.name));
   const inputs = g.input.filter((i) => !inits.has(i.name));
-  if (inputs.length !== 1 || g.output.length !== 1) throw new TeacherFormatError(`${file}: a teacher has one input (images) and one output (logits); this model has ${inputs.length} and ${g.output.length}`);
+  if (inputs.length !== 1 || (!logitsName && !inspect && g.output.length !== 1)) throw new TeacherFormatError(`${file}: a teacher has one input (images) and one output (logits, or name them: teacher.logits); this model has ${inputs.length} and ${g.output.length}`);
   const dims = inputs[0].type?.tensorType?.shape?.dim ?? [];
   const inputDims = dims.map((d) => {
     const v = d.dimValue === undefined ? 0 : Number(typeof d.dimValue === 'object' ? d.dimValue.toNumber() : d.dimValue);
@@ -50,7 +50,8 @@ async function parse(file: string): Promise<Parsed> {
   });
   const values = new Map<string, string>();
   for (const n of g.node) for (const o of n.output) if (o) values.set(o, n.opType);
-  return { model, input: inputs[0].name, inputDims, logits: g.output[0].name, values };
+  if (logitsName && !values.has(logitsName)) throw new TeacherFormatError(`${file}: no value '${logitsName}' in the graph for the logits (see abd inspect-model ${file})`);
+  return { model, input: inputs[0].name, inputDims, logits: logitsName ?? g.output[0].name, values };
 }
 
 /** The model with `names` added as graph outputs (no type: onnxruntime infers it), so a run returns them. */
@@ -84,12 +85,12 @@ function modelShape(nhwc: readonly number[], nchw: boolean): number[] {
  * An ONNX model (e.g. from `torch.onnx.export`) as a teacher, run by onnxruntime-node. Taps are value
  * names of its graph (node outputs, as `abd inspect-model` lists them), made graph outputs.
  */
-export async function loadOnnxTeacher(file: string, { taps, layout = 'nchw' }: ForeignTeacherOptions): Promise<ForeignTeacher> {
-  const p = await parse(file);
+export async function loadOnnxTeacher(file: string, { taps, logits, layout = 'nchw' }: ForeignTeacherOptions): Promise<ForeignTeacher> {
+  const p = await parse(file, logits);
   const missing = taps.filter((t) => !p.values.has(t));
   if (missing.length) throw new TeacherFormatError(`${file}: no value ${missing.map((t) => `'${t}'`).join(', ')} in the graph (see abd inspect-model ${file})`);
   const ort = await import('onnxruntime-node');
-  const s = await session(ort, withOutputs(p, taps));
+  const s = await session(ort, withOutputs(p, [p.logits, ...taps]));
   const nchw = layout === 'nchw';
   return {
     format: 'onnx',
@@ -105,7 +106,7 @@ export async function loadOnnxTeacher(file: string, { taps, layout = 'nchw' }: F
 
 /** Every float value the graph computes, with its shape from one probe batch of zeros (4-D NHWC if layout is nchw). */
 export async function onnxTapCandidates(file: string, inputShape?: readonly number[], layout: 'nchw' | 'nhwc' = 'nchw'): Promise<{ format: 'onnx'; input: number[]; candidates: TapCandidate[] }> {
-  const p = await parse(file);
+  const p = await parse(file, undefined, true);
   const nchw = layout === 'nchw' && p.inputDims.length === 4;
   const own = probeShape(p.inputDims, inputShape ? modelShape(inputShape, nchw) : undefined, nchw ? `${file} (its input is NCHW)` : file);
   const ort = await import('onnxruntime-node');

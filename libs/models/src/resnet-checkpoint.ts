@@ -1,15 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, CheckpointJson, parseCheckpoint, serializeCheckpoint, SerializedCheckpoint } from './checkpoint';
 import { ResNet } from './resnet';
 import { ResNetConfig, validateResNetConfig } from './resnet-config';
 import { assignState, stateOf } from './wrn-checkpoint';
 
-/** Serializes a ResNet (class_name 'ResNet', its config as the topology) with metadata. */
-export function saveResNet(model: ResNet, metadata: Record<string, unknown>): Promise<SerializedCheckpoint> {
-  return serializeCheckpoint(stateOf(model), { class_name: 'ResNet', config: { ...model.config } }, metadata);
+/**
+ * Serializes a ResNet (class_name 'ResNet', its config as the topology) with metadata and optional
+ * extra tensors (a stage checkpoint's optimizer state and connectors), stored under their own names.
+ */
+export function saveResNet(model: ResNet, metadata: Record<string, unknown>, extra: Map<string, tf.Tensor> = new Map()): Promise<SerializedCheckpoint> {
+  const all = stateOf(model);
+  for (const [k, v] of extra) {
+    if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
+    all.set(k, v);
+  }
+  return serializeCheckpoint(all, { class_name: 'ResNet', config: { ...model.config } }, metadata);
 }
 
-/** Builds a ResNet from checkpoint bytes, verifying them first; other tensors are disposed. */
-export function loadResNet(jsonText: string, weights: Uint8Array, source = 'checkpoint'): { model: ResNet; json: CheckpointJson } {
+/** Builds a ResNet from checkpoint bytes, verifying them first; tensors that are not the model's come back in `extra` (the caller disposes them). */
+export function loadResNet(jsonText: string, weights: Uint8Array, source = 'checkpoint'): { model: ResNet; json: CheckpointJson; extra: Map<string, tf.Tensor> } {
   const { json, tensors } = parseCheckpoint(jsonText, weights, source);
   const dispose = () => {
     for (const t of tensors.values()) t.dispose();
@@ -29,10 +38,14 @@ export function loadResNet(jsonText: string, weights: Uint8Array, source = 'chec
     assignState(model, tensors, source);
   } catch (e) {
     model.dispose();
-    throw e;
-  } finally {
     dispose();
+    throw e;
   }
-  return { model, json };
+  const own = stateOf(model);
+  const extra = new Map<string, tf.Tensor>();
+  for (const [k, t] of tensors) {
+    if (own.has(k)) t.dispose();
+    else extra.set(k, t);
+  }
+  return { model, json, extra };
 }
-

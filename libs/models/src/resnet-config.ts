@@ -12,11 +12,11 @@ export interface ResNetConfig {
 
 export const RESNET_NAMES = ['resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'resnet8x4', 'resnet32x4'] as const;
 
-/** `resnet20` → depth 20, widths [16, 16, 32, 64]; `resnet8x4` → depth 8, widths [32, 64, 128, 256]. */
+/** `resnet20` (or `resnet-20`) → depth 20, widths [16, 16, 32, 64]; `resnet8x4` → depth 8, widths [32, 64, 128, 256]. */
 export function parseResNetName(name: string): { depth: number; widths: [number, number, number, number] } {
-  const m = /^resnet(\d+)(x4)?$/i.exec(name.trim());
+  const m = /^resnet-?(\d+)(x4)?$/i.exec(name.trim());
   if (!m || (Number(m[1]) - 2) % 6 !== 0 || Number(m[1]) < 8) {
-    throw new ModelConfigError(`not a CIFAR ResNet name: '${name}' (expected one of ${RESNET_NAMES.join(', ')}, or resnet<6n+2>[x4])`);
+    throw new ModelConfigError(`not a CIFAR ResNet name: '${name}' (expected one of ${RESNET_NAMES.join(', ')}, or resnet<6n+2>[x4]; a hyphen as in resnet-20 is allowed)`);
   }
   return { depth: Number(m[1]), widths: m[2] ? [32, 64, 128, 256] : [16, 16, 32, 64] };
 }

@@ -58,22 +58,24 @@ async function read(t: Tfjs.Tensor): Promise<TeacherTensor> {
 }
 
 /** A tfjs LayersModel (taps = layer names) or GraphModel (taps = node names) as a teacher. */
-export async function loadTfjsTeacher(file: string, { taps }: ForeignTeacherOptions): Promise<ForeignTeacher> {
+export async function loadTfjsTeacher(file: string, { taps, logits: logitsName }: ForeignTeacherOptions): Promise<ForeignTeacher> {
   const m = await load(file);
   const { tf } = m;
   if (m.layers) {
     const model = m.layers;
     const names = model.layers.map((l) => l.name);
-    const missing = taps.filter((t) => !names.includes(t));
+    const missing = [...taps, ...(logitsName ? [logitsName] : [])].filter((t) => !names.includes(t));
     if (missing.length) throw new TeacherFormatError(`${file}: no layer ${missing.map((t) => `'${t}'`).join(', ')} (layers: ${names.join(', ')})`);
-    if (model.outputs.length !== 1) throw new TeacherFormatError(`${file}: the model has ${model.outputs.length} outputs; a teacher has one (its logits)`);
+    if (!logitsName && model.outputs.length !== 1) throw new TeacherFormatError(`${file}: the model has ${model.outputs.length} outputs; name the logits layer (teacher.logits)`);
     // One model giving the logits and every tap in a single forward pass.
     const outputs = taps.map((t) => {
       const o = model.getLayer(t).output;
       if (Array.isArray(o)) throw new TeacherFormatError(`${file}: layer '${t}' has several outputs; tap a layer with one`);
       return o;
     });
-    const multi = tf.model({ inputs: model.inputs, outputs: [model.outputs[0], ...outputs] });
+    const logitsOut = logitsName ? model.getLayer(logitsName).output : model.outputs[0];
+    if (Array.isArray(logitsOut)) throw new TeacherFormatError(`${file}: layer '${logitsName}' has several outputs; name a layer with one as the logits`);
+    const multi = tf.model({ inputs: model.inputs, outputs: [logitsOut, ...outputs] });
     return {
       format: 'tfjs-layers',
       taps,
@@ -86,16 +88,17 @@ export async function loadTfjsTeacher(file: string, { taps }: ForeignTeacherOpti
   }
   const model = m.graph as Tfjs.GraphModel;
   const known = new Set(m.nodes.map((n) => n.name));
-  const missing = taps.filter((t) => !known.has(t));
+  const missing = [...taps, ...(logitsName ? [logitsName] : [])].filter((t) => !known.has(t));
   if (missing.length) throw new TeacherFormatError(`${file}: no graph node ${missing.map((t) => `'${t}'`).join(', ')} (see abd inspect-model ${file})`);
-  if (model.outputNodes.length !== 1 || model.inputNodes.length !== 1) throw new TeacherFormatError(`${file}: a teacher graph has one input and one output (its logits); this one has ${model.inputNodes.length} and ${model.outputNodes.length}`);
+  if ((!logitsName && model.outputNodes.length !== 1) || model.inputNodes.length !== 1) throw new TeacherFormatError(`${file}: a teacher graph has one input and one output (its logits, or name them: teacher.logits); this one has ${model.inputNodes.length} and ${model.outputNodes.length}`);
+  const logitsNode = logitsName ?? model.outputNodes[0];
   return {
     format: 'tfjs-graph',
     taps,
     async run(images, shape) {
       const x = tf.tensor4d(images, [...shape]);
       try {
-        const ys = [await model.executeAsync({ [model.inputNodes[0]]: x }, [model.outputNodes[0], ...taps])].flat();
+        const ys = [await model.executeAsync({ [model.inputNodes[0]]: x }, [logitsNode, ...taps])].flat();
         return await collect(ys, taps);
       } finally {
         x.dispose();

@@ -21,7 +21,9 @@ export function firstHole(v: unknown, path: string): string | undefined {
  * runs exactly what `abd run` would (no key is mapped, so none can be dropped).
  */
 export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: string): studentTrainer.JobSpec {
-  const one: RunConfig = { ...cfg, methods: [method], teacher: { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
+  // A user's teacher file (teacher.format) is no stored model: the config carries it as it is (admission refuses it).
+  const foreign = cfg.teacher.format !== undefined;
+  const one: RunConfig = { ...cfg, methods: [method], teacher: foreign ? cfg.teacher : { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
   const hole = firstHole(one, 'config');
   if (hole) throw new ConfigError(hole.replace(/^config\.?/, ''), `'${hole}' must be a finite number or a value, not null`);
   return {
@@ -31,7 +33,7 @@ export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: stri
     kind: {
       $case: 'run',
       run: {
-        teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
+        teacherSource: foreign ? undefined : { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
         initEpochs: 0,
         classifyEpochs: 0,
         method,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { abTotalLoss, activationAgreement } from '@abd/distill';
-import { Connectors, Wrn } from '@abd/models';
+import { Connectors, matchTapSize, Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
 import { SgdNesterov, SgdOptions } from './optimizer';
@@ -18,6 +18,11 @@ export interface AbOptions {
   schedule: ScheduleKind;
   resetOptimizer: boolean;
   metadata?: Record<string, unknown>;
+  /**
+   * The student taps (0-based, in order) paired with the teacher's sign maps, one each; all of
+   * them when absent. See `tapPairing` for the rule when the counts differ.
+   */
+  studentTaps?: number[];
 }
 
 interface Acc {
@@ -31,7 +36,7 @@ interface Acc {
  * teacher's on/off pattern with the margin loss only. The connectors are dropped afterwards.
  */
 export async function trainAbInit(
-  student: Wrn,
+  student: Student,
   connectors: Connectors,
   source: BatchSource,
   o: AbOptions,
@@ -39,7 +44,8 @@ export async function trainAbInit(
 ) {
   const vars = new Map<string, tf.Variable>([...student.params, ...connectors.params]);
   const { height: h, width: w, channels: c } = source.shape;
-  const taps = student.tapNames.length;
+  const picked = o.studentTaps;
+  const taps = picked ? picked.length : student.tapNames.length;
   return runStage<Acc>(
     {
       stage: 'ab-init',
@@ -62,7 +68,8 @@ export async function trainAbInit(
         let agreement: tf.Tensor[] = [];
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(x, { training: true });
-          const rs = connectors.apply(out.taps, true);
+          // A teacher map of another height × width: the connector output is resized to it (matchTapSize).
+          const rs = connectors.apply(picked ? picked.map((t) => out.taps[t]) : out.taps, true).map((r, i) => matchTapSize(r, on[i].shape));
           agreement = rs.map((r, i) => tf.keep(activationAgreement(r, on[i])));
           return abTotalLoss(rs, on, { mu: o.mu, weights: o.weights });
         }, [...vars.values()]);

@@ -9,6 +9,7 @@ import {
 } from '@abd/data';
 import { packSigns, SignMapShape, signOf, unpackSigns } from '@abd/distill';
 import { Wrn } from '@abd/models';
+import { foreignTeacherOutputs, isForeignTeacher, TeacherModel } from './teacher-model';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
 export interface TrainBatch {
@@ -55,7 +56,8 @@ export interface LocalSourceOptions {
   batchSize: number;
   seed: number;
   augment: AugmentSpec | null;
-  teacher?: Wrn;
+  /** Our WRN, or a foreign teacher (ONNX, tfjs; eval mode only: its BN cannot be switched). */
+  teacher?: TeacherModel;
   /** 'eval': running statistics (a sign map is a function of the image); 'train': batch statistics (paper code). */
   teacherBnMode?: 'eval' | 'train';
   /**
@@ -135,12 +137,12 @@ export class LocalBatchSource implements BatchSource {
       const aug = this.o.augment ? { seed: this.o.seed, epoch, ...this.o.augment } : undefined;
       const batch = makeBatch(set, all[b], { augment: aug });
       const out: TrainBatch = { epoch, index: b, n: batch.n, images: batch.images, labels: batch.labels };
-      if (teacher && (req.signs || req.logits)) this.attachTeacher(out, epoch, b, batch.images, req);
+      if (teacher && (req.signs || req.logits)) await this.attachTeacher(out, epoch, b, batch.images, req);
       yield out;
     }
   }
 
-  private attachTeacher(out: TrainBatch, epoch: number, b: number, images: Uint8Array, req: EpochRequest): void {
+  private async attachTeacher(out: TrainBatch, epoch: number, b: number, images: Uint8Array, req: EpochRequest): Promise<void> {
     const { set, stats, teacher } = this.o;
     // The teacher's BN mode option is the AB stage's (the paper code runs it in train mode there);
     // logits for KD always come from the teacher in eval mode.
@@ -157,9 +159,16 @@ export class LocalBatchSource implements BatchSource {
       return;
     }
     const keepSigns = cacheable && (this.o.teacherBnMode ?? 'eval') === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
-    const x = imagesToTensor(images, out.n, set.height, set.width, set.channels, stats);
-    const t = teacherOutputs(teacher!, x, mode, { signs: req.signs || keepSigns, logits: true });
-    x.dispose();
+    const want = { signs: req.signs || keepSigns, logits: true };
+    let t: ReturnType<typeof teacherOutputs>;
+    if (isForeignTeacher(teacher!)) {
+      if (mode !== 'eval') throw new Error(`a ${teacher!.format} teacher runs in eval mode only (ab.teacherBnMode: eval)`);
+      t = await foreignTeacherOutputs(teacher!, images, [out.n, set.height, set.width, set.channels], stats, want);
+    } else {
+      const x = imagesToTensor(images, out.n, set.height, set.width, set.channels, stats);
+      t = teacherOutputs(teacher!, x, mode, want);
+      x.dispose();
+    }
     if (req.signs) {
       out.signs = t.signs;
       out.signShapes = t.signShapes;

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { loadWrn, LoadedWrn, saveWrn, Wrn } from '@abd/models';
+import { CheckpointJson, loadAnyStudentCheckpoint, loadWrn, LoadedWrn, saveStudent, Student } from '@abd/models';
+
+/** A loaded stage or final checkpoint of any student. */
+export interface LoadedStudentCheckpoint {
+  model: Student;
+  json: CheckpointJson;
+  extra: Map<string, tf.Tensor>;
+}
 
 /** Code version recorded in every checkpoint. */
 export const CODE_VERSION = '0.1.0';
@@ -21,26 +28,32 @@ export interface LatestPointer {
 export async function putCheckpoint(
   store: ArtifactStore,
   dir: string,
-  model: Wrn,
+  model: Student,
   metadata: Record<string, unknown>,
   extra: Map<string, tf.Tensor> = new Map(),
 ): Promise<void> {
-  const ser = await saveWrn(model, { codeVersion: CODE_VERSION, ...metadata }, extra);
+  const ser = await saveStudent(model, { codeVersion: CODE_VERSION, ...metadata }, extra);
   await store.put(`${dir}/weights.bin`, ser.weights);
   await store.putJson(`${dir}/model.json`, ser.json);
 }
 
-/** Loads and verifies a checkpoint written by putCheckpoint. */
+/** Loads and verifies a WRN checkpoint written by putCheckpoint (a teacher, a WRN student). */
 export async function getCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedWrn> {
   const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
   return loadWrn(json, weights, `${store.url}/${dir}`);
+}
+
+/** Loads and verifies a checkpoint of either student family written by putCheckpoint. */
+export async function getStudentCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedStudentCheckpoint> {
+  const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
+  return loadAnyStudentCheckpoint(json, weights, `${store.url}/${dir}`);
 }
 
 /** Saves an epoch (or mid-epoch) checkpoint of a stage and then moves its `latest.json` to it. */
 export async function putStageCheckpoint(
   store: ArtifactStore,
   prefix: string,
-  model: Wrn,
+  model: Student,
   epoch: number,
   nextBatch: number,
   metadata: Record<string, unknown>,
@@ -58,7 +71,7 @@ export async function putStageCheckpoint(
 export async function latestStageCheckpoint(
   store: ArtifactStore,
   prefix: string,
-): Promise<(LoadedWrn & { pointer: LatestPointer }) | null> {
+): Promise<(LoadedStudentCheckpoint & { pointer: LatestPointer }) | null> {
   let pointer: LatestPointer;
   try {
     pointer = await store.getJson<LatestPointer>(`${prefix}/latest.json`);
@@ -66,6 +79,6 @@ export async function latestStageCheckpoint(
     if (e instanceof NotFoundError) return null;
     throw e;
   }
-  const loaded = await getCheckpoint(store, pointer.dir);
+  const loaded = await getStudentCheckpoint(store, pointer.dir);
   return { ...loaded, pointer };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageSet } from '@abd/data';
 import { crossEntropy, kdLoss } from '@abd/distill';
-import { Wrn } from '@abd/models';
+import { Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { evaluate, Evaluation } from './evaluate';
 import { ClassifyEpochMetrics, StageName } from './events';
@@ -42,7 +42,7 @@ interface Acc {
 }
 
 /** Classification training: CE, or KD from the teacher's logits carried by the batches. */
-export async function trainClassifier(model: Wrn, source: BatchSource, o: ClassifyOptions, io: StageIo = {}) {
+export async function trainClassifier(model: Student, source: BatchSource, o: ClassifyOptions, io: StageIo = {}) {
   const vars = model.params;
   const { height: h, width: w, channels: c } = source.shape;
   const offset = o.dataEpochOffset ?? 0;

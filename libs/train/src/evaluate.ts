@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelStats, ImageSet } from '@abd/data';
-import { Wrn } from '@abd/models';
+import { StudentModel } from '@abd/models';
 import { imagesToTensor } from './batch-source';
 
 export interface Evaluation {
@@ -14,7 +14,7 @@ export interface Evaluation {
 }
 
 /** Test loss (mean CE), accuracy and confusion matrix of a model in eval mode. */
-export function evaluate(model: Wrn, set: ImageSet, stats: ChannelStats, batchSize = 500): Evaluation {
+export function evaluate(model: Pick<StudentModel, 'forward'>, set: ImageSet, stats: ChannelStats, batchSize = 500): Evaluation {
   const k = set.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let lossSum = 0;

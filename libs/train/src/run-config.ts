@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
 import { datasetInfo, MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
-import { ModelConfigError, parseWrnName, validateWrnConfig } from '@abd/models';
 import { getMethod, MethodParamsError } from '@abd/distill';
 import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
+import { checkModels, STUDENT_FIELDS, TEACHER_FIELDS, type TeacherFormat } from './model-config';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, Spec, validate } from './schema';
 
@@ -25,18 +25,37 @@ export interface RunConfig extends BaselineParams {
   seed: number;
   dataset: DatasetConfig;
   teacher: {
+    /** A WRN name; with `format`, a label (filled in from the file name when absent). */
     arch: string;
     /** Store directory of a checkpoint (`models/<id>`); trained when absent. */
     checkpoint?: string;
+    /** A user's own teacher: its format, file (relative to the current directory) and tapped tensors. */
+    format?: TeacherFormat;
+    path?: string;
+    taps?: string[];
+    /** An ONNX teacher's 4-D layout (default nchw, PyTorch's). */
+    layout?: 'nchw' | 'nhwc';
+    /** The layer / node / value giving the logits when the model has several outputs. */
+    logits?: string;
     init: 'paper' | 'torch';
     seed: number;
     epochs: number;
     schedule: ScheduleKind;
   };
-  student: { arch: string; init: 'paper' | 'torch'; seed: number };
+  /** `arch`: a WRN (`wrn-10-1`) or a CIFAR ResNet (`resnet-8`, `resnet20`, `resnet8x4`; kaiming init whatever `init` says). */
+  student: {
+    arch: string;
+    init: 'paper' | 'torch';
+    seed: number;
+    /** A tfjs LayersModel architecture file as the student (`arch` then a label), with its tap layers. */
+    format?: 'tfjs-layers';
+    path?: string;
+    taps?: string[];
+  };
   methods: RunMethod[];
   epochs: { e1: number; e2: number };
-  ab: { mu: number; weights: number[]; teacherBnMode: 'eval' | 'train'; schedule: ScheduleKind; resetOptimizer: boolean };
+  /** `studentTaps`: 1-based student taps paired with the teacher's, in order (default: the student's last k for a teacher with k taps). */
+  ab: { mu: number; weights: number[]; teacherBnMode: 'eval' | 'train'; schedule: ScheduleKind; resetOptimizer: boolean; studentTaps?: number[] };
   kd: { temperature: number; t2Factor: boolean; alpha: number };
   train: {
     batchSize: number;
@@ -50,7 +69,8 @@ export interface RunConfig extends BaselineParams {
   };
 }
 
-const arch: Spec = { type: 'string', pattern: /^(wrn-)?\d+-\d+$/i };
+/** An arch name, or a label beside `format`; checkModels checks which. */
+const arch: Spec = { type: 'string', optional: true, pattern: /^\S.{0,127}$/ };
 /**
  * Upper bounds so that every count a job reports fits its uint32 field (total_epochs is
  * e1 + e2) and nothing is accepted that a later stage refuses: 8192 is the
@@ -76,13 +96,14 @@ export const RUN_SCHEMA: Spec = {
       fields: {
         arch,
         checkpoint: { type: 'string', optional: true },
+        ...TEACHER_FIELDS,
         init,
         seed: seedSpec(0),
         epochs: epochsSpec(8),
         schedule: schedule('paper-epochs'),
       },
     },
-    student: { type: 'object', fields: { arch, init, seed: seedSpec(1) } },
+    student: { type: 'object', fields: { arch, init, seed: seedSpec(1), ...STUDENT_FIELDS } },
     methods: { type: 'array', items: { type: 'string', enum: RUN_METHODS }, default: ['none', 'kd', 'ab+kd'], minItems: 1 },
     epochs: {
       type: 'object',
@@ -92,10 +113,12 @@ export const RUN_SCHEMA: Spec = {
       type: 'object',
       fields: {
         mu: { type: 'number', min: 0, default: 1 },
-        weights: { type: 'array', items: { type: 'number', min: 0 }, default: [3 / 4000, 3 / 2000, 3 / 1000], minItems: 1 },
+        // Default (the published weights, or their last k for k teacher taps) filled in by checkModels.
+        weights: { type: 'array', items: { type: 'number', min: 0 }, optional: true, minItems: 1 },
         teacherBnMode: { type: 'string', enum: ['eval', 'train'], default: 'eval' },
         schedule: schedule('constant'),
         resetOptimizer: { type: 'boolean', default: true },
+        studentTaps: { type: 'array', items: { type: 'number', int: true, min: 1 }, optional: true, minItems: 1 },
       },
     },
     kd: {
@@ -184,15 +207,10 @@ export function validateRunConfig(raw: unknown): RunConfig {
   // A format + path dataset's channels and classes are known only once it is read; its archs get the
   // shape checks then, here only the name and sizes.
   const info = cfg.dataset.format ? { channels: 1, classes: 2 } : datasetInfo(cfg.dataset.name);
-  for (const role of ['teacher', 'student'] as const) {
-    try {
-      validateWrnConfig({ ...parseWrnName(cfg[role].arch), inChannels: info.channels, numClasses: info.classes });
-    } catch (e) {
-      if (e instanceof ModelConfigError) throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
-      throw e;
-    }
-  }
-  if (cfg.ab.weights.length !== 3) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (3), got ${cfg.ab.weights.length}`);
+  checkModels(cfg, info.channels, info.classes);
+  // Key order as when the schema filled the weights in (a stored config.json keeps it).
+  const { mu, weights, teacherBnMode, schedule, resetOptimizer, studentTaps } = cfg.ab;
+  cfg.ab = { mu, weights, teacherBnMode, schedule, resetOptimizer, ...(studentTaps ? { studentTaps } : {}) };
   for (const name of ['fitnets', 'at', 'fsp', 'jacobian'] as const) {
     try {
       baselineParams(cfg, name);

@@ -1,7 +1,7 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
 import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
 import { describeData, loadConfiguredDataset } from './load-configured-dataset';
-import { Connectors, parseWrnName, Wrn } from '@abd/models';
+import { Connectors, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
@@ -13,7 +13,10 @@ import { AbEpochMetrics, EventSink } from './events';
 import { baselineParams, RunConfig, RunMethod } from './run-config';
 import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill';
 import { StageIo } from './stage-loop';
-import { loadTeacher, trainTeacher } from './teacher';
+import { evaluateForeignTeacher } from './foreign-run-teacher';
+import { runStudentOf, runTeacherOf } from './run-models';
+import { studentTapsOf } from './model-config';
+import { isForeignTeacher, TeacherModel } from './teacher-model';
 
 export interface MethodResult {
   method: RunMethod;
@@ -87,18 +90,13 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const prefix = `runs/${runId}`;
   await checkRunConfig(store, prefix, runId, cfg);
   if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
-  let teacher: Wrn;
-  let teacherSource: string;
-  if (cfg.teacher.checkpoint) {
-    teacher = await loadTeacher(cfg.teacher.checkpoint, store, ctx.baseDir);
-    teacherSource = cfg.teacher.checkpoint;
-  } else {
-    const t = await trainTeacher(cfg, d.train, d.test, d.stats, store, `${prefix}/teacher`, io);
-    teacher = t.model;
-    teacherSource = `${store.url}/${prefix}/teacher`;
-    if (t.cancelled) return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
+  const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
+  const { model: teacher, source: teacherSource } = rt;
+  if (rt.cancelled) {
+    teacher.dispose();
+    return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
   }
-  const teacherEval = evaluate(teacher, d.test, d.stats);
+  const teacherEval = isForeignTeacher(teacher) ? await evaluateForeignTeacher(teacher, d.test, d.stats) : evaluate(teacher, d.test, d.stats);
   const sourceOptions: LocalSourceOptions = {
     set: d.train,
     indices: d.indices,
@@ -122,7 +120,7 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
       results.push(done);
       continue;
     }
-    const r = await runMethod(cfg, method, source, d, teacher, { ...io }, `${prefix}/${method}`);
+    const r = await runMethod(cfg, method, source, d, { model: teacher, widths: rt.widths }, { ...io }, `${prefix}/${method}`);
     if (!r) {
       cancelled = true;
       break;
@@ -149,12 +147,16 @@ async function runMethod(
   method: RunMethod,
   source: BatchSource,
   d: RunData,
-  teacher: Wrn,
+  t: { model: TeacherModel; widths: number[] },
   io: StageIo,
   prefix: string,
 ): Promise<MethodResult | null> {
-  const { depth, widen } = parseWrnName(cfg.student.arch);
-  const student = new Wrn({ depth, widen, inChannels: d.train.channels, numClasses: d.train.classes }, cfg.student.init, cfg.student.seed);
+  const student = await runStudentOf(cfg, d);
+  // The baselines need a WRN on both sides (checkModels refuses them otherwise).
+  const wrns = (): { student: Wrn; teacher: Wrn } => {
+    if (!(student instanceof Wrn) || !(t.model instanceof Wrn)) throw new Error(`${method} needs a WRN teacher and student`);
+    return { student, teacher: t.model };
+  };
   const sgd = { lr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov };
   const { e1, e2 } = cfg.epochs;
   const test = { set: d.test, every: cfg.train.testEvery };
@@ -162,7 +164,10 @@ async function runMethod(
   let similarity: number[] | undefined;
   try {
     if (method === 'ab+kd' || method === 'ab+ce') {
-      const conns = new Connectors(student.tapWidths, teacher.tapWidths, cfg.student.init, cfg.student.seed + 7919);
+      // The teacher's k taps pair with k student taps (model-config.ts, checkModels); all three when built-in.
+      const paired = cfg.ab.studentTaps || isForeignTeacher(t.model) || cfg.student.format ? studentTapsOf(cfg, t.widths.length) : undefined;
+      const widths = paired ? paired.map((i) => student.tapWidths[i]) : student.tapWidths;
+      const conns = new Connectors(widths, t.widths, cfg.student.init, cfg.student.seed + 7919);
       let last: AbEpochMetrics | undefined;
       const onEvent: typeof io.onEvent = (e) => {
         if (e.type === 'epoch' && e.ab) last = e.ab;
@@ -172,7 +177,7 @@ async function runMethod(
         student,
         conns,
         source,
-        { label: `${method} ${cfg.student.arch}`, epochs: e1, mu: cfg.ab.mu, weights: cfg.ab.weights, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer },
+        { label: `${method} ${cfg.student.arch}`, epochs: e1, mu: cfg.ab.mu, weights: cfg.ab.weights, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer, studentTaps: paired },
         { ...io, onEvent, prefix: `${prefix}/ab-init` },
       );
       conns.dispose();
@@ -182,10 +187,11 @@ async function runMethod(
     } else if (method === 'fitnets+kd' || method === 'fsp+kd') {
       const name = method === 'fitnets+kd' ? 'fitnets' : 'fsp';
       const params = baselineParams(cfg, name) as FitnetsParams | FspParams;
-      const adapter = new FeatureAdapter(name, params, student, teacher, cfg.student.init, cfg.student.seed + 7919);
+      const { student: s, teacher } = wrns();
+      const adapter = new FeatureAdapter(name, params, s, teacher, cfg.student.init, cfg.student.seed + 7919);
       try {
         const r = await trainFeatureInit(
-          student,
+          s,
           teacher,
           adapter,
           source,
@@ -200,8 +206,8 @@ async function runMethod(
     const kd = method === 'kd' || method.endsWith('+kd') ? cfg.kd : undefined;
     const staged = hasInitStage(method);
     let joint: JointTerm | undefined;
-    if (method === 'at+kd') joint = atTerm(teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
-    if (method === 'jacobian+kd') joint = jacobianTerm(student, teacher, baselineParams(cfg, 'jacobian') as JacobianParams);
+    if (method === 'at+kd') joint = atTerm(wrns().teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
+    if (method === 'jacobian+kd') joint = jacobianTerm(wrns().student, wrns().teacher, baselineParams(cfg, 'jacobian') as JacobianParams);
     const r = await trainClassifier(
       student,
       source,

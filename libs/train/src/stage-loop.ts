@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore } from '@abd/artifacts';
-import { Wrn } from '@abd/models';
+import { Student, StudentModel } from '@abd/models';
 import { BatchSource, EpochRequest, TrainBatch } from './batch-source';
 import { latestStageCheckpoint, putStageCheckpoint } from './checkpoints';
 import { EventSink, StageName, TrainEvent } from './events';
@@ -28,7 +28,7 @@ export interface StageSpec<Acc> {
   epochs: number;
   source: BatchSource;
   request: EpochRequest;
-  model: Wrn;
+  model: Student;
   /** Extra trained variables besides the model's (e.g. connectors), keyed by checkpoint name. */
   extraVars?: Map<string, tf.Variable>;
   /** Extra non-trained state to checkpoint (e.g. connector BN statistics). */
@@ -125,7 +125,7 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
   return { cancelled: false };
 }
 
-function restore<Acc>(spec: StageSpec<Acc>, opt: SgdNesterov, saved: Wrn, extra: Map<string, tf.Tensor>): void {
+function restore<Acc>(spec: StageSpec<Acc>, opt: SgdNesterov, saved: StudentModel, extra: Map<string, tf.Tensor>): void {
   for (const [k, v] of [...spec.model.params, ...spec.model.stats]) {
     v.assign((saved.params.get(k) ?? saved.stats.get(k))!);
   }

@@ -24,6 +24,9 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   const { cfg, baseDir } = readConfig(resolve(path), args.positionals.slice(1), 'run --remote');
   const runId = runIdOf(cfg, args);
   const store = storeOf(args);
+  // The services serve our own checkpoints and the built-in datasets (the trainer's admission says the same).
+  if (cfg.teacher.format) throw new UsageError(`run --remote: a ${cfg.teacher.format} teacher file (teacher.format) is not served by teacher-inference; run this config in-process (abd run without --remote)`);
+  if (cfg.dataset.format) throw new UsageError(`run --remote: a ${cfg.dataset.format} dataset (dataset.format) is not read by the boundary-extractor; run this config in-process (abd run without --remote)`);
   const ck = cfg.teacher.checkpoint;
   if (!ck) throw new UsageError('run --remote needs teacher.checkpoint (train the teacher with `abd train` first)');
   let teacherId: string;

@@ -1,0 +1,43 @@
+import { ChannelStats, normalize } from '@abd/data';
+import { ForeignTeacher, Wrn } from '@abd/models';
+
+/** A run's teacher: one of our WRN checkpoints, or a user's model (ONNX, tfjs) with named taps. */
+export type TeacherModel = Wrn | ForeignTeacher;
+
+export function isForeignTeacher(t: TeacherModel): t is ForeignTeacher {
+  return !(t instanceof Wrn);
+}
+
+/** What a teacher gives for one batch, as the batch sources hand it on. */
+export interface TeacherBatchOutputs {
+  signs?: Float32Array[];
+  signShapes?: number[][];
+  logits?: Float32Array;
+}
+
+/**
+ * A foreign teacher's sign maps (ρ: 1 where the tapped value is > 0, NaN off, as `signOf`) and
+ * logits for one uint8 NHWC batch, normalized with the run's statistics like the student's input.
+ */
+export async function foreignTeacherOutputs(
+  teacher: ForeignTeacher,
+  images: Uint8Array,
+  shape: readonly [number, number, number, number],
+  stats: ChannelStats,
+  want: { signs: boolean; logits: boolean },
+): Promise<TeacherBatchOutputs> {
+  const [n, h, w, c] = shape;
+  const out = await teacher.run(normalize(images, n, h, w, c, stats), shape);
+  const res: TeacherBatchOutputs = {};
+  if (want.signs) {
+    res.signs = teacher.taps.map((t) => {
+      const v = out.taps[t].values;
+      const s = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i++) s[i] = v[i] > 0 ? 1 : 0;
+      return s;
+    });
+    res.signShapes = teacher.taps.map((t) => out.taps[t].shape.slice());
+  }
+  if (want.logits) res.logits = out.logits.values;
+  return res;
+}
