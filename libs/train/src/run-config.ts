@@ -1,10 +1,12 @@
 import { parse } from 'yaml';
-import { datasetInfo, MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
+import { z } from 'zod';
+import { MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { ModelConfigError, parseWrnName, validateWrnConfig } from '@abd/models';
 import { getMethod, MethodParamsError } from '@abd/distill';
-import { checkDatasetConfig, DATASET_SCHEMA, type DatasetConfig } from './dataset-config';
+import { completeDataset, DATASET_SCHEMA, datasetIssues, type DatasetConfig } from './dataset-config';
+import { DEFAULT_RECIPE, expandRecipe, RECIPE_NAMES, RECIPES, type RecipeName } from './recipes';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
-import { ConfigError, Spec, validate } from './schema';
+import { ConfigError, type ConfigIssue, dropNulls, issuesOf } from './schema';
 
 export const RUN_METHODS = ['none', 'kd', 'ab+kd', 'ab+ce', 'fitnets+kd', 'at+kd', 'fsp+kd', 'jacobian+kd'] as const;
 export type RunMethod = (typeof RUN_METHODS)[number];
@@ -22,11 +24,13 @@ export interface BaselineParams {
 
 export interface RunConfig extends BaselineParams {
   name: string;
+  /** The preset the recipe keys came from (explicit keys override it; docs/design.md §4). */
+  recipe: RecipeName;
   seed: number;
   dataset: DatasetConfig;
   teacher: {
     arch: string;
-    /** Store directory of a checkpoint (`models/<id>`); trained when absent. */
+    /** A checkpoint directory (absolute once resolved, see preflight.ts), `builtin:<name>` or `models/<id>` in the store; trained when absent. */
     checkpoint?: string;
     init: 'paper' | 'torch';
     seed: number;
@@ -50,106 +54,92 @@ export interface RunConfig extends BaselineParams {
   };
 }
 
-const arch: Spec = { type: 'string', pattern: /^(wrn-)?\d+-\d+$/i };
+/** A WRN name whose depth and width the WRN accepts (checked per key, so all errors show at once). */
+const arch = z
+  .string()
+  .regex(/^([Ww][Rr][Nn]-)?\d+-\d+$/)
+  .superRefine((a, ctx) => {
+    try {
+      validateWrnConfig({ ...parseWrnName(a), inChannels: 1, numClasses: 2 });
+    } catch (e) {
+      if (e instanceof ModelConfigError) ctx.addIssue({ code: 'custom', message: e.message });
+      else throw e;
+    }
+  });
 /**
  * Upper bounds so that every count a job reports fits its uint32 field (total_epochs is
  * e1 + e2) and nothing is accepted that a later stage refuses: 8192 is the
  * boundary-extractor's largest batch.
  */
 export const RUN_LIMITS = { epochs: 10_000, batchSize: MAX_BATCH_SIZE, seed: 0xffff_ffff } as const;
-const epochsSpec = (d: number): Spec => ({ type: 'number', int: true, min: 1, max: RUN_LIMITS.epochs, default: d });
-const seedSpec = (d: number): Spec => ({ type: 'number', int: true, min: 0, max: RUN_LIMITS.seed, default: d });
-const init: Spec = { type: 'string', enum: ['paper', 'torch'], default: 'paper' };
-const optInt: Spec = { type: 'number', int: true, min: 1, optional: true };
-const optNum: Spec = { type: 'number', min: 0, optional: true };
-const schedule = (d: ScheduleKind): Spec => ({ type: 'string', enum: SCHEDULE_KINDS, default: d });
+const epochsOf = (d: number) => z.number().int().min(1).max(RUN_LIMITS.epochs).default(d);
+const seedOf = (d: number) => z.number().int().min(0).max(RUN_LIMITS.seed).default(d);
+const init = z.enum(['paper', 'torch']).default('paper').describe('weight initialisation');
+const optInt = z.number().int().min(1).optional();
+const optNum = z.number().min(0).optional();
+const schedule = (d: ScheduleKind) => z.enum(SCHEDULE_KINDS).default(d);
+const taps = z.array(z.number().int().min(1)).optional();
+/** A section of the config: unknown keys are errors, and an absent section takes its keys' defaults. */
+// (`{}` is valid input for every section, all of whose keys have defaults but the archs, which then get their own error.)
+const section = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict().prefault({} as never);
+/** The default recipe's values are the schema's defaults, so the JSON Schema and `abd config keys` show them. */
+const R = RECIPES[DEFAULT_RECIPE];
 
-/** The run config schema; defaults are the paper's code: docs/design.md §4 (Training recipe and schedules). */
-export const RUN_SCHEMA: Spec = {
-  type: 'object',
-  fields: {
-    name: { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,127}$/ },
-    seed: seedSpec(1),
+/** The run config schema: the one source of validation, the JSON Schema and the key list (docs/design.md §8 (Configs)). */
+export const RUN_SCHEMA = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/).describe('name of the run (the run id, with / as --)'),
+    recipe: z.enum(RECIPE_NAMES).default(DEFAULT_RECIPE).describe(`preset of the recipe keys: ${RECIPE_NAMES.join(' | ')}; explicit keys override it`),
+    seed: seedOf(1).describe('data order and augmentation'),
     dataset: DATASET_SCHEMA,
-    teacher: {
-      type: 'object',
-      fields: {
-        arch,
-        checkpoint: { type: 'string', optional: true },
-        init,
-        seed: seedSpec(0),
-        epochs: epochsSpec(8),
-        schedule: schedule('paper-epochs'),
-      },
-    },
-    student: { type: 'object', fields: { arch, init, seed: seedSpec(1) } },
-    methods: { type: 'array', items: { type: 'string', enum: RUN_METHODS }, default: ['none', 'kd', 'ab+kd'], minItems: 1 },
-    epochs: {
-      type: 'object',
-      fields: { e1: epochsSpec(5), e2: epochsSpec(25) },
-    },
-    ab: {
-      type: 'object',
-      fields: {
-        mu: { type: 'number', min: 0, default: 1 },
-        weights: { type: 'array', items: { type: 'number', min: 0 }, default: [3 / 4000, 3 / 2000, 3 / 1000], minItems: 1 },
-        teacherBnMode: { type: 'string', enum: ['eval', 'train'], default: 'eval' },
-        schedule: schedule('constant'),
-        resetOptimizer: { type: 'boolean', default: true },
-      },
-    },
-    kd: {
-      type: 'object',
-      fields: {
-        temperature: { type: 'number', min: 0.01, default: 3 },
-        t2Factor: { type: 'boolean', default: false },
-        alpha: { type: 'number', min: 0, max: 1, default: 0 },
-      },
-    },
+    teacher: section({
+      arch: arch.describe('teacher WRN, e.g. wrn-16-2'),
+      checkpoint: z.string().optional().describe('trained teacher: a directory (relative to the current directory), builtin:<name> or models/<id> in the store; trained when absent'),
+      init,
+      seed: seedOf(0),
+      epochs: epochsOf(8).describe('CE epochs when the teacher is trained'),
+      schedule: schedule(R.teacher.schedule),
+    }),
+    student: section({ arch: arch.describe('student WRN, e.g. wrn-10-1'), init, seed: seedOf(1) }),
+    methods: z.array(z.enum(RUN_METHODS)).min(1).default(['none', 'kd', 'ab+kd']),
+    epochs: section({ e1: epochsOf(5).describe('stage 1 (initialisation) epochs'), e2: epochsOf(25).describe('stage 2 (classification) epochs') }),
+    ab: section({
+      mu: z.number().min(0).default(1).describe('margin μ of the AB loss'),
+      weights: z.array(z.number().min(0)).length(3).default([3 / 4000, 3 / 2000, 3 / 1000]).describe('per-tap weights of the AB loss'),
+      teacherBnMode: z.enum(['eval', 'train']).default('eval'),
+      schedule: schedule(R.ab.schedule),
+      resetOptimizer: z.boolean().default(R.ab.resetOptimizer).describe('new optimizer at ⌈0.75·E1⌉+1 (the paper code)'),
+    }),
+    kd: section({
+      temperature: z.number().min(0.01).default(3),
+      t2Factor: z.boolean().default(R.kd.t2Factor).describe('scale the KD term by T²'),
+      alpha: z.number().min(0).max(1).default(R.kd.alpha).describe('CE weight: (1−α)·KD + α·CE'),
+    }),
     // The baselines' parameters; optional, completed by the method's own validate().
-    fitnets: {
-      type: 'object',
-      optional: true,
-      fields: { studentTap: optInt, teacherTap: optInt, regressorKernel: optInt, weight: optNum },
-    },
-    at: {
-      type: 'object',
-      optional: true,
-      fields: { beta: optNum, p: optNum, taps: { type: 'array', items: { type: 'number', int: true, min: 1 }, optional: true }, form: { type: 'string', enum: ['code', 'paper'], optional: true } },
-    },
-    fsp: {
-      type: 'object',
-      optional: true,
-      fields: { groups: { type: 'array', items: { type: 'number', int: true, min: 1 }, optional: true }, weights: { type: 'array', items: { type: 'number', min: 0 }, optional: true } },
-    },
-    jacobian: {
-      type: 'object',
-      optional: true,
-      fields: {
-        lambda: optNum,
-        output: { type: 'string', enum: ['teacher-top', 'label'], optional: true },
-        mode: { type: 'string', enum: ['first-order', 'second-order'], optional: true },
-        fdEps: optNum,
-      },
-    },
-    train: {
-      type: 'object',
-      fields: {
-        batchSize: { type: 'number', int: true, min: 1, max: MAX_BATCH_SIZE, default: 128 },
-        lr: { type: 'number', min: 0, default: 0.1 },
-        momentum: { type: 'number', min: 0, max: 1, default: 0.9 },
-        weightDecay: { type: 'number', min: 0, default: 5e-4 },
-        nesterov: { type: 'boolean', default: true },
-        schedule: schedule('paper-epochs'),
-        augment: {
-          type: 'object',
-          fields: { pad: { type: 'number', int: true, min: 0, max: MAX_PAD, default: 4 }, flip: { type: 'boolean', default: false } },
-        },
-        testEvery: { type: 'number', int: true, min: 1, default: 1 },
-      },
-    },
-  },
-};
+    fitnets: z.object({ studentTap: optInt, teacherTap: optInt, regressorKernel: optInt, weight: optNum }).strict().optional(),
+    at: z.object({ beta: optNum, p: optNum, taps, form: z.enum(['code', 'paper']).optional() }).strict().optional(),
+    fsp: z.object({ groups: taps, weights: z.array(z.number().min(0)).optional() }).strict().optional(),
+    jacobian: z
+      .object({ lambda: optNum, output: z.enum(['teacher-top', 'label']).optional(), mode: z.enum(['first-order', 'second-order']).optional(), fdEps: optNum })
+      .strict()
+      .optional(),
+    train: section({
+      batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE).default(128),
+      lr: z.number().min(0).default(0.1),
+      momentum: z.number().min(0).max(1).default(0.9),
+      weightDecay: z.number().min(0).default(5e-4),
+      nesterov: z.boolean().default(true),
+      schedule: schedule(R.train.schedule),
+      augment: section({ pad: z.number().int().min(0).max(MAX_PAD).default(4).describe('reflect-pad + random crop'), flip: z.boolean().default(false) }),
+      testEvery: z.number().int().min(1).default(1).describe('test every N epochs of stage 2'),
+    }),
+  })
+  .strict();
+
+// The hand-written RunConfig (with its comments) is what the schema produces.
+type Parsed = z.output<typeof RUN_SCHEMA>;
+const _sameShape = (p: Omit<Parsed, 'dataset'>): Omit<RunConfig, 'dataset'> => p;
+void _sameShape;
 
 /**
  * Our recipe's defaults for the baselines where the method's own default does not train:
@@ -173,34 +163,47 @@ export function baselineParams(cfg: BaselineParams, name: 'fitnets' | 'at' | 'fs
   return getMethod(name).validate(p);
 }
 
-/** Validates a parsed config object (defaults filled in). */
+const BASELINES = ['fitnets', 'at', 'fsp', 'jacobian'] as const;
+
+/** The rules between keys, for every section that passed the schema (so all problems show at once). */
+function crossIssues(parts: Partial<Record<keyof Parsed, unknown>>): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (parts.dataset) out.push(...datasetIssues(parts.dataset as DatasetConfig));
+  for (const name of BASELINES) {
+    if (!(name in parts)) continue;
+    try {
+      baselineParams(parts as BaselineParams, name);
+    } catch (e) {
+      if (e instanceof MethodParamsError) out.push({ path: `${name}.${e.key ?? ''}`, message: `'${name}': ${e.message}` });
+      else throw e;
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates a parsed config object: its recipe expanded, defaults filled in. Throws one
+ * ConfigError listing every problem, each with its key and, for a near miss, a suggestion.
+ */
 export function validateRunConfig(raw: unknown): RunConfig {
-  const cfg = validate(raw, RUN_SCHEMA) as RunConfig;
-  cfg.dataset = checkDatasetConfig(cfg.dataset);
-  const sub = cfg.dataset.subset;
-  if (sub && (sub.fraction === undefined) === (sub.count === undefined)) {
-    throw new ConfigError('dataset.subset', `'dataset.subset' needs exactly one of 'fraction' or 'count'`);
-  }
-  // A format + path dataset's channels and classes are known only once it is read; its archs get the
-  // shape checks then, here only the name and sizes.
-  const info = cfg.dataset.format ? { channels: 1, classes: 2 } : datasetInfo(cfg.dataset.name);
-  for (const role of ['teacher', 'student'] as const) {
-    try {
-      validateWrnConfig({ ...parseWrnName(cfg[role].arch), inChannels: info.channels, numClasses: info.classes });
-    } catch (e) {
-      if (e instanceof ModelConfigError) throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
-      throw e;
+  const input = expandRecipe(dropNulls(raw));
+  const r = RUN_SCHEMA.safeParse(input, { reportInput: true });
+  const parts: Partial<Record<keyof Parsed, unknown>> = {};
+  let issues: ConfigIssue[] = [];
+  if (r.success) Object.assign(parts, r.data);
+  else {
+    issues = issuesOf(r.error, RUN_SCHEMA);
+    // Sections that are valid on their own still get their cross-key checks.
+    const tree = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    for (const [k, s] of Object.entries(RUN_SCHEMA.shape)) {
+      const p = (s as z.ZodType).safeParse(tree[k]);
+      if (p.success && p.data !== undefined) parts[k as keyof Parsed] = p.data;
     }
   }
-  if (cfg.ab.weights.length !== 3) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (3), got ${cfg.ab.weights.length}`);
-  for (const name of ['fitnets', 'at', 'fsp', 'jacobian'] as const) {
-    try {
-      baselineParams(cfg, name);
-    } catch (e) {
-      if (e instanceof MethodParamsError) throw new ConfigError(`${name}.${e.key ?? ''}`, `'${name}': ${e.message}`);
-      throw e;
-    }
-  }
+  issues.push(...crossIssues(parts));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const cfg = r.data as unknown as RunConfig;
+  cfg.dataset = completeDataset(cfg.dataset);
   return cfg;
 }
 
@@ -215,7 +218,7 @@ export function parseRunConfig(text: string, source = 'config'): RunConfig {
   try {
     return validateRunConfig(raw);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.path, `${source}: ${e.message.replace(/^config: /, '')}`);
+    if (e instanceof ConfigError) throw new ConfigError(e.issues, undefined, source);
     throw e;
   }
 }
