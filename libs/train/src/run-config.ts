@@ -80,7 +80,7 @@ const optNum = z.number().min(0).optional();
 const schedule = (d: ScheduleKind) => z.enum(SCHEDULE_KINDS).default(d);
 const taps = z.array(z.number().int().min(1)).optional();
 /** A section of the config: unknown keys are errors, and an absent section takes its keys' defaults. */
-// (`{}` is valid input for every section, all of whose keys have defaults but the archs, which then get their own error.)
+// (`{}` is valid input for every section it is used for: all their keys have defaults.)
 const section = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict().prefault({} as never);
 /** The default recipe's values are the schema's defaults, so the JSON Schema and `abd config keys` show them. */
 const R = RECIPES[DEFAULT_RECIPE];
@@ -92,15 +92,16 @@ export const RUN_SCHEMA = z
     recipe: z.enum(RECIPE_NAMES).default(DEFAULT_RECIPE).describe(`preset of the recipe keys: ${RECIPE_NAMES.join(' | ')}; explicit keys override it`),
     seed: seedOf(1).describe('data order and augmentation'),
     dataset: DATASET_SCHEMA,
-    teacher: section({
+    // No default for the teacher and student: each needs its arch, so the sections are required.
+    teacher: z.object({
       arch: arch.describe('teacher WRN, e.g. wrn-16-2'),
       checkpoint: z.string().optional().describe('trained teacher: a directory (relative to the current directory), builtin:<name> or models/<id> in the store; trained when absent'),
       init,
       seed: seedOf(0),
       epochs: epochsOf(8).describe('CE epochs when the teacher is trained'),
       schedule: schedule(R.teacher.schedule),
-    }),
-    student: section({ arch: arch.describe('student WRN, e.g. wrn-10-1'), init, seed: seedOf(1) }),
+    }).strict(),
+    student: z.object({ arch: arch.describe('student WRN, e.g. wrn-10-1'), init, seed: seedOf(1) }).strict(),
     methods: z.array(z.enum(RUN_METHODS)).min(1).default(['none', 'kd', 'ab+kd']),
     epochs: section({ e1: epochsOf(5).describe('stage 1 (initialisation) epochs'), e2: epochsOf(25).describe('stage 2 (classification) epochs') }),
     ab: section({
@@ -218,7 +219,7 @@ export function parseRunConfig(text: string, source = 'config'): RunConfig {
   try {
     return validateRunConfig(raw);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.issues, undefined, source);
+    if (e instanceof ConfigError) throw new ConfigError(e.issues, undefined, source === 'config' ? undefined : source);
     throw e;
   }
 }
