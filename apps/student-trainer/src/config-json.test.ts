@@ -7,7 +7,7 @@ import { LocalStore } from '@abd/artifacts';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { parseRunConfig, runConfigJsonSchema, validateRunConfig, type JsonSchemaNode, type RunConfig } from '@abd/train';
-import { jobSpecsOf, runConfigOf } from './job-spec';
+import { baseRawConfig, jobSpecsOf, kdRawConfig, runConfigOf, toRunConfig } from './job-spec';
 
 const ROOT = resolve(__dirname, '../../..');
 let dir: string;
@@ -153,4 +153,13 @@ test('an invalid or contradicting config_json is INVALID_ARGUMENT naming the fie
   const s = specWith(() => {});
   (s.kind as { run: studentTrainer.RunJob }).run.configJson = '{ not json';
   await assertRejects(s, /config_json/);
+});
+
+test('a structured JobSpec keeps the paper code’s recipe (its zero values mean it), not the config files’ default', () => {
+  const raw = baseRawConfig(studentTrainer.JobSpec.fromPartial({ name: 'j' }), 'j');
+  const cfg = toRunConfig({ ...raw, teacher: { arch: 'wrn-10-2' }, student: { arch: 'wrn-10-1' }, kd: kdRawConfig(undefined, 'spec.run.kd') });
+  assert.equal(cfg.recipe, 'paper-code');
+  assert.deepEqual([cfg.kd.t2Factor, cfg.kd.alpha, cfg.train.schedule, cfg.ab.schedule], [false, 0, 'paper-epochs', 'constant']);
+  // A config without `recipe` (what a file writer gets by default) is the standard one.
+  assert.equal(validateRunConfig({ name: 'x', teacher: { arch: 'wrn-10-2' }, student: { arch: 'wrn-10-1' } }).kd.t2Factor, true);
 });
