@@ -16,8 +16,8 @@ export interface RecipeKeys {
  *   term scaled by T² so its gradients keep their size at T = 3, plus a small CE term
  *   (α = 0.1 → 0.9·KD·T² + 0.1·CE), and lr / 5 at 30/60/80 % of the steps (the PyTorch
  *   reference's schedule, docs/design.md §9 (Reference results)) in every stage.
- * - `paper-code`: what the paper's published code does (docs/design.md §4 (Training recipe and
- *   schedules)): KD without T² and without CE, lr / 5 at epoch boundaries, a constant-lr AB stage
+ * - `paper-code`: what the paper's published code does
+ *   (docs/design.md §4 (Training recipe and schedules)): KD without T² and without CE, lr / 5 at epoch boundaries, a constant-lr AB stage
  *   whose optimizer is made anew at ⌈0.75·E₁⌉+1. `abd repro` uses it so its figures stay the
  *   paper code's.
  */
@@ -36,7 +36,7 @@ export const RECIPES: Record<RecipeName, RecipeKeys> = {
   },
 };
 
-/** The default recipe: a user with their own data expects distillation to help (README, Configs). */
+/** The default recipe: a user with their own data expects distillation to help (the README's Configs says why). */
 export const DEFAULT_RECIPE: RecipeName = 'standard';
 
 type Tree = Record<string, unknown>;

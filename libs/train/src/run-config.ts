@@ -24,7 +24,7 @@ export interface BaselineParams {
 
 export interface RunConfig extends BaselineParams {
   name: string;
-  /** The preset the recipe keys came from (explicit keys override it; docs/design.md §4). */
+  /** The preset the recipe keys came from (explicit keys override it; docs/design.md §4 (Training recipe and schedules)). */
   recipe: RecipeName;
   seed: number;
   dataset: DatasetConfig;
