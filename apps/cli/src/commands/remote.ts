@@ -28,7 +28,8 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   const ck = cfg.teacher.checkpoint;
   if (!ck) throw new UsageError('run --remote needs teacher.checkpoint (train the teacher with `abd train` first)');
   let teacherId: string;
-  await preflightRun(cfg, { store, cwd: baseDir });
+  // Files on this machine are checked here; a models/<id> teacher is the trainer's to check (its store).
+  await preflightRun(cfg, { cwd: baseDir });
   const m = /^models\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(ck);
   const where = checkpointRef(ck, baseDir);
   const onDisk = where.kind === 'disk' ? where.dir : resolve(baseDir, ck);
