@@ -6,6 +6,7 @@ import { MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { didYouMean, editDistance } from './did-you-mean';
 import { describeRecipe } from './recipes';
 import { parseRunConfig, validateRunConfig } from './run-config';
+import { configDiff } from './run';
 import { ConfigError } from './schema';
 
 const base = `name: t\nteacher: { arch: wrn-16-2 }\nstudent: { arch: wrn-10-1 }\n`;
@@ -118,4 +119,12 @@ test('every committed config validates', () => {
   const files = walk(root);
   assert.ok(files.length >= 3);
   for (const f of files) parseRunConfig(readFileSync(f, 'utf8'), f);
+});
+
+test('a run stored before recipes existed (no recipe key) resumes under the same values, not under others', () => {
+  const now = parseRunConfig(`${base}recipe: paper-code\n`);
+  const { recipe: _r, ...before } = JSON.parse(JSON.stringify(now)) as Record<string, unknown>;
+  assert.deepEqual(configDiff(before, now), []);
+  assert.deepEqual(configDiff(before, parseRunConfig(base)).sort(), ['ab.resetOptimizer', 'ab.schedule', 'kd.alpha', 'kd.t2Factor', 'teacher.schedule', 'train.schedule']);
+  assert.deepEqual(configDiff({ ...before, recipe: 'standard' }, now), ['recipe']);
 });
