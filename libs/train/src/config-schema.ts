@@ -25,7 +25,7 @@ export const RUN_CONFIG_SCHEMA_FILE = 'configs/run-config.schema.json';
  */
 export function runConfigJsonSchema(): JsonSchemaNode {
   const s = z.toJSONSchema(RUN_SCHEMA, { io: 'input', target: 'draft-7' }) as JsonSchemaNode;
-  return { ...s, $id: 'https://ab-distill.invalid/run-config.schema.json', title: 'ab-distill run config' };
+  return { ...s, title: 'ab-distill run config' };
 }
 
 /** The committed file's text: the schema as 2-space JSON with a final newline. */
