@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeBandDataset } from '@abd/train/testing';
 
@@ -58,6 +58,8 @@ test('abd run prints the paper-format epoch log and the result table, and writes
   assert.match(r.stdout, /\| none \| [\d.]+ \| — \|/);
   assert.match(r.stdout, /\| ab\+kd \| [\d.]+ \| [\d.]+\/[\d.]+\/[\d.]+ \|/);
   assert.ok(existsSync(join(tmp.dir, '.abd', 'store', 'runs', 'test--cli-tiny', 'report.md')));
+  // The report names the recipe it used (the default, standard).
+  assert.match(readFileSync(join(tmp.dir, '.abd', 'store', 'runs', 'test--cli-tiny', 'report.md'), 'utf8'), /^Recipe: standard\.$/m);
   // A second invocation finds every method finished and only re-evaluates.
   const again = abd('run', cfg);
   assert.equal(again.status, 0, again.stderr);

@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { buildProgram, normalizeBooleans } from './program';
 
 async function main(argv: string[]): Promise<void> {
@@ -6,7 +6,11 @@ async function main(argv: string[]): Promise<void> {
   // Errors are printed below, once, naming the command that was called.
   program.exitOverride();
   program.configureOutput({ outputError: () => undefined });
-  for (const c of program.commands) c.exitOverride().configureOutput({ outputError: () => undefined });
+  const quiet = (c: Command): void => {
+    c.exitOverride().configureOutput({ outputError: () => undefined });
+    c.commands.forEach(quiet);
+  };
+  program.commands.forEach(quiet);
   if (argv.length === 0) {
     program.outputHelp();
     return;

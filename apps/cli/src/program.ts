@@ -8,6 +8,7 @@ import { ParsedArgs } from './args';
 import { benchCommand } from './commands/bench';
 import { benchTeacherCommand } from './commands/bench-teacher';
 import { callCommand } from './commands/call';
+import { configHelpText, configKeysCommand, configSchemaCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     .option('--print-config', 'print the effective config (YAML) and exit without work')
     .option('--remote [address]', 'the same run through the services (student-trainer at address, default 127.0.0.1:50053)')
     .option('--token <token>', 'bearer token for --remote (env ABD_TOKEN)')
+    .addHelpText('after', () => `\n${configHelpText()}`)
     .action(async (config: string, overrides: string[], _o, c: Command) => {
       const args = toArgs(c, [config, ...overrides]);
       if (args.flags.has('remote')) return remoteRunCommand(args);
@@ -100,6 +102,10 @@ export function buildProgram(): Command {
     .action(async (config: string, overrides: string[], _o, c: Command) => {
       await runCommand(toArgs(c, [config, ...overrides]), (cfg) => ({ ...cfg, methods: ['ab+kd'] }), 'distill');
     });
+
+  const config = sub('config', 'the run config: its keys with types and defaults, its JSON Schema');
+  config.command('keys').description('every config key with its type and default, and the recipe presets').action(() => configKeysCommand());
+  config.command('schema').description('the JSON Schema of a run config (configs/run-config.schema.json)').action(() => configSchemaCommand());
 
   sub('train', "train the config's teacher with CE")
     .argument('<config>', 'run config (YAML)')

@@ -1,4 +1,4 @@
-import { RunResult } from '@abd/train';
+import { describeRecipe, RunResult } from '@abd/train';
 import type { Reference } from '@abd/ui';
 
 const pct = (x: number) => x.toFixed(2);
@@ -27,10 +27,12 @@ export function reportMarkdown(r: RunResult, ref?: Reference, command?: string, 
   const lines = [
     `# ${c.name}`,
     '',
+    `Recipe: ${describeRecipe(c)}.`,
+    '',
     `Teacher ${c.teacher.arch}: test error ${pct(r.teacher.errorPct)} % (${r.teacher.source}).`,
     `Student ${c.student.arch} (${c.student.init} init) on ${r.trainSize} training images of ${c.dataset.name}, ` +
       `E₁+E₂ = ${c.epochs.e1}+${c.epochs.e2}, batch ${c.train.batchSize}, schedule ${c.train.schedule}, ` +
-      `AB: μ=${c.ab.mu}, teacher BN ${c.ab.teacherBnMode}, schedule ${c.ab.schedule}; KD: T=${c.kd.temperature}${c.kd.t2Factor ? ' ×T²' : ''}.`,
+      `AB: μ=${c.ab.mu}, teacher BN ${c.ab.teacherBnMode}, schedule ${c.ab.schedule}; KD: T=${c.kd.temperature}${c.kd.t2Factor ? ' ×T²' : ''}${c.kd.alpha > 0 ? `, CE weight α=${c.kd.alpha}` : ''}.`,
     '',
     resultTable(r, ref),
     '',

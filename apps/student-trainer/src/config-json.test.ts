@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { LocalStore } from '@abd/artifacts';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import { parseRunConfig, RUN_SCHEMA, validateRunConfig, type RunConfig, type Spec } from '@abd/train';
+import { parseRunConfig, runConfigJsonSchema, validateRunConfig, type JsonSchemaNode, type RunConfig } from '@abd/train';
 import { jobSpecsOf } from '@abd/train-io';
-import { runConfigOf } from './job-spec';
+import { baseRawConfig, kdRawConfig, runConfigOf, toRunConfig } from './job-spec';
 
 const ROOT = resolve(__dirname, '../../..');
 let dir: string;
@@ -56,14 +56,15 @@ test('every config under configs/ survives RunConfig → JobSpec → RunConfig u
 /** A valid value for every key of the schema, each different from its default. */
 const NON_DEFAULT = {
   name: 'x/non-default',
+  recipe: 'paper-code',
   seed: 7,
   dataset: { name: 'mnist', dir: 'data/elsewhere', subset: { count: 50, seed: 3 } },
-  teacher: { arch: 'wrn-10-2', checkpoint: 'models/t-10-2', init: 'torch', seed: 5, epochs: 3, schedule: 'per-step' },
+  teacher: { arch: 'wrn-10-2', checkpoint: 'models/t-10-2', init: 'torch', seed: 5, epochs: 3, schedule: 'paper-epochs' },
   student: { arch: '10-1', init: 'torch', seed: 9 },
   methods: ['none', 'kd', 'ab+kd', 'ab+ce', 'fitnets+kd', 'at+kd', 'fsp+kd', 'jacobian+kd'],
   epochs: { e1: 2, e2: 3 },
-  ab: { mu: 0.5, weights: [0.1, 0.2, 0.3], teacherBnMode: 'train', schedule: 'per-step', resetOptimizer: false, studentTaps: [1, 2, 3] },
-  kd: { temperature: 4, t2Factor: true, alpha: 0.25 },
+  ab: { mu: 0.5, weights: [0.1, 0.2, 0.3], teacherBnMode: 'train', schedule: 'constant', resetOptimizer: true, studentTaps: [1, 2, 3] },
+  kd: { temperature: 4, t2Factor: false, alpha: 0.25 },
   fitnets: { studentTap: 1, teacherTap: 3, regressorKernel: 3, weight: 0.01 },
   at: { beta: 500, p: 4, taps: [2, 3], form: 'paper' },
   fsp: { groups: [2, 3], weights: [0.1, 0.3] },
@@ -98,9 +99,11 @@ const NON_DEFAULT_FOREIGN = {
 const NON_DEFAULT_TFJS_STUDENT = { ...NON_DEFAULT_FOREIGN, student: { arch: 'my keras net', format: 'tfjs-layers', path: 'nets/student', taps: ['bn1', 'bn2', 'bn3'], init: 'torch', seed: 9 } };
 const SETS = [NON_DEFAULT, NON_DEFAULT_FRACTION, NON_DEFAULT_CIFAR, NON_DEFAULT_NPZ, NON_DEFAULT_FOREIGN, NON_DEFAULT_TFJS_STUDENT];
 
-/** Leaf paths of a schema with their specs. */
-function leaves(spec: Spec, path: string[] = []): [string[], Spec][] {
-  return spec.type === 'object' ? Object.entries(spec.fields).flatMap(([k, s]) => leaves(s, [...path, k])) : [[path, spec]];
+/** Leaf paths of the run config's JSON Schema (generated from the validator's schema), each with whether it is required. */
+function leaves(node: JsonSchemaNode, path: string[] = [], required = true): [string[], { required: boolean }][] {
+  return node.properties
+    ? Object.entries(node.properties).flatMap(([k, s]) => leaves(s, [...path, k], node.required?.includes(k) ?? false))
+    : [[path, { required }]];
 }
 const at = (o: unknown, p: string[]): unknown => p.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
 function withLeaf(o: Record<string, unknown>, p: string[], v: unknown): Record<string, unknown> {
@@ -111,13 +114,13 @@ function withLeaf(o: Record<string, unknown>, p: string[], v: unknown): Record<s
 test('the non-default set covers every key of the run schema, and each key alone or all together round-trips', async () => {
   const minimal = { name: 'x/min', teacher: { arch: 'wrn-10-2' }, student: { arch: 'wrn-10-1' } };
   const defaults = validateRunConfig(minimal);
-  const all = leaves(RUN_SCHEMA);
+  const all = leaves(runConfigJsonSchema());
   assert.ok(all.length >= 50, `${all.length} keys`);
   for (const [p, spec] of all) {
     const v = SETS.map((o) => at(o, p)).find((x) => x !== undefined);
     assert.notEqual(v, undefined, `NON_DEFAULT lacks ${p.join('.')}`);
-    // Required keys (name, the archs) have no default to differ from; an arch is optional only beside its format.
-    if ((spec.default !== undefined || spec.optional) && !['teacher.arch', 'student.arch'].includes(p.join('.'))) assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
+    // Required keys (name, the archs) have no default to differ from.
+    if (!spec.required) assert.notDeepEqual(v, at(defaults, p), `${p.join('.')} equals its default`);
   }
   for (const set of SETS) await assertRoundTrip(validateRunConfig(set), 't-10-2', 'all keys');
   for (const [p] of all) {
@@ -170,4 +173,13 @@ test('an invalid or contradicting config_json is INVALID_ARGUMENT naming the fie
   const s = specWith(() => {});
   (s.kind as { run: studentTrainer.RunJob }).run.configJson = '{ not json';
   await assertRejects(s, /config_json/);
+});
+
+test('a structured JobSpec keeps the paper code’s recipe (its zero values mean it), not the config files’ default', () => {
+  const raw = baseRawConfig(studentTrainer.JobSpec.fromPartial({ name: 'j' }), 'j');
+  const cfg = toRunConfig({ ...raw, teacher: { arch: 'wrn-10-2' }, student: { arch: 'wrn-10-1' }, kd: kdRawConfig(undefined, 'spec.run.kd') });
+  assert.equal(cfg.recipe, 'paper-code');
+  assert.deepEqual([cfg.kd.t2Factor, cfg.kd.alpha, cfg.train.schedule, cfg.ab.schedule], [false, 0, 'paper-epochs', 'constant']);
+  // A config without `recipe` (what a file writer gets by default) is the standard one.
+  assert.equal(validateRunConfig({ name: 'x', teacher: { arch: 'wrn-10-2' }, student: { arch: 'wrn-10-1' } }).kd.t2Factor, true);
 });

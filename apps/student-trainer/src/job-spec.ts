@@ -50,6 +50,9 @@ export function baseRawConfig(spec: studentTrainer.JobSpec, jobId: string): Reco
   if (lr?.divisor && lr.divisor !== 5) throw new InvalidArgumentError('spec.lr.divisor', `only 5 (or 0) is supported, got ${lr.divisor}`);
   return {
     name: (spec.name || jobId).replace(/[^A-Za-z0-9._/-]/g, '-'),
+    // The structured fields' zero values mean the paper code's recipe (t_squared false, no CE,
+    // epoch-boundary decay), whatever the config file default is.
+    recipe: 'paper-code',
     seed: spec.seed,
     dataset: {
       name: dataset,

@@ -57,7 +57,8 @@ test('a teacher job trains the in-process trainTeacher teacher and publishes it;
   assert.ok(Number.isFinite(job.metrics.test_error_percent));
   assert.deepEqual(events.filter((e) => e.event?.$case === 'epoch').map((e) => e.event?.$case === 'epoch' && `${e.event.epoch.stage} ${e.event.epoch.epoch}`), ['teacher 1', 'teacher 2']);
 
-  const cfg = validateRunConfig({ name: 'ref-teacher', seed: 1, dataset: { name: 'fashion-mnist', dir: fx.dataDir }, teacher: { arch: 'wrn-10-1', epochs: 2 }, student: { arch: 'wrn-10-1' }, train: { batchSize: 32 } });
+  // The structured job fields mean the paper code's recipe.
+  const cfg = validateRunConfig({ name: 'ref-teacher', recipe: 'paper-code', seed: 1, dataset: { name: 'fashion-mnist', dir: fx.dataDir }, teacher: { arch: 'wrn-10-1', epochs: 2 }, student: { arch: 'wrn-10-1' }, train: { batchSize: 32 } });
   const [train, testSet] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir: fx.dataDir }), loadDataset('fashion-mnist', 'test', { dir: fx.dataDir })]);
   (await trainTeacher(cfg, train, testSet, channelStats(train), fx.store, 'ref/teacher', {})).model.dispose();
   await assertSameWeights(fx.store, 'ref/teacher', 'models/teacher-b');

@@ -1,5 +1,5 @@
 import { ModelConfigError, parseResNetName, parseWrnName, validateWrnConfig, isResNetArch } from '@abd/models';
-import { ConfigError, type Spec } from './schema';
+import { ConfigError } from './schema';
 
 /** Formats of a user's own teacher (`teacher.format`), run by libs/models' loaders. */
 export const TEACHER_FORMATS = ['onnx', 'tfjs-layers', 'tfjs-graph'] as const;
@@ -13,21 +13,6 @@ export const BUILT_IN_TAPS = 3;
 
 /** The published AB tap weights, (L₁/4 + L₂/2 + L₃)·3/1000. */
 const DEFAULT_WEIGHTS = [3 / 4000, 3 / 2000, 3 / 1000];
-
-export const TEACHER_FIELDS: Record<string, Spec> = {
-  format: { type: 'string', enum: TEACHER_FORMATS, optional: true },
-  path: { type: 'string', optional: true },
-  taps: { type: 'array', items: { type: 'string', pattern: /^\S.{0,255}$/ }, optional: true, minItems: 1 },
-  layout: { type: 'string', enum: ['nchw', 'nhwc'], optional: true },
-  logits: { type: 'string', optional: true, pattern: /^\S.{0,255}$/ },
-};
-
-/** A student given as a tfjs LayersModel architecture file (`student.format`), with its tap layers. */
-export const STUDENT_FIELDS: Record<string, Spec> = {
-  format: { type: 'string', enum: ['tfjs-layers'], optional: true },
-  path: { type: 'string', optional: true },
-  taps: { type: 'array', items: { type: 'string', pattern: /^\S.{0,255}$/ }, optional: true, minItems: 1 },
-};
 
 interface ModelParts {
   teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc'; logits?: string };

@@ -265,7 +265,8 @@ export function describeDiff(diff: string[]): string {
 export function configDiff(a: unknown, b: unknown, path = ''): string[] {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    // Configs stored before recipes existed have no `recipe`; the keys it expands to are compared.
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((k) => path !== '' || k !== 'recipe' || (k in a && k in b));
     return keys.flatMap((k) => configDiff(a[k], b[k], path ? `${path}.${k}` : k));
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(config)'];

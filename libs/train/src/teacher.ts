@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ArtifactStore, openStore } from '@abd/artifacts';
 import { ChannelStats, ImageSet } from '@abd/data';
 import { parseWrnName, Wrn } from '@abd/models';
@@ -7,19 +7,22 @@ import { getCheckpoint, putCheckpoint } from './checkpoints';
 import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { evaluate } from './evaluate';
+import { checkpointRef } from './preflight';
 import { RunConfig } from './run-config';
+import { ConfigError } from './schema';
 import { StageIo } from './stage-loop';
 
 /**
- * Opens a teacher checkpoint: `ref` is a directory on disk holding model.json + weights.bin
- * (relative to `baseDir`), or else a directory key in the store.
+ * Opens a teacher checkpoint (see checkpointRef): a directory on disk holding model.json +
+ * weights.bin (relative to `baseDir`), `builtin:<name>`, or a directory key in the store.
  */
 export async function loadTeacher(ref: string, store: ArtifactStore, baseDir = process.cwd()): Promise<Wrn> {
-  const onDisk = resolve(baseDir, ref);
-  if (existsSync(join(onDisk, 'model.json'))) {
-    return (await getCheckpoint(openStore(dirname(onDisk)), basename(onDisk))).model;
-  }
-  return (await getCheckpoint(store, ref)).model;
+  const r = checkpointRef(ref, baseDir);
+  if (r.kind === 'store') return (await getCheckpoint(store, r.key)).model;
+  if (existsSync(join(r.dir, 'model.json'))) return (await getCheckpoint(openStore(dirname(r.dir)), basename(r.dir))).model;
+  // Not on disk: a store key of another form, else the file the user meant is missing.
+  if (await store.exists(`${ref}/model.json`)) return (await getCheckpoint(store, ref)).model;
+  throw new ConfigError('teacher.checkpoint', `'teacher.checkpoint': file not found: ${join(r.dir, 'model.json')}`);
 }
 
 /** Trains a teacher with CE on the full training set and saves it at `<dir>` in the store. */

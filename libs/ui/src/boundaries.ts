@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ArtifactStore, validateKey } from '@abd/artifacts';
 import { channelStats, ChannelStats, DatasetName, ImageSet, loadDataset } from '@abd/data';
 import { assignState, Connectors, Wrn } from '@abd/models';
-import { getCheckpoint, imagesToTensor, loadTeacher, RunConfig } from '@abd/train';
+import { checkpointRef, getCheckpoint, imagesToTensor, loadTeacher, RunConfig } from '@abd/train';
 import { tryJson } from './store-view';
 
 /** Which student checkpoint a boundary view reads. */
@@ -78,13 +78,14 @@ export class BoundaryCache {
     }
   }
 
-  /** A run's teacher: `config.teacher.checkpoint` (a directory relative to the repo root, or a store key), else `runs/<id>/teacher`. */
+  /** A run's teacher: `config.teacher.checkpoint` (`builtin:<name>`, a directory — older runs' relative to the repo root — or a store key), else `runs/<id>/teacher`. */
   async teacher(runId: string, cfg: RunConfig): Promise<Wrn> {
     const ref = cfg.teacher.checkpoint ?? `runs/${runId}/teacher`;
     const key = `teacher:${ref}`;
     const hit = this.models.get(key);
     if (hit) return hit.model;
-    const onDisk = existsSync(resolve(this.repoRoot, ref, 'model.json'));
+    const where = checkpointRef(ref, this.repoRoot);
+    const onDisk = where.kind === 'disk' && existsSync(resolve(where.dir, 'model.json'));
     if (!onDisk) validateKey(ref);
     const model = await loadTeacher(ref, this.store, this.repoRoot);
     this.remember(key, { model, extra: new Map() });

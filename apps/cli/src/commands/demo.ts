@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkpointRef } from '@abd/train';
 import { ParsedArgs, checkFlags } from '../args';
 import { REPO_ROOT } from '../context';
 import { readConfig, RUN_FLAGS, runConfig } from './run';
@@ -11,8 +12,9 @@ export async function demoCommand(args: ParsedArgs): Promise<void> {
   checkFlags(args, [...RUN_FLAGS, 'config'], 'demo');
   const path = join(REPO_ROOT, (args.flags.get('config') as string | undefined) ?? DEMO_CONFIG);
   const { cfg, baseDir } = readConfig(path);
-  if (cfg.teacher.checkpoint && !existsSync(join(baseDir, cfg.teacher.checkpoint, 'model.json'))) {
-    console.log(`abd demo: the teacher checkpoint ${cfg.teacher.checkpoint} is missing; rebuild it with:\n  abd train configs/fashion-mnist/wrn-16-2-teacher.yaml --out ${cfg.teacher.checkpoint}`);
+  const ref = cfg.teacher.checkpoint ? checkpointRef(cfg.teacher.checkpoint, baseDir) : undefined;
+  if (ref?.kind === 'disk' && !existsSync(join(ref.dir, 'model.json'))) {
+    console.log(`abd demo: the teacher checkpoint ${cfg.teacher.checkpoint} is missing; rebuild it with:\n  abd train configs/fashion-mnist/wrn-16-2-teacher.yaml --out ${ref.dir}`);
     process.exitCode = 1;
     return;
   }

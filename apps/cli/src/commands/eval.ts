@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { openStore } from '@abd/artifacts';
 import { channelStats, DatasetName, loadDataset } from '@abd/data';
-import { getCheckpoint, evaluate } from '@abd/train';
+import { checkpointRef, getCheckpoint, evaluate } from '@abd/train';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { backendOf, storeOf } from '../context';
 
@@ -11,11 +11,17 @@ export async function evalCommand(args: ParsedArgs): Promise<void> {
   checkFlags(args, ['store', 'backend', 'dataset', 'json'], 'eval');
   const ref = args.positionals[0];
   if (!ref) throw new UsageError('usage: abd eval <checkpoint dir or store key> [--dataset fashion-mnist] [--json]');
+  const where = checkpointRef(ref.replace(/\/model\.json$/, ''));
+  const onDisk = where.kind === 'disk' && existsSync(join(where.dir, 'model.json'));
+  // An absolute path, a builtin: teacher or a directory that exists is a checkpoint on disk, never a store key.
+  if (!onDisk && where.kind === 'disk' && (isAbsolute(ref) || ref.startsWith('builtin:') || existsSync(where.dir))) {
+    throw new UsageError(`abd eval: file not found: ${join(where.dir, 'model.json')}`);
+  }
   await backendOf(args);
-  const onDisk = resolve(ref);
-  const loaded = existsSync(join(onDisk, 'model.json'))
-    ? await getCheckpoint(openStore(dirname(onDisk)), basename(onDisk))
-    : await getCheckpoint(storeOf(args), ref);
+  const loaded =
+    onDisk && where.kind === 'disk'
+      ? await getCheckpoint(openStore(dirname(where.dir)), basename(where.dir))
+      : await getCheckpoint(storeOf(args), where.kind === 'store' ? where.key : ref);
   const meta = loaded.json.metadata as { dataset?: string };
   const name = (str(args, 'dataset') ?? meta.dataset ?? 'fashion-mnist') as DatasetName;
   const [train, test] = await Promise.all([loadDataset(name, 'train'), loadDataset(name, 'test')]);

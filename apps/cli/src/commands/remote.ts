@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { jobSpecsOf } from '@abd/train-io';
+import { checkpointRef, preflightRun } from '@abd/train';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { rerunCommand } from '../confirm';
 import { storeOf } from '../context';
@@ -30,8 +31,11 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   const ck = cfg.teacher.checkpoint;
   if (!ck) throw new UsageError('run --remote needs teacher.checkpoint (train the teacher with `abd train` first)');
   let teacherId: string;
+  // Files on this machine are checked here; a models/<id> teacher is the trainer's to check (its store).
+  await preflightRun(cfg, { cwd: baseDir });
   const m = /^models\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(ck);
-  const onDisk = resolve(baseDir, ck);
+  const where = checkpointRef(ck, baseDir);
+  const onDisk = where.kind === 'disk' ? where.dir : resolve(baseDir, ck);
   if (existsSync(resolve(onDisk, 'model.json'))) {
     teacherId = `${runId}-teacher`;
     await store.put(`models/${teacherId}/weights.bin`, readFileSync(resolve(onDisk, 'weights.bin')));

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { parseRunConfig, RunConfig, runPipeline, RunResult } from '@abd/train';
+import { checkpointRef, describeRecipe, parseRunConfig, preflightRun, resolveRunPaths, RunConfig, runPipeline, RunResult } from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { confirmDestructive, rerunCommand } from '../confirm';
-import { backendOf, REPO_ROOT, storeOf } from '../context';
+import { backendOf, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { reportMarkdown, resultTable } from '../report';
 import { studentsLine } from './export';
@@ -17,6 +17,8 @@ const OVERRIDE = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)=(.*)$/s;
 /**
  * Reads a config file; `overrides` (`train.lr=0.05`, values in YAML syntax) are applied to the
  * file's tree before validation, so they meet exactly the file's schema and error messages.
+ * Relative paths in it (teacher.checkpoint, dataset.dir, dataset.path) are made absolute against
+ * the current directory, the one `baseDir` returned.
  */
 export function readConfig(path: string, overrides: string[] = [], command = 'run'): { cfg: RunConfig; baseDir: string } {
   const bad = overrides.find((o) => !OVERRIDE.test(o));
@@ -32,7 +34,8 @@ export function readConfig(path: string, overrides: string[] = [], command = 'ru
     try {
       tree = (parseYaml(text) ?? {}) as Record<string, unknown>;
     } catch {
-      return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT }; // reports the YAML error
+      parseRunConfig(text, path); // reports the YAML error
+      throw new UsageError(`cannot read config ${path}`);
     }
     for (const o of overrides) {
       const m = OVERRIDE.exec(o)!;
@@ -46,7 +49,8 @@ export function readConfig(path: string, overrides: string[] = [], command = 'ru
     }
     text = stringifyYaml(tree);
   }
-  return { cfg: parseRunConfig(text, path), baseDir: REPO_ROOT };
+  const cwd = process.cwd();
+  return { cfg: resolveRunPaths(parseRunConfig(text, path), cwd), baseDir: cwd };
 }
 
 export function runIdOf(cfg: RunConfig, args: ParsedArgs): string {
@@ -63,7 +67,7 @@ export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => 
   const read = readConfig(resolve(path), args.positionals.slice(1), name);
   const cfg = override ? override(read.cfg) : read.cfg;
   if (args.flags.has('print-config')) {
-    process.stdout.write(stringifyYaml(cfg));
+    process.stdout.write(`# recipe: ${describeRecipe(cfg)}\n${stringifyYaml(cfg)}`);
     return undefined;
   }
   return runConfig(cfg, args, read.baseDir, name, process.argv.slice(2));
@@ -71,8 +75,10 @@ export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => 
 
 /** `words`: the command line as typed (after `abd`), for the rerun hint and the report. */
 export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, name: string, words: string[]): Promise<RunResult> {
-  const info = await backendOf(args);
   const store = storeOf(args);
+  // Files, checkpoint and arch are checked before the backend starts or any data is read.
+  await preflightRun(cfg, { store, cwd: baseDir });
+  const info = await backendOf(args);
   const runId = runIdOf(cfg, args);
   const command = rerunCommand(words, { store: store.url, runId, backend: info.backend });
   if (args.flags.has('fresh')) {
@@ -119,7 +125,9 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
 
 function teacherEpochsOf(cfg: RunConfig, baseDir: string): number | undefined {
   try {
-    const json = JSON.parse(readFileSync(resolve(baseDir, cfg.teacher.checkpoint!, 'model.json'), 'utf8'));
+    const ref = checkpointRef(cfg.teacher.checkpoint!, baseDir);
+    if (ref.kind !== 'disk') return undefined;
+    const json = JSON.parse(readFileSync(resolve(ref.dir, 'model.json'), 'utf8'));
     return json.metadata?.epochs;
   } catch {
     return undefined;

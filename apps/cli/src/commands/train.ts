@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openStore } from '@abd/artifacts';
-import { formatEpochLog, getCheckpoint, loadRunData, putCheckpoint, trainTeacher, TrainEvent } from '@abd/train';
+import { formatEpochLog, getCheckpoint, loadRunData, preflightRun, putCheckpoint, trainTeacher, TrainEvent } from '@abd/train';
 import { sha256 } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { backendOf, storeOf } from '../context';
@@ -18,6 +18,8 @@ export async function trainCommand(args: ParsedArgs): Promise<void> {
   const path = args.positionals[0];
   if (!path) throw new UsageError('usage: abd train <config.yaml> [--out DIR] [--store URL]');
   const { cfg } = readConfig(resolve(path));
+  // The dataset's paths are checked before any work (the teacher is trained, so its checkpoint is not read).
+  await preflightRun({ ...cfg, teacher: { ...cfg.teacher, checkpoint: undefined } });
   const info = await backendOf(args);
   const store = storeOf(args);
   const runId = runIdOf(cfg, args);

@@ -50,7 +50,7 @@ const pair = (label: string, teacher: string, student: string): Column => ({
  * scale's teacher is trained as usual.
  */
 export const COMMITTED_TEACHERS: Record<string, { arch: string; path: string }> = {
-  'fashion-mnist': { arch: 'wrn-16-2', path: 'assets/teachers/fashion-mnist-wrn-16-2' },
+  'fashion-mnist': { arch: 'wrn-16-2', path: 'builtin:fashion-mnist-wrn-16-2' },
 };
 
 /** Teacher/student/data/recipe shared by a scale (the config file gives the rest). */

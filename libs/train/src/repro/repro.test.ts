@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
 import { TrainEvent } from '../events';
+import { checkpointRef } from '../preflight';
 import { parseRunConfig } from '../run-config';
 import { tempDir, writeBandDataset } from '../testing/fixture';
 import { ALL_METHODS, cellConfig, COMMITTED_TEACHERS, EXPERIMENTS, gridOf, SCALES } from './grids';
@@ -46,7 +47,8 @@ test('scale mini: the demo\'s recipe; the committed teacher on Fashion-MNIST (th
       const fm = cellConfig(base, g, col, 1);
       assert.equal(fm.teacher.arch, COMMITTED_TEACHERS['fashion-mnist']!.arch);
       assert.equal(fm.teacher.checkpoint, COMMITTED_TEACHERS['fashion-mnist']!.path, `${e} ${col.key}`);
-      assert.ok(existsSync(join(root, fm.teacher.checkpoint!, 'model.json')));
+      const ref = checkpointRef(fm.teacher.checkpoint!, root);
+      assert.ok(ref.kind === 'disk' && existsSync(join(ref.dir, 'model.json')));
       // The demo's recipe, whatever the experiment's config says.
       assert.deepEqual(
         { init: fm.student.init, t2: fm.kd.t2Factor, train: fm.train.schedule, ab: fm.ab.schedule, reset: fm.ab.resetOptimizer },

@@ -41,10 +41,14 @@ export function writeBandDataset(dir: string, nTrain: number, nTest: number): vo
   w(IDX_FILES.testLabels, encodeIdx([nTest], te.labels));
 }
 
-/** A run small enough for a unit test: WRN-10-1 teacher and student, 1+1 epochs. */
+/**
+ * A run small enough for a unit test: WRN-10-1 teacher and student, 1+1 epochs, the paper
+ * code's recipe (what the structured gRPC job fields mean, which many tests compare against).
+ */
 export function tinyConfig(dataDir: string, over: Partial<RunConfig> = {}): RunConfig {
   return validateRunConfig({
     name: 'test/tiny',
+    recipe: 'paper-code',
     dataset: { name: 'fashion-mnist', dir: dataDir, subset: { count: 64, seed: 0 } },
     teacher: { arch: 'wrn-10-1', epochs: 1 },
     student: { arch: 'wrn-10-1' },
