@@ -1,8 +1,8 @@
 import { ProgressSnapshot } from './run-progress';
 
-/** `45 s`, `4 min`, `1 h 05 min`: rounded to what a person plans with. */
+/** `0 s`, `45 s`, `4 min`, `1 h 05 min`: rounded to what a person plans with. */
 export function formatDuration(seconds: number): string {
-  if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 59.5) return `${Math.round(seconds)} s`;
   const min = Math.round(seconds / 60);
   if (min < 60) return `${min} min`;
   return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
@@ -19,7 +19,7 @@ export function formatRate(imagesPerSecond: number): string {
  * `… · epoch 3/25 done · …`; during a phase the phase's text takes the step's place.
  */
 export function formatProgress(s: ProgressSnapshot): string {
-  if (s.stage === 0) return s.phase ? s.phase.text : '';
+  if (s.stage === 0) return [s.phase?.text ?? '', ...(s.etaSeconds !== undefined ? [`ETA ${formatDuration(s.etaSeconds)}`] : [])].join(' · ');
   const parts = [`stage ${s.stage}/${s.stages} ${s.title}`];
   if (s.phase) parts.push(`epoch ${Math.min(s.epochsDone + 1, s.epochs)}/${s.epochs}`, s.phase.text);
   else if (s.atEpochEnd) parts.push(`epoch ${s.epochsDone}/${s.epochs} done`);

@@ -51,6 +51,9 @@ test('rate and ETA over the whole plan, computed by hand', () => {
   assert.equal(s.imagesPerSecond, 5);
   assert.equal(formatProgress(s), 'stage 1/3 none classify · epoch 2/2 · step 1/4 · 5.0 img/s · ETA 20 s'); // 9/5 s a step × (3 + 4 + 4) = 19.8 s
   at(12, { type: 'stage-end', stage: 'classify', label: 'none w', cancelled: false });
+  at(12, { type: 'phase', phase: 'eval-teacher', label: 'teacher', text: 'evaluating the teacher on 60 test images' });
+  // Between stages a phase stands alone, with the ETA of the 8 steps left at 9/5 s a step: 14.4 s.
+  assert.equal(formatProgress(p.snapshot()!), 'evaluating the teacher on 60 test images · ETA 14 s');
   at(20, { type: 'stage-start', stage: 'ab-init', label: 'ab+kd w', epochs: 1, stepsPerEpoch: 4, fromEpoch: 0 });
   at(22, step('ab-init', 'ab+kd w', 0, 0));
   // init: 2 s/step measured; 3 steps left here, 4 classify steps at 9/5 s.
@@ -98,6 +101,6 @@ test('planRun lists the stages runPipeline runs, with their steps', () => {
 });
 
 test('durations and rates read as a person plans with them', () => {
-  assert.deepEqual([0.2, 45, 59.4, 59.6, 240, 269, 3570, 3900, 7260].map(formatDuration), ['1 s', '45 s', '59 s', '1 min', '4 min', '4 min', '1 h 00 min', '1 h 05 min', '2 h 01 min']);
+  assert.deepEqual([0.2, 45, 59.4, 59.6, 240, 269, 3570, 3900, 7260].map(formatDuration), ['0 s', '45 s', '59 s', '1 min', '4 min', '4 min', '1 h 00 min', '1 h 05 min', '2 h 01 min']);
   assert.deepEqual([47.4, 10, 9.96, 3.24].map(formatRate), ['47 img/s', '10 img/s', '10.0 img/s', '3.2 img/s']);
 });

@@ -64,8 +64,9 @@ export class RunProgress {
           this.plan.splice(this.cur + 1, 0, { stage: e.stage, label: e.label, epochs: e.epochs, stepsPerEpoch: e.stepsPerEpoch, imagesPerStep: 0, done: false, epochsDone: 0 });
           j = this.cur + 1;
         }
-        // Stages before this one that never started were finished before (a resumed run).
-        for (let i = this.cur + 1; i < j; i++) this.finish(this.plan[i]);
+        // A stage starts once the one before it ended; stages before it that never started
+        // were finished before (a resumed run).
+        for (let i = Math.max(0, this.cur); i < j; i++) this.finish(this.plan[i]);
         this.cur = j;
         const s = this.plan[j];
         s.epochs = e.epochs;
@@ -117,9 +118,10 @@ export class RunProgress {
 
   snapshot(): ProgressSnapshot | undefined {
     const s = this.plan[this.cur];
-    if (!s) {
+    // Between stages (before the first, after one ended) a phase is shown on its own.
+    if (!s || (s.done && this.phase)) {
       if (!this.phase) return undefined;
-      return { stage: 0, stages: this.plan.length, title: '', epochsDone: 0, epochs: 0, step: 0, stepsPerEpoch: 0, atEpochEnd: false, phase: this.phase };
+      return { stage: 0, stages: this.plan.length, title: '', epochsDone: 0, epochs: 0, step: 0, stepsPerEpoch: 0, atEpochEnd: false, phase: this.phase, etaSeconds: this.eta() };
     }
     const snap: ProgressSnapshot = {
       stage: this.cur + 1,
