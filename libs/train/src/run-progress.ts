@@ -29,7 +29,10 @@ interface Tracked extends PlannedStage {
  * Follows a run's events and estimates how far it is and how long it still takes. The ETA is
  * the remaining steps of every stage still to run, each at the measured seconds per step of its
  * kind of stage (teacher, init, classify) — wall time, so test passes and checkpoints are
- * included — or, for a kind not measured yet, at the mean over all steps timed so far.
+ * included — or, for a kind not measured yet, at the mean over all steps timed so far. A
+ * stage's first step (when it is seen alone) is warm-up and starts the clock. All classify
+ * stages share one rate, so a KD stage (a teacher pass per batch) after a CE one makes the
+ * early ETA short.
  * Stages that a plan does not list (`abd train`, a repro sweep's shared teacher) are added when
  * they start. `now` is injectable so the arithmetic can be tested by hand.
  */
@@ -38,6 +41,7 @@ export class RunProgress {
   private cur = -1;
   private step = 0;
   private atEpochEnd = false;
+  private warmup = false;
   private epochT0 = 0;
   private epochBase = 0;
   private lastT = 0;
@@ -77,6 +81,7 @@ export class RunProgress {
         if (s.stage !== 'teacher') for (const o of this.plan) if (o.stage !== 'teacher' && o.stepsPerEpoch === 0) o.stepsPerEpoch = e.stepsPerEpoch;
         this.step = e.fromStep ?? 0;
         this.epochBase = this.step;
+        this.warmup = true;
         this.epochT0 = this.lastT = this.lastStepT = t;
         this.atEpochEnd = false;
         this.phase = undefined;
@@ -90,6 +95,17 @@ export class RunProgress {
           this.epochT0 = this.lastT;
         }
         const done = e.step + 1;
+        // A stage's first step also restores its checkpoint, sets up its batches and warms
+        // up the kernels: a one-off cost, so it starts the clock instead of being extrapolated.
+        if (this.warmup && e.step === this.step) {
+          this.warmup = false;
+          this.step = this.epochBase = done;
+          this.epochT0 = this.lastT = this.lastStepT = t;
+          if (e.images !== undefined) this.lastImages = e.images;
+          this.phase = undefined;
+          break;
+        }
+        this.warmup = false;
         this.add(e.stage, t - this.lastT, done - this.step);
         this.step = done;
         this.lastT = this.lastStepT = t;
