@@ -60,8 +60,13 @@ test('abd run prints the paper-format epoch log and the result table, and writes
   assert.ok(existsSync(join(tmp.dir, '.abd', 'store', 'runs', 'test--cli-tiny', 'report.md')));
   // The report names the recipe it used (the default, standard).
   assert.match(readFileSync(join(tmp.dir, '.abd', 'store', 'runs', 'test--cli-tiny', 'report.md'), 'utf8'), /^Recipe: standard\.$/m);
-  // A second invocation finds every method finished and only re-evaluates.
+  // A second invocation shows the stored results: the same table, no training, no data loaded,
+  // no teacher evaluation (each of those names itself as a phase when it happens).
   const again = abd('run', cfg);
   assert.equal(again.status, 0, again.stderr);
-  assert.doesNotMatch(again.stdout, /Classification training Epoch/);
+  assert.doesNotMatch(again.stdout, /Classification training Epoch|loading fashion-mnist|evaluating the teacher/);
+  assert.match(again.stdout, /finished before; showing its stored results/);
+  const table = (out: string) => out.split('\n').filter((l) => l.startsWith('|')).join('\n');
+  assert.match(table(r.stdout), /\| ab\+kd \|/);
+  assert.equal(table(again.stdout), table(r.stdout));
 });

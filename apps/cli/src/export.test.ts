@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tfl from '@tensorflow/tfjs';
 import { channelStats, loadDataset } from '@abd/data';
 import { loadWrn } from '@abd/models';
+import { shellQuote } from './confirm';
 import { maxAbsDiff, serveDirs, toNchw } from '@abd/models/testing';
 import { tempDir, writeBandDataset } from '@abd/train/testing';
 
@@ -40,7 +41,10 @@ test("abd run names its students and the export command; that command writes mod
   const r = abd('run', cfg, '--quiet');
   assert.equal(r.status, 0, r.stderr);
   const last = r.stdout.trim().split('\n').at(-1)!;
-  assert.match(last, /^Students: .*\/runs\/export-tiny\/\{kd\}\/final; export one with: abd export export-tiny\/kd --format onnx\|tfjs-layers\|tfjs-graph --out export-tiny-kd$/);
+  // The export hint is a command to paste: one format, the store named (the default one is per directory).
+  const store = `file://${join(tmp.dir, '.abd', 'store')}`;
+  assert.equal(last, `Students: ${store}/runs/export-tiny/{kd}/final; export one with: abd export export-tiny/kd --format onnx --out export-tiny-kd --store ${shellQuote(store)} (formats: tfjs-layers, tfjs-graph, onnx)`);
+  const hint = /export one with: abd (.*) \(formats/.exec(last)![1].split(' ');
   const report = readFileSync(join(tmp.dir, '.abd', 'store', 'runs', 'export-tiny', 'report.md'), 'utf8');
   assert.ok(report.includes(last), 'the report names the students too');
 
@@ -51,9 +55,13 @@ test("abd run names its students and the export command; that command writes mod
   const ours = tf.tidy(() => model.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array);
   model.dispose();
 
-  const onnx = abd('export', 'export-tiny/kd', '--format', 'onnx', '--out', 'out-onnx');
+  // The hint, pasted in another directory (whose default store is empty), exports the student.
+  const elsewhere = join(tmp.dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  const onnx = spawnSync(process.execPath, [ABD, ...hint], { encoding: 'utf8', cwd: elsewhere, env: { ...process.env, ABD_STORE: '' } });
   assert.equal(onnx.status, 0, onnx.stderr);
   assert.match(onnx.stdout, /exported wrn-10-1 \(1 input channels, 10 classes\)/);
+  cpSync(join(elsewhere, 'export-tiny-kd'), join(tmp.dir, 'out-onnx'), { recursive: true });
   const session = await ort.InferenceSession.create(readFileSync(join(tmp.dir, 'out-onnx', 'model.onnx')));
   const out = await session.run({ input: new ort.Tensor('float32', toNchw(x, shape), [3, 1, 28, 28]) });
   assert.ok(maxAbsDiff(out.logits.data as Float32Array, ours) <= 1e-4);
@@ -67,13 +75,15 @@ test("abd run names its students and the export command; that command writes mod
   const props = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys, json; print(json.dumps({p.key: p.value for p in onnx.load(sys.argv[1]).metadata_props}))', join(tmp.dir, 'out-onnx', 'model.onnx')], { encoding: 'utf8' });
   assert.equal(props.status, 0, props.stderr);
   assert.deepEqual(JSON.parse(JSON.parse(props.stdout).normalization), stats);
+  // Exported before the server starts: a blocking spawn while it holds a kept-alive connection
+  // lets the server's idle timer close it under the client's next request (ECONNRESET).
+  const graph = abd('export', 'export-tiny/kd', '--format', 'tfjs-graph', '--out', 'out-layers/graph');
+  assert.equal(graph.status, 0, graph.stderr);
   const { server, url } = await serveDirs({ '/m/': join(tmp.dir, 'out-layers') });
   try {
     const m = await tfl.loadLayersModel(`${url}/m/model.json`);
     const y = m.predict(tf.tensor4d(x, shape)) as tf.Tensor;
     assert.ok(maxAbsDiff(await y.data(), ours) <= 1e-4);
-    const graph = abd('export', 'export-tiny/kd', '--format', 'tfjs-graph', '--out', 'out-layers/graph');
-    assert.equal(graph.status, 0, graph.stderr);
     const gm = await tfl.loadGraphModel(`${url}/m/graph/model.json`);
     const z = gm.predict(tf.tensor4d(x, shape)) as tf.Tensor;
     assert.ok(maxAbsDiff(await z.data(), ours) <= 1e-4);

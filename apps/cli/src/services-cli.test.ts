@@ -54,6 +54,14 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /uploaded teacher/);
   assert.match(run.stdout, /test error [\d.]+ %/);
+  // The trainer's job events give the same progress as a local run: phases, position, rate, ETA.
+  assert.doesNotMatch(run.stdout, /[\x1b\r]/);
+  const lines = run.stdout.split('\n');
+  for (const re of [/^  loading fashion-mnist$/, /^  evaluating the teacher on 40 test images/, /^  stage 2\/2 ab\+kd classify · epoch 1\/1 · testing on 40 images/]) {
+    assert.ok(lines.some((l) => re.test(l)), `${re} in\n${run.stdout}`);
+  }
+  const positions = lines.filter((l) => /^  stage \d\/2 .* done · [\d.]+ img\/s · ETA \d+ (s|min)$/.test(l)).map((l) => l.split(' · ').slice(0, 2).join(' · '));
+  assert.deepEqual(positions, ['  stage 1/2 ab+kd init · epoch 1/1 done', '  stage 2/2 ab+kd classify · epoch 1/1 done']);
   const d = abd('call', `127.0.0.1:${base}`, 'abd.v1.TeacherInference/Describe', '{"model":{"id":"test--remote-cli-teacher"}}');
   assert.equal(d.status, 0, d.stderr);
   const desc = JSON.parse(d.stdout);

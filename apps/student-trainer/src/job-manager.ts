@@ -206,17 +206,27 @@ export class JobManager {
   }
 
   private lastProgress = 0;
+  /** The running stage's epochs, for the epoch events' total. */
+  private stageEpochs = 0;
 
   private onTrainEvent(rec: Record_, e: TrainEvent): void {
     const job = rec.job;
     if (e.type === 'stage-start') {
       job.stage = e.stage;
+      this.stageEpochs = e.epochs;
       this.emit(rec, { $case: 'log', log: `${e.label}: ${e.stage} from epoch ${e.fromEpoch + 1} of ${e.epochs}` });
+      // The stage's position before its first step, so a watcher knows the stage at once.
+      const progress = { stage: e.stage, done: e.fromStep ?? 0, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `${e.label}: ${e.stage}`, epoch: Math.min(e.fromEpoch + 1, e.epochs), totalEpochs: e.epochs, label: e.label };
+      this.emit(rec, { $case: 'progress', progress });
+      this.lastProgress = Date.now();
+    } else if (e.type === 'phase') {
+      this.emit(rec, { $case: 'phase', phase: { name: e.phase, label: e.label, text: e.text } });
     } else if (e.type === 'step') {
       const now = Date.now();
       if (now - this.lastProgress < 500 && e.step + 1 < e.stepsPerEpoch) return;
       this.lastProgress = now;
-      this.emit(rec, { $case: 'progress', progress: { stage: e.stage, done: e.step + 1, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}` } });
+      const progress = { stage: e.stage, done: e.step + 1, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}`, epoch: e.epoch + 1, totalEpochs: this.stageEpochs, label: e.label };
+      this.emit(rec, { $case: 'progress', progress });
     } else if (e.type === 'epoch') {
       job.epoch = e.epoch + 1;
       job.updatedMs = Date.now();
@@ -230,7 +240,7 @@ export class JobManager {
       Object.assign(job.metrics, metrics);
       const similarity = (e.ab?.similarity ?? []).map((s, i) => ({ tap: `tap${i + 1}`, percent: 100 * s }));
       const text = `${e.stage} epoch ${e.epoch + 1} loss ${(metrics.train_loss ?? 0).toFixed(4)}${similarity.map((s, i) => ` layer${i + 1}_activation similarity ${s.percent.toFixed(1)}%`).join('')}`;
-      this.emit(rec, { $case: 'epoch', epoch: { stage: e.stage, epoch: e.epoch + 1, totalEpochs: 0, lr: 0, metrics, similarity, seconds: e.seconds, text } });
+      this.emit(rec, { $case: 'epoch', epoch: { stage: e.stage, epoch: e.epoch + 1, totalEpochs: this.stageEpochs, lr: 0, metrics, similarity, seconds: e.seconds, text } });
       void this.persist(rec);
     }
   }

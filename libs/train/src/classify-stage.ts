@@ -100,6 +100,7 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
         const classify: ClassifyEpochMetrics = { loss: acc.loss / Math.max(1, acc.steps), correct: acc.correct, total: acc.total };
         let testSeconds: number | undefined;
         if (o.test && ((epoch + 1) % o.test.every === 0 || epoch + 1 === o.epochs)) {
+          io.onEvent?.({ type: 'phase', phase: 'test', label: o.label, text: `testing on ${o.test.set.n} images` });
           const t0 = performance.now();
           const ev = evaluate(model, o.test.set, source.stats);
           testSeconds = (performance.now() - t0) / 1000;

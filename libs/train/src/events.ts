@@ -14,9 +14,31 @@ export interface ClassifyEpochMetrics {
   test?: { loss: number; correct: number; total: number };
 }
 
+/** A stage the run will go through, in order; `done` when a rerun finds it finished before. */
+export interface PlannedStage {
+  stage: StageName;
+  label: string;
+  epochs: number;
+  /** 0 = not known yet (a remote run learns it from the first batch of the stage). */
+  stepsPerEpoch: number;
+  /** Mean images per step (a stage's last batch may be smaller), for an images-per-second rate. */
+  imagesPerStep: number;
+  done: boolean;
+}
+
+/**
+ * Work between the stages that has no steps of its own, named so that a viewer is never silent:
+ * loading the data, evaluating the teacher on the test set, a stage's test pass.
+ */
+export type PhaseName = 'load-data' | 'eval-teacher' | 'test';
+
 export type TrainEvent =
-  | { type: 'stage-start'; stage: StageName; label: string; epochs: number; stepsPerEpoch: number; fromEpoch: number }
-  | { type: 'step'; stage: StageName; label: string; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number }
+  | { type: 'plan'; stages: PlannedStage[] }
+  | { type: 'phase'; phase: PhaseName; label: string; text: string }
+  /** `fromStep`: the batch a mid-epoch resume starts at (absent = 0). */
+  | { type: 'stage-start'; stage: StageName; label: string; epochs: number; stepsPerEpoch: number; fromEpoch: number; fromStep?: number }
+  /** `images`: the batch's size (the last batch of an epoch may be smaller). */
+  | { type: 'step'; stage: StageName; label: string; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; images?: number }
   | { type: 'epoch'; stage: StageName; label: string; epoch: number; seconds: number; testSeconds?: number; ab?: AbEpochMetrics; classify?: ClassifyEpochMetrics }
   | { type: 'checkpoint'; stage: StageName; label: string; key: string; epoch: number; partial: boolean }
   | { type: 'stage-end'; stage: StageName; label: string; cancelled: boolean };

@@ -7,7 +7,12 @@ export type { BatchSource, TrainBatch, EpochRequest, AugmentSpec, LocalSourceOpt
 export { evaluate } from './evaluate';
 export type { Evaluation } from './evaluate';
 export { formatEpochLog } from './events';
-export type { TrainEvent, EventSink, StageName, AbEpochMetrics, ClassifyEpochMetrics } from './events';
+export type { TrainEvent, EventSink, StageName, AbEpochMetrics, ClassifyEpochMetrics, PlannedStage, PhaseName } from './events';
+export { RunProgress, titleOf } from './run-progress';
+export type { ProgressSnapshot } from './run-progress';
+export { formatProgress, formatDuration, formatRate } from './progress-line';
+export { planRun } from './run-plan';
+export type { PlanSizes } from './run-plan';
 export { trainClassifier, namedGrads } from './classify-stage';
 export type { ClassifyOptions, KdOptions } from './classify-stage';
 export { trainAbInit } from './ab-stage';

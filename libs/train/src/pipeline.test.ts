@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
@@ -48,9 +49,31 @@ test('a whole run: teacher → none / kd / ab+kd → results, report data and ch
   // The same run id under another config is refused before any work, naming what differs.
   const changed = { ...cfg, epochs: { ...cfg.epochs, e2: cfg.epochs.e2 + 1 }, kd: { ...cfg.kd, temperature: 7 } };
   await assert.rejects(runPipeline(changed, { store, runId: 'a' }), /run a was started with another config \(epochs\.e2, kd\.temperature differ\); start it over with --fresh/);
-  // The same config shows the finished results again.
-  const again = await runPipeline(cfg, { store, runId: 'a' });
-  assert.deepEqual(again.results.map((m) => m.errorPct), r.results.map((m) => m.errorPct));
+  // The plan lists the five stages; the work between steps is named while it happens.
+  const plan = events.find((e) => e.type === 'plan');
+  assert.deepEqual(plan?.type === 'plan' && plan.stages.map((s) => `${s.stage} ${s.label}`), ['teacher teacher wrn-10-1', 'classify none wrn-10-1', 'classify kd wrn-10-1', 'ab-init ab+kd wrn-10-1', 'classify ab+kd wrn-10-1']);
+  const phases = events.flatMap((e) => (e.type === 'phase' ? [e.phase] : []));
+  assert.deepEqual(phases.slice(0, 2), ['load-data', 'test']); // the teacher's last epoch is tested
+  assert.ok(phases.includes('eval-teacher'));
+  assert.equal(phases.filter((p) => p === 'test').length, 6, 'every epoch of teacher 1 + none 2 + kd 2 + ab+kd 1 (testEvery 1)');
+  // The same config shows the finished results again, from the store: no event, no evaluation.
+  const seen: TrainEvent[] = [];
+  const again = await runPipeline(cfg, { store, runId: 'a', onEvent: (e) => seen.push(e) });
+  assert.deepEqual(seen, []);
+  assert.deepEqual(again, JSON.parse(JSON.stringify(r)));
+});
+
+test('a finished run is shown without its data: nothing is loaded or evaluated again', async () => {
+  const dir = `${tmp.dir}/data-gone`;
+  mkdirSync(dir);
+  writeBandDataset(dir, 100, 20);
+  const cfg = tinyConfig(dir, { methods: ['none'], teacher: { ...tinyConfig(dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` } });
+  const store = openStore(`${tmp.dir}/store-gone`);
+  const first = await runPipeline(cfg, { store, runId: 'g' });
+  assert.ok(await store.exists('runs/g/teacher-eval.json'));
+  rmSync(dir, { recursive: true });
+  const second = await runPipeline(cfg, { store, runId: 'g' });
+  assert.deepEqual(second, JSON.parse(JSON.stringify(first)));
 });
 
 test('configDiff names the differing leaves', () => {
@@ -77,8 +100,12 @@ test('the same seed gives the same weights; a cancelled run resumes to the same 
   }, data);
   assert.equal(first.cancelled, true);
   assert.ok(await openStore(c).exists('runs/r/ab+kd/ab-init/latest.json'));
-  const second = await runPipeline(cfg, { store: openStore(c), runId: 'r' }, data);
+  const resumed: TrainEvent[] = [];
+  const second = await runPipeline(cfg, { store: openStore(c), runId: 'r', onEvent: (e) => resumed.push(e) }, data);
   assert.equal(second.cancelled, false);
+  // The teacher was evaluated by the first, stopped, invocation; the resumed one keeps that.
+  assert.ok(!resumed.some((e) => e.type === 'phase' && e.phase === 'eval-teacher'));
+  assert.equal(second.teacher.errorPct, first.teacher.errorPct);
   const wb = await weightsOf(b, 'runs/r/ab+kd/final');
   const wc = await weightsOf(c, 'runs/r/ab+kd/final');
   assert.equal(wb.length, wc.length);

@@ -10,6 +10,7 @@ import { FeatureAdapter, trainFeatureInit } from './feature-stage';
 import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
 import { evaluate, Evaluation } from './evaluate';
 import { AbEpochMetrics, EventSink } from './events';
+import { planRun } from './run-plan';
 import { baselineParams, RunConfig, RunMethod } from './run-config';
 import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill';
 import { StageIo } from './stage-loop';
@@ -85,10 +86,19 @@ export async function loadRunData(cfg: RunConfig): Promise<RunData> {
  */
 export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunData): Promise<RunResult> {
   const { store, runId } = ctx;
-  const d = data ?? (await loadRunData(cfg));
+  const emit: EventSink = (e) => ctx.onEvent?.(e);
   const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
   const prefix = `runs/${runId}`;
-  await checkRunConfig(store, prefix, runId, cfg);
+  // Checked before any work, so another config costs nothing; written only once the data loads.
+  const started = await checkRunConfig(store, prefix, runId, cfg);
+  // A finished run is shown from the store: no data loading, no teacher evaluation.
+  if (started) {
+    const stored = await tryGet<RunResult>(store, `${prefix}/result.json`);
+    if (stored && !stored.cancelled) return stored;
+  }
+  if (!data) emit({ type: 'phase', phase: 'load-data', label: cfg.dataset.name, text: `loading ${cfg.dataset.name}` });
+  const d = data ?? (await loadRunData(cfg));
+  if (!started) await store.putJson(`${prefix}/config.json`, JSON.parse(JSON.stringify(cfg)));
   if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
   const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
   const { model: teacher, source: teacherSource } = rt;
@@ -96,7 +106,10 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     teacher.dispose();
     return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
   }
-  const teacherEval = isForeignTeacher(teacher) ? await evaluateForeignTeacher(teacher, d.test, d.stats) : evaluate(teacher, d.test, d.stats);
+  const finished = new Set<RunMethod>();
+  for (const m of cfg.methods) if (await store.exists(`${prefix}/${m}/result.json`)) finished.add(m);
+  emit({ type: 'plan', stages: planRun(cfg, { teacherImages: d.train.n, studentImages: d.indices.length }, finished) });
+  const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
   const sourceOptions: LocalSourceOptions = {
     set: d.train,
     indices: d.indices,
@@ -240,20 +253,33 @@ export function hasInitStage(method: RunMethod): boolean {
 /**
  * A run keeps the config it was started with (`runs/<id>/config.json`). Resuming it, or showing
  * its finished results, under another config would mix two experiments, so that is an error
- * naming the fields that differ.
+ * naming the fields that differ. True when the run was started before.
  */
-async function checkRunConfig(store: ArtifactStore, prefix: string, runId: string, cfg: RunConfig): Promise<void> {
-  const key = `${prefix}/config.json`;
+async function checkRunConfig(store: ArtifactStore, prefix: string, runId: string, cfg: RunConfig): Promise<boolean> {
   const now = JSON.parse(JSON.stringify(cfg)) as unknown;
-  const before = await tryGet<unknown>(store, key);
-  if (before === null) {
-    await store.putJson(key, now);
-    return;
-  }
+  const before = await tryGet<unknown>(store, `${prefix}/config.json`);
+  if (before === null) return false;
   const diff = configDiff(before, now);
   if (diff.length > 0) {
     throw new Error(`run ${runId} was started with another config (${describeDiff(diff)} differ); start it over with --fresh, or give this config another run id`);
   }
+  return true;
+}
+
+/**
+ * The teacher's test error, evaluated once per run and kept at `runs/<id>/teacher-eval.json`, so
+ * that resuming a run does not evaluate the teacher again.
+ */
+async function teacherEvaluation(teacher: TeacherModel, d: RunData, store: ArtifactStore, prefix: string, emit: EventSink): Promise<Evaluation> {
+  const key = `${prefix}/teacher-eval.json`;
+  const kept = await tryGet<Evaluation>(store, key);
+  if (kept) return kept;
+  emit({ type: 'phase', phase: 'eval-teacher', label: 'teacher', text: `evaluating the teacher on ${d.test.n} test images` });
+  // Let the phase reach a terminal before the synchronous evaluation holds the event loop.
+  await new Promise((r) => setImmediate(r));
+  const ev = isForeignTeacher(teacher) ? await evaluateForeignTeacher(teacher, d.test, d.stats) : evaluate(teacher, d.test, d.stats);
+  await store.putJson(key, ev);
+  return ev;
 }
 
 /** The first few paths of a configDiff for a message: `a, b, c, d and 2 more`. */

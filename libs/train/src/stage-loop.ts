@@ -75,7 +75,7 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
   }
   // Per-epoch metrics for viewers (abd ui): `<prefix>/history.json`, rewritten after each epoch.
   const history: EpochEvent[] = io.store && io.prefix ? await readHistory(io.store, io.prefix, startEpoch) : [];
-  emit({ type: 'stage-start', stage: spec.stage, label: spec.label, epochs: spec.epochs, stepsPerEpoch: source.stepsPerEpoch, fromEpoch: startEpoch });
+  emit({ type: 'stage-start', stage: spec.stage, label: spec.label, epochs: spec.epochs, stepsPerEpoch: source.stepsPerEpoch, fromEpoch: startEpoch, fromStep: startBatch });
   const save = async (epoch: number, nextBatch: number, partial = false) => {
     if (!io.store || !io.prefix) return;
     const extra = new Map<string, tf.Tensor>();
@@ -103,7 +103,7 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
       opt.lr = learningRate(spec.schedule, spec.baseLr, epoch, batch.index, source.stepsPerEpoch, spec.epochs);
       const loss = spec.step(batch, opt, acc);
       if (!Number.isFinite(loss)) throw new Error(`${spec.label}: loss became ${loss} at epoch ${epoch + 1}, batch ${batch.index + 1}`);
-      emit({ type: 'step', stage: spec.stage, label: spec.label, epoch, step: batch.index, stepsPerEpoch: source.stepsPerEpoch, loss, lr: opt.lr });
+      emit({ type: 'step', stage: spec.stage, label: spec.label, epoch, step: batch.index, stepsPerEpoch: source.stepsPerEpoch, loss, lr: opt.lr, images: batch.n });
       b = batch.index + 1;
       // Let signal handlers and stream consumers run between steps.
       await new Promise((r) => setImmediate(r));

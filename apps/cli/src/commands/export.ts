@@ -6,20 +6,22 @@ import { DataDescription, RunResult } from '@abd/train';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { checkpointGraph, EXPORT_FORMATS, ExportFormat, loadTfjsStudent, writeExport } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
+import { shellQuote } from '../confirm';
 import { backendOf, storeOf } from '../context';
 
 const USAGE = `usage: abd export <run-id>/<method> --format ${EXPORT_FORMATS.join('|')} --out DIR [--store URL]
        abd export <checkpoint dir> --format … --out DIR`;
 
 /** Where a run's students are and the command that exports one (report and `abd run`'s last line). */
-export function studentsLine(r: RunResult, storeUrl: string, storeFlag?: string): string {
+export function studentsLine(r: RunResult, storeUrl: string): string {
   const methods = r.results.map((m) => m.method);
   if (methods.length === 0) return 'No student was trained.';
   const best = r.results.reduce((a, b) => (b.errorPct < a.errorPct ? b : a)).method;
-  const flag = storeFlag ? ` --store ${storeFlag}` : '';
+  // The store is always named: the default one depends on the directory the run was started in.
   return (
     `Students: ${storeUrl}/runs/${r.runId}/{${methods.join(',')}}/final; ` +
-    `export one with: abd export ${r.runId}/${best} --format onnx|tfjs-layers|tfjs-graph --out ${r.runId}-${best.replace(/\+/g, '-')}${flag}`
+    `export one with: abd export ${r.runId}/${best} --format onnx --out ${r.runId}-${best.replace(/\+/g, '-')} --store ${shellQuote(storeUrl)} ` +
+    `(formats: ${EXPORT_FORMATS.join(', ')})`
   );
 }
 

@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import { jobSpecsOf } from '@abd/train-io';
-import { checkpointRef, preflightRun } from '@abd/train';
+import { JobEventDecoder, jobSpecsOf } from '@abd/train-io';
+import { checkpointRef, planRun, preflightRun } from '@abd/train';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { rerunCommand } from '../confirm';
 import { storeOf } from '../context';
+import { consoleReporter } from '../progress';
 import { readConfig, runIdOf } from './run';
 
 export const REMOTE_FLAGS = ['remote', 'store', 'run-id', 'token', 'quiet'] as const;
@@ -44,15 +45,20 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   } else if (m) teacherId = m[1];
   else throw new UsageError(`teacher.checkpoint '${ck}' is neither a checkpoint directory nor models/<id>`);
   const client = makeClient(studentTrainer.StudentTrainerClient, address, { token: str(args, 'token') ?? authTokenFromEnv() });
+  // One job per method, run one after the other: the plan spans them all, so the ETA is the run's.
+  const reporter = consoleReporter({ quiet: args.flags.has('quiet'), epochLog: false });
+  reporter({ type: 'plan', stages: planRun(cfg, { teacherImages: 0, studentImages: 0 }) });
   try {
     for (const [i, spec] of jobSpecsOf(cfg, teacherId).entries()) {
       const jobId = `${runId}-${cfg.methods[i].replace(/\+/g, '-')}`;
       await new Promise((res, rej) => client.startJob({ jobId, spec, resume: true }, (e, r) => (e && e.code !== 6 ? rej(e) : res(r))));
+      const decoder = new JobEventDecoder();
       const seen = new Promise<void>((res, rej) => {
         const w = client.watchJob({ jobId, afterSeq: 0 });
         w.on('data', (e: studentTrainer.JobEvent) => {
-          if (e.event?.$case === 'epoch') console.log(`${jobId}: ${e.event.epoch.text}`);
-          else if (e.event?.$case === 'state') console.log(`${jobId}: ${studentTrainer.jobStateToJSON(e.event.state.current)} (${e.event.state.reason})`);
+          if (e.event?.$case === 'epoch') reporter.log(`${jobId}: ${e.event.epoch.text}`);
+          else if (e.event?.$case === 'state') reporter.log(`${jobId}: ${studentTrainer.jobStateToJSON(e.event.state.current)} (${e.event.state.reason})`);
+          for (const t of decoder.decode(e)) reporter(t);
         });
         w.on('error', rej);
         w.on('end', () => res());
@@ -65,12 +71,13 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   } catch (e) {
     // UNAVAILABLE (14): the trainer stopped or the connection broke; its jobs resume on rerun.
     if ((e as { code?: number }).code === 14) {
-      const err = new Error(`the trainer went away; rerun \`${rerunCommand(process.argv.slice(2), { store: store.url, runId })}\` to resume`);
+      const err = new Error(`the trainer went away; rerun \`${rerunCommand(process.argv.slice(2).map((w) => (w === path ? resolve(path) : w)), { store: store.url, runId })}\` to resume`);
       err.name = 'TrainerGoneError';
       throw err;
     }
     throw e;
   } finally {
+    reporter.close();
     client.close();
   }
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DATASET_NAMES } from '@abd/data';
 import { EXPERIMENTS, Experiment, gridOf, runRepro, Scale, SCALES } from '@abd/train';
 import { checkFlags, num, ParsedArgs, str, UsageError } from '../args';
-import { confirmDestructive } from '../confirm';
+import { confirmDestructive, rerunCommand } from '../confirm';
 import { backendOf, REPO_ROOT, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { readConfig } from './run';
@@ -58,6 +58,7 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
   );
   const command = ['abd repro', experiment, `--dataset ${dataset}`, `--scale ${scale}`, `--seeds ${n}`].join(' ');
   const t0 = performance.now();
+  const reporter = consoleReporter({ quiet: args.flags.has('quiet') });
   const out = await runRepro({
     experiment,
     scale,
@@ -69,11 +70,12 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
     baseDir,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, backend: info.backend, native: !!info.native?.loaded, node: process.version },
     signal: interruptSignal(),
-    onEvent: consoleReporter({ quiet: args.flags.has('quiet') }),
-    log: (l) => console.log(`\n-- ${l}`),
-  });
+    onEvent: reporter,
+    log: (l) => reporter.log(`\n-- ${l}`),
+  }).finally(() => reporter.close());
   console.log(`\n${out.markdown}`);
   const min = (performance.now() - t0) / 60000;
-  console.log(`${out.result.cancelled ? 'stopped; rerun the same command to resume' : 'done'} in ${min.toFixed(1)} min; wrote:\n  ${out.written.join('\n  ')}`);
+  const rerun = rerunCommand(process.argv.slice(2), { store: store.url, backend: info.backend });
+  console.log(`${out.result.cancelled ? `stopped; rerun \`${rerun}\` to resume` : 'done'} in ${min.toFixed(1)} min; wrote:\n  ${out.written.join('\n  ')}`);
   if (out.result.cancelled) process.exitCode = 130;
 }

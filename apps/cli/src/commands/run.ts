@@ -70,7 +70,9 @@ export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => 
     process.stdout.write(`# recipe: ${describeRecipe(cfg)}\n${stringifyYaml(cfg)}`);
     return undefined;
   }
-  return runConfig(cfg, args, read.baseDir, name, process.argv.slice(2));
+  // The config's path made absolute, so the rerun hint and the report's command work from anywhere.
+  const words = process.argv.slice(2).map((w) => (w === path ? resolve(path) : w));
+  return runConfig(cfg, args, read.baseDir, name, words);
 }
 
 /** `words`: the command line as typed (after `abd`), for the rerun hint and the report. */
@@ -91,19 +93,15 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
     }
   }
   console.log(`abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`);
-  if (await store.exists(`runs/${runId}/result.json`)) {
+  const finishedBefore = await store.exists(`runs/${runId}/result.json`);
+  if (finishedBefore) {
     console.log(`abd: this run finished before; showing its stored results (add --fresh to train again)`);
   } else if ((await store.list(`runs/${runId}/`)).length > 0) {
     console.log(`abd: resuming the unfinished run from its checkpoints (add --fresh to start over)`);
   }
   const t0 = performance.now();
-  const result = await runPipeline(cfg, {
-    store,
-    runId,
-    baseDir,
-    signal: interruptSignal(),
-    onEvent: consoleReporter({ quiet: args.flags.has('quiet') }),
-  });
+  const reporter = consoleReporter({ quiet: args.flags.has('quiet') });
+  const result = await runPipeline(cfg, { store, runId, baseDir, signal: interruptSignal(), onEvent: reporter }).finally(() => reporter.close());
   if (result.cancelled) {
     console.log(`\nabd: stopped; rerun \`${command}\` to resume from the last checkpoint.`);
     process.exitCode = 130;
@@ -111,9 +109,10 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
   }
   const teacherEpochs = cfg.teacher.checkpoint ? teacherEpochsOf(cfg, baseDir) : cfg.teacher.epochs;
   const ref = referenceFor(cfg, teacherEpochs);
-  const students = studentsLine(result, store.url, str(args, 'store'));
+  const students = studentsLine(result, store.url);
   const md = reportMarkdown(result, ref, command, students);
-  await store.put(`runs/${runId}/report.md`, md);
+  // A finished run's report keeps the command that made it.
+  if (!finishedBefore || !(await store.exists(`runs/${runId}/report.md`))) await store.put(`runs/${runId}/report.md`, md);
   console.log(`\nTeacher ${cfg.teacher.arch}: test error ${result.teacher.errorPct.toFixed(2)} %`);
   console.log(`Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`);
   console.log(resultTable(result, ref));

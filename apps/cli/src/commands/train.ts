@@ -4,6 +4,7 @@ import { openStore } from '@abd/artifacts';
 import { formatEpochLog, getCheckpoint, loadRunData, preflightRun, putCheckpoint, trainTeacher, TrainEvent } from '@abd/train';
 import { sha256 } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
+import { rerunCommand } from '../confirm';
 import { backendOf, storeOf } from '../context';
 import { consoleReporter, interruptSignal } from '../progress';
 import { readConfig, runIdOf } from './run';
@@ -30,13 +31,14 @@ export async function trainCommand(args: ParsedArgs): Promise<void> {
     show(e);
     if (e.type === 'epoch') logLines.push(formatEpochLog(e));
   };
+  onEvent({ type: 'phase', phase: 'load-data', label: cfg.dataset.name, text: `loading ${cfg.dataset.name}` });
   const data = await loadRunData({ ...cfg, dataset: { ...cfg.dataset, subset: undefined } });
   const dir = `runs/${runId}/teacher`;
   const t0 = performance.now();
-  const r = await trainTeacher(cfg, data.train, data.test, data.stats, store, dir, { signal: interruptSignal(), onEvent });
+  const r = await trainTeacher(cfg, data.train, data.test, data.stats, store, dir, { signal: interruptSignal(), onEvent }).finally(() => show.close());
   r.model.dispose();
   if (r.cancelled) {
-    console.log(`\nabd train: stopped; rerun the same command to resume.`);
+    console.log(`\nabd train: stopped; rerun \`${rerunCommand(process.argv.slice(2), { store: store.url, runId, backend: info.backend })}\` to resume.`);
     process.exitCode = 130;
     return;
   }

@@ -196,6 +196,13 @@ export interface Progress {
   rate: number;
   /** Human-readable one-liner. */
   message: string;
+  /**
+   * A training stage's batches: the 1-based epoch they belong to and the stage's epochs
+   * (0 = not a training stage's progress), and the stage's label, e.g. "ab+kd wrn-10-1".
+   */
+  epoch: number;
+  totalEpochs: number;
+  label: string;
 }
 
 function createBaseImageBatch(): ImageBatch {
@@ -1448,7 +1455,7 @@ export const TapWeight: MessageFns<TapWeight> = {
 };
 
 function createBaseProgress(): Progress {
-  return { stage: "", done: 0, total: 0, unit: "", rate: 0, message: "" };
+  return { stage: "", done: 0, total: 0, unit: "", rate: 0, message: "", epoch: 0, totalEpochs: 0, label: "" };
 }
 
 export const Progress: MessageFns<Progress> = {
@@ -1470,6 +1477,15 @@ export const Progress: MessageFns<Progress> = {
     }
     if (message.message !== "") {
       writer.uint32(50).string(message.message);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(56).uint32(message.epoch);
+    }
+    if (message.totalEpochs !== 0) {
+      writer.uint32(64).uint32(message.totalEpochs);
+    }
+    if (message.label !== "") {
+      writer.uint32(74).string(message.label);
     }
     return writer;
   },
@@ -1535,6 +1551,30 @@ export const Progress: MessageFns<Progress> = {
             message.message = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.epoch = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.totalEpochs = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1555,6 +1595,13 @@ export const Progress: MessageFns<Progress> = {
       unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
       rate: isSet(object.rate) ? globalThis.Number(object.rate) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      totalEpochs: isSet(object.totalEpochs)
+        ? globalThis.Number(object.totalEpochs)
+        : isSet(object.total_epochs)
+        ? globalThis.Number(object.total_epochs)
+        : 0,
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
     };
   },
 
@@ -1578,6 +1625,15 @@ export const Progress: MessageFns<Progress> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.totalEpochs !== 0) {
+      obj.totalEpochs = Math.round(message.totalEpochs);
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
     return obj;
   },
 
@@ -1592,6 +1648,9 @@ export const Progress: MessageFns<Progress> = {
     message.unit = object.unit ?? "";
     message.rate = object.rate ?? 0;
     message.message = object.message ?? "";
+    message.epoch = object.epoch ?? 0;
+    message.totalEpochs = object.totalEpochs ?? 0;
+    message.label = object.label ?? "";
     return message;
   },
 };

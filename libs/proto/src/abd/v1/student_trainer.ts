@@ -344,17 +344,30 @@ export interface StateChange {
   reason: string;
 }
 
+/** Work between a job's training steps, named while it happens. */
+export interface Phase {
+  /** "load-data", "eval-teacher" or "test". */
+  name: string;
+  /** The stage or part it belongs to, e.g. "ab+kd wrn-10-1" or "teacher". */
+  label: string;
+  /** e.g. "evaluating the teacher on 10000 test images". */
+  text: string;
+}
+
 export interface JobEvent {
   jobId: string;
   /** Increasing per job, from 1. */
   seq: number;
   timeMs: number;
-  event?: { $case: "epoch"; epoch: EpochLine } | { $case: "progress"; progress: Progress } | {
-    $case: "state";
-    state: StateChange;
-  } | //
-  /** A free-form log line. */
-  { $case: "log"; log: string } | undefined;
+  event?:
+    | { $case: "epoch"; epoch: EpochLine }
+    | { $case: "progress"; progress: Progress }
+    | { $case: "state"; state: StateChange }
+    | //
+    /** A free-form log line. */
+    { $case: "log"; log: string }
+    | { $case: "phase"; phase: Phase }
+    | undefined;
 }
 
 function createBaseLrSchedule(): LrSchedule {
@@ -3395,6 +3408,107 @@ export const StateChange: MessageFns<StateChange> = {
   },
 };
 
+function createBasePhase(): Phase {
+  return { name: "", label: "", text: "" };
+}
+
+export const Phase: MessageFns<Phase> = {
+  encode(message: Phase, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Phase {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePhase();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Phase {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: Phase): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Phase>, I>>(base?: I): Phase {
+    return Phase.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Phase>, I>>(object: I): Phase {
+    const message = createBasePhase();
+    message.name = object.name ?? "";
+    message.label = object.label ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
 function createBaseJobEvent(): JobEvent {
   return { jobId: "", seq: 0, timeMs: 0, event: undefined };
 }
@@ -3422,6 +3536,9 @@ export const JobEvent: MessageFns<JobEvent> = {
         break;
       case "log":
         writer.uint32(106).string(message.event.log);
+        break;
+      case "phase":
+        Phase.encode(message.event.phase, writer.uint32(114).fork()).join();
         break;
     }
     return writer;
@@ -3496,6 +3613,14 @@ export const JobEvent: MessageFns<JobEvent> = {
             message.event = { $case: "log", log: reader.string() };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.event = { $case: "phase", phase: Phase.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3529,6 +3654,8 @@ export const JobEvent: MessageFns<JobEvent> = {
         ? { $case: "state", state: StateChange.fromJSON(object.state) }
         : isSet(object.log)
         ? { $case: "log", log: globalThis.String(object.log) }
+        : isSet(object.phase)
+        ? { $case: "phase", phase: Phase.fromJSON(object.phase) }
         : undefined,
     };
   },
@@ -3552,6 +3679,8 @@ export const JobEvent: MessageFns<JobEvent> = {
       obj.state = StateChange.toJSON(message.event.state);
     } else if (message.event?.$case === "log") {
       obj.log = message.event.log;
+    } else if (message.event?.$case === "phase") {
+      obj.phase = Phase.toJSON(message.event.phase);
     }
     return obj;
   },
@@ -3586,6 +3715,12 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "log": {
         if (object.event?.log !== undefined && object.event?.log !== null) {
           message.event = { $case: "log", log: object.event.log };
+        }
+        break;
+      }
+      case "phase": {
+        if (object.event?.phase !== undefined && object.event?.phase !== null) {
+          message.event = { $case: "phase", phase: Phase.fromPartial(object.event.phase) };
         }
         break;
       }
