@@ -82,7 +82,9 @@ test('the per-epoch curve test leaves the weights bit for bit and the tensor cou
         },
       },
     );
-    const weights = [...model.params.values(), ...model.stats.values()].map((v) => v.dataSync().slice());
+    const weights = [...model.params.values(), ...model.stats.values()].map((v) =>
+      v.dataSync().slice(),
+    );
     const ev = evaluate(model, curve, stats);
     model.dispose();
     return { events, counts, weights, ev };

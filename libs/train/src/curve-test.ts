@@ -23,7 +23,13 @@ export function curveTestSet(test: ImageSet, count = CURVE_TEST_IMAGES): ImageSe
     images.set(test.images.subarray(i * per, (i + 1) * per), k * per);
     labels[k] = test.labels[i];
   });
-  return { ...test, images, labels, n: idx.length, source: `${test.source} (fixed ${idx.length}-image subset)` };
+  return {
+    ...test,
+    images,
+    labels,
+    n: idx.length,
+    source: `${test.source} (fixed ${idx.length}-image subset)`,
+  };
 }
 
 /** The name of a classification loss as the curves label its axis (losses of different kinds never share one). */

@@ -10,10 +10,12 @@ import type { Browser, Page } from 'puppeteer-core';
 import { ArtifactStore, openStore } from '@abd/artifacts';
 import { loadDataset } from '@abd/data';
 import { initBackend } from '@abd/tensor';
-import { RunResult, runPipeline } from '@abd/train';
+import { classifyLossName, RunResult, runPipeline } from '@abd/train';
 import { tempDir, tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
 import { startUiServer, UiServer } from './server';
 
+/** The browser's getComputedStyle, inside page callbacks (this file has no DOM types). */
+type Styled = { getComputedStyle(e: unknown): { fill: string; visibility: string } };
 const CHROMIUM = process.env.ABD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.ABD_UI_SCREENSHOTS ? resolve(process.env.ABD_UI_SCREENSHOTS) : undefined;
 const tmp = tempDir('abd-ui-');
@@ -32,6 +34,19 @@ before(async () => {
   writeBandDataset(tmp.dir, 100, 30);
   store = openStore(join(tmp.dir, 'store'));
   result = await runPipeline(tinyConfig(tmp.dir), { store, runId: 'tiny' });
+  // A second run, methods in the other order and more epochs than testEvery, stopped during
+  // its last method's 2nd epoch: written just now, so the view shows it as running.
+  const ctl = new AbortController();
+  const liveCfg = tinyConfig(tmp.dir, { methods: ['kd', 'none'], epochs: { e1: 1, e2: 2 } });
+  await runPipeline(
+    { ...liveCfg, train: { ...liveCfg.train, testEvery: 10 } },
+    {
+      store,
+      runId: 'live',
+      signal: ctl.signal,
+      onEvent: (e) => e.type === 'epoch' && e.label.startsWith('none') && ctl.abort(),
+    },
+  );
   // A student-trainer job record, as the service leaves it.
   await store.putJson('jobs/job-q1/job.json', {
     id: 'job-q1',
@@ -108,8 +123,8 @@ test(
   async () => {
     assert.equal(await visit('/', 'runs'), 200);
     const runs = await page.$$eval('a.run-link', (as) => as.map((a) => a.textContent));
-    assert.deepEqual(runs, ['tiny']);
-    const row = await page.$eval('table.runs tbody tr', (tr) => tr.textContent ?? '');
+    assert.deepEqual(runs, ['live', 'tiny']);
+    const row = await page.$eval('table.runs tbody tr:nth-child(2)', (tr) => tr.textContent ?? '');
     assert.match(row, /done/);
     for (const m of result.results)
       assert.ok(row.includes(`${m.method} ${m.errorPct.toFixed(2)}`), `${m.method} in ${row}`);
@@ -120,10 +135,137 @@ test(
 );
 
 test(
+  'a running run shows its setting and where it is: stage, epoch, epochs done, ETA',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    assert.equal(await visit('/'), 200);
+    const cells = await page.$$eval('table.runs tbody tr:first-child td', (tds) =>
+      tds.map((td) => td.textContent ?? ''),
+    );
+    assert.equal(cells[1], 'running');
+    assert.equal(cells[2], 'fashion-mnist, wrn-10-1 → wrn-10-1, 64 images, E₁+E₂ = 1+2');
+    // Teacher 1 + kd 3 + none 1 of 1 + 3 + 3 epochs; none is in its 2nd epoch.
+    assert.match(
+      cells[3],
+      /^none · classify · epoch 2\/3 · 5\/7 epochs done · [\d.]+ s\/epoch · ETA [\d.]+ s$/,
+    );
+    const perEpoch = Number(/([\d.]+) s\/epoch/.exec(cells[3])![1]);
+    const eta = Number(/ETA ([\d.]+) s/.exec(cells[3])![1]);
+    assert.ok(Math.abs(eta - 2 * perEpoch) <= 0.16, `${eta} ≈ 2 × ${perEpoch}`);
+    assert.equal(await visit('/runs/live', 'run-live'), 200);
+    assert.match(await page.$eval('span.progress', (s) => s.textContent ?? ''), /epoch 2\/3/);
+    assert.match(await page.$eval('main p', (p) => p.textContent ?? ''), /E₁\+E₂ = 1\+2/);
+  },
+);
+
+test(
+  'one colour per method on every chart and every run, one per tap, none shared',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    // The colour a user sees: the computed fill of each series' points, by chart and series.
+    const colours = async (path: string) => {
+      assert.equal(await visit(path), 200);
+      return page.$$eval('svg.chart', (svgs) =>
+        svgs.flatMap((svg) =>
+          [...svg.querySelectorAll('g.series')].map((g) => [
+            svg.getAttribute('data-title'),
+            g.getAttribute('data-series'),
+            (globalThis as unknown as Styled).getComputedStyle(g.querySelector('circle.pt')!).fill,
+          ]),
+        ),
+      );
+    };
+    const tiny = await colours('/runs/tiny');
+    const live = await colours('/runs/live');
+    const byMethod = new Map<string, Set<string>>();
+    for (const [, name, fill] of [...tiny, ...live]) {
+      const key = / tap\d$/.test(name!) ? name!.replace(/^.* (tap\d)$/, '$1') : name!;
+      if (!byMethod.has(key)) byMethod.set(key, new Set());
+      byMethod.get(key)!.add(fill);
+    }
+    // kd is drawn first on one run's charts and second on the other's: still one colour.
+    for (const [k, fills] of byMethod) assert.equal(fills.size, 1, `${k}: ${[...fills]}`);
+    const kdCharts = [...tiny, ...live].filter(([, n]) => n === 'kd').map(([t]) => t);
+    assert.ok(kdCharts.length >= 4, kdCharts.join(', '));
+    assert.deepEqual([...byMethod.keys()].sort(), [
+      'ab+kd',
+      'kd',
+      'none',
+      'tap1',
+      'tap2',
+      'tap3',
+      'teacher',
+    ]);
+    const all = [...byMethod.values()].map((f) => [...f][0]);
+    assert.equal(new Set(all).size, all.length, `distinct: ${all}`);
+    // The results bars use the same colours.
+    assert.equal(await visit('/results'), 200);
+    const bars = await page.$$eval('rect.bar', (rs) =>
+      rs.map((r) => [
+        r.getAttribute('data-key'),
+        (globalThis as unknown as Styled).getComputedStyle(r).fill,
+      ]),
+    );
+    assert.equal(bars.length, 3);
+    for (const [k, fill] of bars) assert.deepEqual([...byMethod.get(k!)!], [fill], k!);
+  },
+);
+
+test(
+  'losses of different kinds are on separate charts: CE, KD, AB loss',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    assert.equal(await visit('/runs/tiny'), 200);
+    const charts = await page.$$eval('svg[data-title^="training loss"]', (svgs) =>
+      svgs.map((s) => [
+        s.getAttribute('data-title'),
+        [...s.querySelectorAll('g.series')].map((g) => g.getAttribute('data-series')).join(','),
+      ]),
+    );
+    assert.deepEqual(charts, [
+      ['training loss: CE', 'none,teacher'],
+      [`training loss: ${classifyLossName(result.config.kd)}`, 'kd,ab+kd'],
+      ['training loss: AB loss', 'ab+kd'],
+    ]);
+  },
+);
+
+test(
+  'test error has one point per epoch on the run page and a hover box with epoch and value',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    // testEvery 10 > 3 epochs: the full test ran once, the curve every epoch.
+    assert.equal(await visit('/runs/live'), 200);
+    const title = 'test error % on 30 held-out test images, every epoch';
+    const xs = await page.$$eval(
+      `svg[data-title="${title}"] g.series[data-series="kd"] circle.pt`,
+      (cs) => cs.map((c) => Number(c.getAttribute('data-x'))),
+    );
+    assert.deepEqual(xs, [1, 2, 3]);
+    const second = `svg[data-title="${title}"] g.series[data-series="kd"] g.point:nth-of-type(2)`;
+    const visible = () =>
+      page.$$eval(`svg[data-title="${title}"] g.tip`, (ts) =>
+        ts
+          .filter(
+            (t) => (globalThis as unknown as Styled).getComputedStyle(t).visibility === 'visible',
+          )
+          .map((t) => t.textContent),
+      );
+    assert.deepEqual(await visible(), []);
+    await page.hover(`${second} circle.pt`);
+    const y = await page.$eval(`${second} circle.pt`, (c) => Number(c.getAttribute('data-y')));
+    assert.deepEqual(await visible(), [`kd · epoch 2: ${Number(y.toPrecision(4))} %`]);
+    await page.mouse.move(0, 0);
+    assert.deepEqual(await visible(), []);
+  },
+);
+
+test(
   'the run page draws one point per epoch: 1 teacher, 2 none, 2 kd, 1+1 ab+kd',
   { skip: !existsSync(CHROMIUM) },
   async () => {
-    await page.click('a.run-link');
+    await visit('/');
+    await page.click('table.runs tbody tr:nth-child(2) a.run-link');
     assert.equal(new URL(page.url()).pathname, '/runs/tiny');
     await visit('/runs/tiny', 'run');
     const points = (title: string) =>
@@ -132,18 +274,20 @@ test(
           gs.map((g) => [g.getAttribute('data-series'), g.querySelectorAll('circle.pt').length]),
         ),
       );
-    assert.deepEqual(await points('test error % per epoch'), {
+    const testTitle = 'test error % on 30 held-out test images, every epoch';
+    assert.deepEqual(await points(testTitle), {
       none: 2,
       kd: 2,
       'ab+kd': 1,
       teacher: 1,
     });
-    assert.deepEqual(await points('training loss (CE or KD) per epoch'), {
-      none: 2,
-      kd: 2,
-      'ab+kd': 1,
-      teacher: 1,
-    });
+    assert.deepEqual(
+      {
+        ...(await points('training loss: CE')),
+        ...(await points(`training loss: ${classifyLossName(result.config.kd)}`)),
+      },
+      { none: 2, kd: 2, 'ab+kd': 1, teacher: 1 },
+    );
     assert.deepEqual(await points('activation similarity % per tap (AB stage)'), {
       'ab+kd tap1': 1,
       'ab+kd tap2': 1,
@@ -151,7 +295,7 @@ test(
     });
     // AB+KD's classification epoch comes after its E₁ = 1 AB epoch; its last test error is the result's.
     const ab = await page.$eval(
-      'svg[data-title="test error % per epoch"] g.series[data-series="ab+kd"] circle',
+      `svg[data-title="${testTitle}"] g.series[data-series="ab+kd"] circle.pt`,
       (c) => [Number(c.getAttribute('data-x')), Number(c.getAttribute('data-y'))],
     );
     assert.equal(ab[0], 2);
@@ -159,7 +303,7 @@ test(
       Math.abs(ab[1] - result.results[2].errorPct) < 1e-6,
       `${ab[1]} vs ${result.results[2].errorPct}`,
     );
-    const sim = await page.$$eval('svg[data-title^="activation similarity"] circle', (cs) =>
+    const sim = await page.$$eval('svg[data-title^="activation similarity"] circle.pt', (cs) =>
       cs.map((c) => Number(c.getAttribute('data-y'))),
     );
     assert.deepEqual(
@@ -217,9 +361,17 @@ test(
       await page.$eval('main', (m) => m.textContent ?? ''),
       /runs\/tiny\/ab\+kd\/ab-init\/epoch-0000/,
     );
+    // The AB-init student's prediction comes with the caveat that its classifier is untrained.
+    assert.match(
+      await page.$eval('#ab-init-caveat', (p) => p.textContent ?? ''),
+      /classifier is untrained at this point/,
+    );
     // The final student (no connectors kept) also works: same widths, so its maps show directly.
     assert.equal(await visit('/runs/tiny/boundaries?method=none&image=0'), 200);
     assert.match(await page.$eval('main', (m) => m.textContent ?? ''), /runs\/tiny\/none\/final/);
+    assert.equal(await page.$('#ab-init-caveat'), null);
+    assert.equal(await visit('/runs/tiny/boundaries?method=ab%2Bkd&ckpt=final&image=0'), 200);
+    assert.equal(await page.$('#ab-init-caveat'), null);
   },
 );
 
@@ -240,7 +392,7 @@ test(
     );
     assert.equal(plot, 40);
     assert.equal(await visit('/compare?run=tiny'), 200);
-    assert.equal((await page.$$('svg[data-title="test error % per epoch"] g.series')).length, 4);
+    assert.equal((await page.$$('svg[data-title^="test error %"] g.series')).length, 4);
   },
 );
 
@@ -292,6 +444,7 @@ test(
       assert.equal(page.url(), `${locked.url}/runs/tiny`, 'the token is gone from the URL');
       assert.equal((await page.goto(`${locked.url}/`))!.status(), 200);
       assert.deepEqual(await page.$$eval('a.run-link', (as) => as.map((a) => a.textContent)), [
+        'live',
         'tiny',
       ]);
       // HttpOnly: the page cannot read it.
