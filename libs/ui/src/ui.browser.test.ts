@@ -12,11 +12,11 @@ import { loadDataset } from '@abd/data';
 import { initBackend } from '@abd/tensor';
 import { classifyLossName, RunResult, runPipeline } from '@abd/train';
 import { tempDir, tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
+import { CHROMIUM, launchChromium } from './chromium';
 import { startUiServer, UiServer } from './server';
 
 /** The browser's getComputedStyle, inside page callbacks (this file has no DOM types). */
 type Styled = { getComputedStyle(e: unknown): { fill: string; visibility: string } };
-const CHROMIUM = process.env.ABD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.ABD_UI_SCREENSHOTS ? resolve(process.env.ABD_UI_SCREENSHOTS) : undefined;
 const tmp = tempDir('abd-ui-');
 let store: ArtifactStore;
@@ -70,22 +70,7 @@ before(async () => {
   await store.putJson('repro/teachers/t/model.json', { secret: 'not a report' });
   snapshot = await listing();
   ui = await startUiServer({ store, repoRoot: tmp.dir });
-  const { launch } = await import('puppeteer-core');
-  browser = await launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: join(tmp.dir, 'chromium'),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium(join(tmp.dir, 'chromium'));
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
 });
