@@ -378,6 +378,24 @@ test(
     assert.equal(plot, 40);
     assert.equal(await visit('/compare?run=tiny'), 200);
     assert.equal((await page.$$('svg[data-title^="test error %"] g.series')).length, 4);
+    // Two runs overlaid: a method keeps its colour, the run changes the line's dash.
+    assert.equal(await visit('/compare?run=tiny&run=live', 'compare'), 200);
+    const kd = await page.$$eval('svg[data-title^="test error %"] polyline.line', (ls) =>
+      ls
+        .filter((l) => / kd$/.test(l.getAttribute('data-series') ?? ''))
+        .map((l) => [
+          l.getAttribute('data-series'),
+          l.getAttribute('stroke'),
+          l.getAttribute('stroke-dasharray'),
+        ]),
+    );
+    assert.equal(kd.length, 2);
+    assert.deepEqual(
+      kd.map((k) => k[0]),
+      ['tiny: kd', 'live: kd'],
+    );
+    assert.equal(kd[0][1], kd[1][1]);
+    assert.notEqual(kd[0][2], kd[1][2]);
   },
 );
 
