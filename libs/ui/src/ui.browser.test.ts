@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
@@ -13,6 +13,7 @@ import { initBackend } from '@abd/tensor';
 import { classifyLossName, RunResult, runPipeline } from '@abd/train';
 import { tempDir, tinyConfig, writeBandDataset } from '../../train/src/testing/fixture';
 import { CHROMIUM, launchChromium } from './chromium';
+import { captureScreenshots } from './screenshots';
 import { startUiServer, UiServer } from './server';
 
 /** The browser's getComputedStyle, inside page callbacks (this file has no DOM types). */
@@ -455,5 +456,34 @@ test(
     } finally {
       await locked.close();
     }
+  },
+);
+
+test(
+  'the screenshot script captures every page of a store as a PNG',
+  { skip: !existsSync(CHROMIUM) },
+  async () => {
+    const out = join(tmp.dir, 'shots');
+    const files = await captureScreenshots({
+      store,
+      runId: 'tiny',
+      compareId: 'live',
+      out,
+      repoRoot: tmp.dir,
+    });
+    assert.deepEqual(
+      files.map((f) => f.slice(out.length + 1)),
+      ['runs.png', 'run.png', 'results.png', 'compare.png', 'boundaries.png'],
+    );
+    for (const f of files) {
+      const png = readFileSync(f);
+      assert.equal(png.subarray(1, 4).toString(), 'PNG', f);
+      assert.equal(png.readUInt32BE(16), 1440, `${f} width`);
+      assert.ok(png.readUInt32BE(20) >= 900, `${f} height`);
+    }
+    await assert.rejects(
+      captureScreenshots({ store, runId: 'nope', out, repoRoot: tmp.dir }),
+      /no run 'nope'/,
+    );
   },
 );
