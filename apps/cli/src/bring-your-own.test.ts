@@ -14,9 +14,9 @@ import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import type { Browser } from 'puppeteer-core';
 import { loadStudent } from '@abd/models';
-import { IMAGE_FOLDER_CLASSES, writeImageFolder } from '../../../libs/data/src/image-folder-fixture';
-import { maxAbsDiff, serveDirs, toNchw } from '../../../libs/models/src/testing/export-fixtures';
-import { tempDir } from '../../../libs/train/src/testing/fixture';
+import { IMAGE_FOLDER_CLASSES, writeImageFolder } from '@abd/data/testing';
+import { maxAbsDiff, serveDirs, toNchw } from '@abd/models/testing';
+import { tempDir } from '@abd/train/testing';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const ONNX_TEACHER = join(__dirname, '..', '..', '..', 'libs', 'models', 'reference', 'tiny_teacher.onnx');

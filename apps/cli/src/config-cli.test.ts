@@ -7,7 +7,7 @@ import { openStore } from '@abd/artifacts';
 import { Wrn } from '@abd/models';
 import { initBackend } from '@abd/tensor';
 import { putCheckpoint } from '@abd/train';
-import { tempDir, writeBandDataset } from '../../../libs/train/src/testing/fixture';
+import { tempDir, writeBandDataset } from '@abd/train/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const ABD = join(ROOT, 'bin', 'abd');

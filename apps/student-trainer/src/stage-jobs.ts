@@ -2,6 +2,7 @@ import type { ArtifactStore } from '@abd/artifacts';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import type { boundaryExtractor } from '@abd/proto';
 import {
+  curveTestSet,
   evaluate,
   getCheckpoint,
   LocalBatchSource,
@@ -89,7 +90,7 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
       similarity?.forEach((s, i) => (metrics[`similarity_tap${i + 1}`] = 100 * s));
       await putCheckpoint(store, `${prefix}/final`, student, { ...metadata, similarity });
     } else {
-      const test = { set: d.test, every: cfg.train.testEvery };
+      const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
       const kd = plan.method === 'kd' ? cfg.kd : undefined;
       const r = await trainClassifier(
         student,

@@ -3,6 +3,7 @@ import { ImageSet } from '@abd/data';
 import { crossEntropy, kdLoss } from '@abd/distill';
 import { Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
+import { classifyLossName } from './curve-test';
 import { evaluate, Evaluation } from './evaluate';
 import { ClassifyEpochMetrics, StageName } from './events';
 import type { JointTerm } from './joint-terms';
@@ -27,8 +28,12 @@ export interface ClassifyOptions {
   sgd: SgdOptions;
   schedule: ScheduleKind;
   kd?: KdOptions;
-  /** Evaluate on this set every `testEvery` epochs and after the last. */
-  test?: { set: ImageSet; every: number };
+  /**
+   * Evaluate on `set` every `every` epochs and after the last; on `curve` (a small fixed subset,
+   * curveTestSet) after every epoch. Evaluation runs in eval mode and draws no random numbers,
+   * so it changes nothing of the training.
+   */
+  test?: { set: ImageSet; every: number; curve?: ImageSet };
   metadata?: Record<string, unknown>;
   /** A feature term added to the loss at every step (AT, Jacobian matching); none by default. */
   joint?: JointTerm;
@@ -55,6 +60,7 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
   };
   // The last epoch's test evaluation, handed back so the caller need not evaluate again.
   let lastEval: Evaluation | undefined;
+  const lossName = classifyLossName(o.kd, o.joint?.name);
   const r = await runStage<Acc>(
     {
       stage: o.stage ?? 'classify',
@@ -97,16 +103,22 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
         return loss;
       },
       endEpoch: (epoch, acc) => {
-        const classify: ClassifyEpochMetrics = { loss: acc.loss / Math.max(1, acc.steps), correct: acc.correct, total: acc.total };
+        const classify: ClassifyEpochMetrics = { loss: acc.loss / Math.max(1, acc.steps), lossName, correct: acc.correct, total: acc.total };
         let testSeconds: number | undefined;
+        const t0 = performance.now();
+        let full: Evaluation | undefined;
         if (o.test && ((epoch + 1) % o.test.every === 0 || epoch + 1 === o.epochs)) {
           io.onEvent?.({ type: 'phase', phase: 'test', label: o.label, text: `testing on ${o.test.set.n} images` });
-          const t0 = performance.now();
-          const ev = evaluate(model, o.test.set, source.stats);
-          testSeconds = (performance.now() - t0) / 1000;
-          if (epoch + 1 === o.epochs) lastEval = ev;
-          classify.test = { loss: ev.loss, correct: ev.correct, total: ev.total };
+          full = evaluate(model, o.test.set, source.stats);
+          if (epoch + 1 === o.epochs) lastEval = full;
+          classify.test = { loss: full.loss, correct: full.correct, total: full.total };
         }
+        if (o.test?.curve) {
+          // When the subset is the whole test set (small sets), the full pass already measured it.
+          const ev = full && o.test.curve === o.test.set ? full : evaluate(model, o.test.curve, source.stats);
+          classify.curve = { loss: ev.loss, correct: ev.correct, total: ev.total };
+        }
+        if (full || o.test?.curve) testSeconds = (performance.now() - t0) / 1000;
         return { classify, testSeconds };
       },
       metadata: { ...(o.metadata ?? {}), kd: o.kd ?? null, schedule: o.schedule, sgd: o.sgd, ...(o.joint ? { joint: o.joint.name } : {}) },

@@ -9,9 +9,14 @@ export interface AbEpochMetrics {
 
 export interface ClassifyEpochMetrics {
   loss: number;
+  /** What `loss` is (e.g. 'CE', 'KD·T² (T = 3)'): losses of different kinds are not comparable. */
+  lossName?: string;
   correct: number;
   total: number;
+  /** The full test set, every `testEvery` epochs and after the last (the reported figure). */
   test?: { loss: number; correct: number; total: number };
+  /** A fixed test subset evaluated after every epoch, for the curves (see curve-test.ts). */
+  curve?: { loss: number; correct: number; total: number };
 }
 
 /** A stage the run will go through, in order; `done` when a rerun finds it finished before. */

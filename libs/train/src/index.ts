@@ -5,6 +5,7 @@ export type { ScheduleKind } from './schedule';
 export { LocalBatchSource, imagesToTensor, teacherOutputs } from './batch-source';
 export type { BatchSource, TrainBatch, EpochRequest, AugmentSpec, LocalSourceOptions } from './batch-source';
 export { evaluate } from './evaluate';
+export { CURVE_TEST_IMAGES, curveTestSet, classifyLossName } from './curve-test';
 export type { Evaluation } from './evaluate';
 export { formatEpochLog } from './events';
 export type { TrainEvent, EventSink, StageName, AbEpochMetrics, ClassifyEpochMetrics, PlannedStage, PhaseName } from './events';

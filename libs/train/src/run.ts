@@ -6,6 +6,7 @@ import { trainAbInit } from './ab-stage';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
 import { trainClassifier } from './classify-stage';
+import { curveTestSet } from './curve-test';
 import { FeatureAdapter, trainFeatureInit } from './feature-stage';
 import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
 import { evaluate, Evaluation } from './evaluate';
@@ -172,7 +173,7 @@ async function runMethod(
   };
   const sgd = { lr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov };
   const { e1, e2 } = cfg.epochs;
-  const test = { set: d.test, every: cfg.train.testEvery };
+  const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
   const t0 = performance.now();
   let similarity: number[] | undefined;
   try {

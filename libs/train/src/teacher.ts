@@ -6,6 +6,7 @@ import { parseWrnName, Wrn } from '@abd/models';
 import { getCheckpoint, putCheckpoint } from './checkpoints';
 import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
+import { curveTestSet } from './curve-test';
 import { evaluate } from './evaluate';
 import { checkpointRef } from './preflight';
 import { RunConfig } from './run-config';
@@ -50,7 +51,7 @@ export async function trainTeacher(
   const r = await trainClassifier(
     model,
     source,
-    { stage: 'teacher', label: `teacher ${cfg.teacher.arch}`, epochs: cfg.teacher.epochs, sgd, schedule: cfg.teacher.schedule, test: { set: test, every: cfg.train.testEvery } },
+    { stage: 'teacher', label: `teacher ${cfg.teacher.arch}`, epochs: cfg.teacher.epochs, sgd, schedule: cfg.teacher.schedule, test: { set: test, every: cfg.train.testEvery, curve: curveTestSet(test) } },
     { ...io, store, prefix: `${dir}/train` },
   );
   if (!r.cancelled) {

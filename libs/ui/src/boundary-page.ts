@@ -130,15 +130,23 @@ export function boundaryForm(f: BoundaryForm): string {
 <button>show</button></form>`;
 }
 
+/**
+ * The AB stage trains the student up to its last tap only: at its checkpoint the pooling and
+ * linear classifier are still as initialised, so that prediction says nothing of the method.
+ */
+const AB_INIT_CAVEAT =
+  "Caveat: this is the AB-initialisation checkpoint. The AB stage trains the student's layers up to the last tap to match the teacher's activation boundaries; its classifier is untrained at this point, so the student's prediction here is not meaningful (pick the 'final' checkpoint for the trained student's prediction). The sign maps are what this checkpoint is for.";
+
 /** The boundary view body: the input image, the predictions, and per tap the three grids. */
-export function boundaryBody(v: BoundaryView): string {
+export function boundaryBody(v: BoundaryView, ckpt: StudentCheckpoint): string {
   const { height: h, width: w, channels: c, pixels } = v.image;
   const img = pngDataUri(encodePng(w, h, c === 1 ? 1 : 3, pixels));
   const name = (k: number) => (k >= 0 ? `${k} (${esc(v.classNames[k] ?? k)})` : '—');
   const legend = `<p class="legend">sign maps: <span style="background:rgb(${ON})"></span>on (pre-activation &gt; 0)<span style="background:#fff"></span>off · disagreement: <span style="background:rgb(${T_ONLY})"></span>teacher on, student off<span style="background:rgb(${S_ONLY})"></span>teacher off, student on<span style="background:rgb(${AGREE_ON})"></span>/<span style="background:rgb(${AGREE_OFF})"></span>agree (on/off). Hover a channel of the disagreement grid for its agreement.</p>`;
   return `<div style="display:flex;gap:16px;align-items:center">
 <img id="input-image" src="${img}" width="${w * 4}" height="${h * 4}" style="image-rendering:pixelated;border:1px solid #999" data-index="${v.index}" data-label="${v.label}" alt="test image ${v.index}">
-<div>test image <b>#${v.index}</b>, label <b>${name(v.label)}</b><br>teacher predicts <b class="teacher-pred">${name(v.teacherPred)}</b>, student predicts <b class="student-pred">${name(v.studentPred)}</b><br><span class="muted">student checkpoint <code>${esc(v.studentKey)}</code>; both in eval mode (BN running statistics)</span></div></div>
+<div>test image <b>#${v.index}</b>, label <b>${name(v.label)}</b><br>teacher predicts <b class="teacher-pred">${name(v.teacherPred)}</b>, student predicts <b class="student-pred">${name(v.studentPred)}</b>${ckpt === 'ab-init' ? ' <span class="muted">(untrained classifier, see below)</span>' : ''}<br><span class="muted">student checkpoint <code>${esc(v.studentKey)}</code>; both in eval mode (BN running statistics)</span></div></div>
+${ckpt === 'ab-init' ? `<p class="caveat" id="ab-init-caveat">${esc(AB_INIT_CAVEAT)}</p>` : ''}
 ${legend}
 ${v.taps.map(tapSection).join('\n')}`;
 }

@@ -1,9 +1,14 @@
+import { methodColor } from './colors';
 import { esc } from './html';
 
 export interface Series {
   name: string;
   /** x (epoch, 1-based) and y per point; NaN/∞ points are skipped. */
   points: Array<[number, number]>;
+  /** Fixed colour of the series (colors.ts: by method or tap name); by default from the name. */
+  color?: string;
+  /** SVG stroke-dasharray, telling runs apart on one chart. */
+  dash?: string;
 }
 
 export interface ChartOptions {
@@ -14,20 +19,9 @@ export interface ChartOptions {
   height?: number;
   /** Force the y range to include these values (e.g. 0 for an error %). */
   yInclude?: number[];
+  /** Unit appended to a value in the hover box (e.g. ' %'). */
+  unit?: string;
 }
-
-export const PALETTE = [
-  '#1f77b4',
-  '#d62728',
-  '#2ca02c',
-  '#9467bd',
-  '#ff7f0e',
-  '#17becf',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-];
 
 /** Round tick steps (1, 2, 5 × 10ⁿ) giving about `count` ticks over [lo, hi]. */
 export function ticks(lo: number, hi: number, count = 5): number[] {
@@ -41,7 +35,7 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-const fmt = (v: number) =>
+export const fmt = (v: number) =>
   Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01)
     ? v.toExponential(1)
     : String(Number(v.toPrecision(4)));
@@ -99,22 +93,32 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   parts.push(
     `<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${esc(o.yLabel)}</text>`,
   );
+  const colors = clean.map((s) => s.color ?? methodColor(s.name));
+  // Lines first, then every series' points above all lines, so a hover box is never hidden.
   clean.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
     const pts = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-    parts.push(`<g class="series" data-series="${esc(s.name)}" data-points="${s.points.length}">`);
     if (s.points.length > 1)
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${pts}"/>`);
-    for (const [x, y] of s.points) {
       parts.push(
-        `<circle class="pt" cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}" data-x="${x}" data-y="${y}"><title>${esc(s.name)}: epoch ${x}, ${fmt(y)}</title></circle>`,
+        `<polyline class="line" data-series="${esc(s.name)}" fill="none" stroke="${colors[i]}" stroke-width="1.8"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts}"/>`,
+      );
+  });
+  clean.forEach((s, i) => {
+    parts.push(
+      `<g class="series" data-series="${esc(s.name)}" data-points="${s.points.length}" data-color="${colors[i]}">`,
+    );
+    for (const [x, y] of s.points) {
+      const label = `${s.name} · epoch ${x}: ${fmt(y)}${o.unit ?? ''}`;
+      parts.push(
+        `<g class="point"><circle class="hit" cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="8" fill="transparent"/><circle class="pt" cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colors[i]}" data-x="${x}" data-y="${y}"/>${hoverBox(px(x), py(y), label, W, m.t)}</g>`,
       );
     }
     parts.push('</g>');
+  });
+  clean.forEach((s, i) => {
     const lx = 10 + (i % 3) * Math.floor(W / 3);
     const ly = H + 12 + 18 * Math.floor(i / 3);
     parts.push(
-      `<rect x="${lx}" y="${ly - 9}" width="12" height="10" fill="${color}"/><text x="${lx + 16}" y="${ly}" font-size="11">${esc(s.name)}</text>`,
+      `<g class="legend" data-series="${esc(s.name)}"><line x1="${lx}" x2="${lx + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colors[i]}" stroke-width="3"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${lx + 18}" y="${ly}" font-size="11">${esc(s.name)}</text></g>`,
     );
   });
   parts.push('</svg>');
@@ -157,7 +161,7 @@ export function barChart(
       const v = g.values[k];
       if (v === undefined || !Number.isFinite(v)) return;
       parts.push(
-        `<rect class="bar" data-group="${esc(g.name)}" data-key="${esc(k)}" data-y="${v}" x="${x0 + ki * bw}" y="${py(v)}" width="${bw - 2}" height="${H - m.b - py(v)}" fill="${PALETTE[ki % PALETTE.length]}"><title>${esc(g.name)} ${esc(k)}: ${fmt(v)}</title></rect>`,
+        `<rect class="bar" data-group="${esc(g.name)}" data-key="${esc(k)}" data-y="${v}" x="${x0 + ki * bw}" y="${py(v)}" width="${bw - 2}" height="${H - m.b - py(v)}" fill="${methodColor(k)}"><title>${esc(g.name)} ${esc(k)}: ${fmt(v)}</title></rect>`,
       );
     });
     const label = g.name.length > 18 ? `${g.name.slice(0, 17)}…` : g.name;
@@ -169,9 +173,21 @@ export function barChart(
   keys.forEach((k, ki) => {
     const lx = m.l + ki * 110;
     parts.push(
-      `<rect x="${lx}" y="${H + 2}" width="12" height="10" fill="${PALETTE[ki % PALETTE.length]}"/><text x="${lx + 16}" y="${H + 11}" font-size="11">${esc(k)}</text>`,
+      `<rect x="${lx}" y="${H + 2}" width="12" height="10" fill="${methodColor(k)}"/><text x="${lx + 16}" y="${H + 11}" font-size="11">${esc(k)}</text>`,
     );
   });
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/**
+ * The value box of one point, shown while the pointer is over it (CSS :hover in html.ts; the
+ * pages run no scripts). Placed above-right of the point, flipped to stay inside the chart.
+ */
+function hoverBox(x: number, y: number, label: string, W: number, top: number): string {
+  const w = Math.ceil(label.length * 6.4) + 12;
+  const h = 18;
+  const bx = x + 8 + w > W ? x - 8 - w : x + 8;
+  const by = y - 8 - h < top ? y + 8 : y - 8 - h;
+  return `<g class="tip"><rect x="${bx.toFixed(1)}" y="${by.toFixed(1)}" width="${w}" height="${h}" rx="3" fill="#fff" stroke="#1d2330"/><text x="${(bx + 6).toFixed(1)}" y="${(by + 13).toFixed(1)}" font-size="11">${esc(label)}</text></g>`;
 }

@@ -49,6 +49,8 @@ th{background:#eef0f4}td.num,th.num{text-align:right}
 .s-done{background:#d8f3dc}.s-running{background:#fff3bf}.s-stopped,.s-cancelled{background:#ffe3e3}
 .s-failed{background:#ffc9c9}.s-queued{background:#e7f5ff}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{background:#fff;border:1px solid #d8dce3}
+.chart .tip{visibility:hidden;pointer-events:none}.chart .point:hover .tip{visibility:visible}
+.chart .point:hover .pt{r:5}.caveat{background:#fff3bf;border:1px solid #e6c200;padding:6px 10px}
 .muted{color:#667}pre{background:#fff;border:1px solid #d8dce3;padding:8px;overflow:auto}
 .grid img{image-rendering:pixelated}.tap{margin-bottom:18px}
 form.inline{display:flex;gap:10px;align-items:center;margin:8px 0}

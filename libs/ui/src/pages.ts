@@ -6,6 +6,7 @@ import { Reference, referenceFor } from './references';
 import { barChart } from './chart';
 import { curvesHtml, mergeCurves, runCurves } from './curves';
 import { esc, fmtPct, fmtSeconds, href, page, table } from './html';
+import { progressText } from './progress';
 import { JobInfo, runHistories, RunSummary, tryJson, wallSeconds } from './store-view';
 
 const statusBadge = (s: string) => `<span class="status s-${esc(s)}">${esc(s)}</span>`;
@@ -24,9 +25,19 @@ function setting(cfg: RunConfig | undefined): string {
   );
 }
 
+const isLive = (r: RunSummary) => r.status === 'running' || r.status === 'queued';
+
+/** An unfinished run's position and ETA, from its saved epochs. */
+function progressLine(r: RunSummary): string {
+  return r.progress
+    ? `<span class="progress">${esc(progressText(r.progress, isLive(r)))}</span>`
+    : '';
+}
+
 function errors(r: RunSummary): string {
   if (r.result)
     return r.result.results.map((m) => `${esc(m.method)} <b>${fmtPct(m.errorPct)}</b>`).join(' · ');
+  if (r.progress) return progressLine(r);
   if (r.job && r.job.totalEpochs)
     return esc(`${r.job.stage ?? ''} epoch ${r.job.epoch}/${r.job.totalEpochs}`);
   return '<span class="muted">—</span>';
@@ -53,7 +64,7 @@ export function runsPage(runs: RunSummary[], jobs: JobInfo[], storeUrl: string):
     esc(j.error ?? ''),
   ]);
   const body = `<h1>Runs</h1><p class="muted">store ${esc(storeUrl)} · ${runs.length} run(s)${live ? ' · refreshing every 5 s while a run is live' : ''}</p>
-${runs.length ? table(['run', 'status', 'setting', 'test error % per method', 'wall time', 'last write (UTC)'], rows, 'runs') : '<p>No runs in this store yet: <code>abd run &lt;config.yaml&gt;</code> makes one.</p>'}
+${runs.length ? table(['run', 'status', 'setting', 'test error % per method (or progress)', 'wall time', 'last write (UTC)'], rows, 'runs') : '<p>No runs in this store yet: <code>abd run &lt;config.yaml&gt;</code> makes one.</p>'}
 <form id="compare" method="get" action="/compare" class="inline"><button>overlay the checked runs' curves</button></form>
 ${jobs.length ? `<h2>Student-trainer jobs</h2>${table(['job', 'state', 'stage', 'epoch', 'test error %', 'error'], jobRows, 'jobs')}` : ''}`;
   return page('Runs', body, live ? { refresh: 5 } : {});
@@ -131,7 +142,7 @@ export async function runPage(
     .join(' · ');
   const body = `<h1>Run ${esc(r.id)} ${statusBadge(r.status)}</h1>
 <p>${setting(r.config)}<br>${teacher}wall time ${fmtSeconds(wallSeconds(r))}, training+test time ${fmtSeconds(trainSeconds)}; last write ${when(r.updated)} UTC${r.job ? `; job state ${esc(r.job.state)}${r.job.error ? `: ${esc(r.job.error)}` : ''}` : ''}</p>
-${r.result ? `<h2>Results</h2>${resultRows(r, ref)}` : '<p class="muted">No result yet (the run is not finished).</p>'}
+${r.result ? `<h2>Results</h2>${resultRows(r, ref)}` : `<p>${r.progress ? `${progressLine(r)}<br>` : ''}<span class="muted">No result yet (the run is not finished).</span></p>`}
 <h2>Curves</h2>${curvesHtml(curves)}
 <h2>Activation boundaries</h2><p>Sign maps of teacher and student for a test image: ${links || '<span class="muted">no student yet</span>'}</p>
 ${report ? `<h2>Report</h2><pre>${esc(report)}</pre>` : ''}
@@ -145,10 +156,10 @@ ${r.config ? `<details><summary>config</summary><pre>${esc(JSON.stringify(r.conf
 
 export async function comparePage(store: ArtifactStore, runs: RunSummary[]): Promise<string> {
   const all = [];
-  for (const r of runs)
-    all.push(runCurves(await runHistories(store, r), r.config?.epochs.e1, `${r.id}: `));
+  for (const [i, r] of runs.entries())
+    all.push(runCurves(await runHistories(store, r), r.config?.epochs.e1, `${r.id}: `, i));
   const merged = mergeCurves(all);
-  const body = `<h1>Compare ${runs.length} run(s)</h1><p>${runs.map((r) => `<a href="${href('runs', r.id)}">${esc(r.id)}</a>`).join(' · ')}</p>${curvesHtml(merged)}`;
+  const body = `<h1>Compare ${runs.length} run(s)</h1><p>${runs.map((r) => `<a href="${href('runs', r.id)}">${esc(r.id)}</a>`).join(' · ')}</p><p class="muted">Colour: the method, the same on every chart; line style: the run (${runs.map((r, i) => `${esc(r.id)} ${['solid', 'dashed', 'dotted', 'dash-dot', 'sparse dots'][i % 5]}`).join(', ')}).</p>${curvesHtml(merged)}`;
   return page('Compare', body);
 }
 

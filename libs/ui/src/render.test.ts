@@ -42,7 +42,7 @@ test('lineChart draws one circle per finite point and escapes names', () => {
     ],
     { title: 't', xLabel: 'x', yLabel: 'y' },
   );
-  assert.equal(svg.match(/<circle/g)?.length, 3);
+  assert.equal(svg.match(/<circle class="pt"/g)?.length, 3);
   assert.match(svg, /data-series="a&lt;b" data-points="2"/);
   assert.doesNotMatch(svg, /a<b/);
   assert.match(lineChart([], { title: 't', xLabel: 'x', yLabel: 'y' }), /no data yet/);

@@ -1,81 +1,112 @@
-// Regenerates docs/ui/*.png: two small real runs (band dataset of the tests, WRN-10-2 teacher →
-// WRN-10-1 student, so the AB stage has connectors), then one screenshot per page.
-// Usage: node --import tsx libs/ui/src/screenshots.ts [out-dir]   (about a minute on 2 cores)
+// Screenshots of the web view of a store with real runs (the README's docs/ui/*.png), taken
+// with headless Chromium the way the browser test drives it.
+// Usage: node --import tsx libs/ui/src/screenshots.ts --store DIR --run ID [--compare ID]
+//          [--out docs/ui] [--image N]
 import '@tensorflow/tfjs-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openStore } from '@abd/artifacts';
+import { parseArgs } from 'node:util';
+import { ArtifactStore, openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
-import { loadRunData, runPipeline } from '@abd/train';
-import { tinyConfig, writeBandDataset } from '@abd/train/testing';
+import { launchChromium } from './chromium';
 import { startUiServer } from './server';
+import { loadRun } from './store-view';
 
-async function main(): Promise<void> {
-  const out = resolve(process.argv[2] ?? join(__dirname, '..', '..', '..', 'docs', 'ui'));
-  const dir = mkdtempSync(join(tmpdir(), 'abd-ui-demo-'));
-  try {
-    await initBackend();
-    writeBandDataset(dir, 400, 100);
-    const store = openStore(join(dir, 'store'));
-    const base = tinyConfig(dir);
-    for (const [id, count] of [
-      ['band-200', 200],
-      ['band-50', 50],
-    ] as const) {
-      const cfg = {
-        ...base,
-        name: `demo/${id}`,
-        dataset: { ...base.dataset, subset: { count, seed: 0 } },
-        teacher: { ...base.teacher, arch: 'wrn-10-2', epochs: 4 },
-        epochs: { e1: 3, e2: 5 },
-      };
-      const data = await loadRunData(cfg);
-      console.log(`run ${id}…`);
-      await runPipeline(cfg, { store, runId: id }, data);
-    }
-    const ui = await startUiServer({ store, repoRoot: dir });
-    const { launch } = await import('puppeteer-core');
-    const browser = await launch({
-      executablePath: process.env.ABD_CHROMIUM ?? '/usr/bin/chromium',
-      headless: true,
-      userDataDir: join(dir, 'chromium'),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.setViewport({ width: 1440, height: 900 });
-      mkdirSync(out, { recursive: true });
-      for (const [name, path] of [
-        ['runs', '/'],
-        ['run', '/runs/band-200'],
-        ['compare', '/compare?run=band-200&run=band-50'],
-        ['results', '/results'],
-        ['boundaries', '/runs/band-200/boundaries?method=ab%2Bkd&image=3'],
-      ]) {
-        await page.goto(ui.url + path, { waitUntil: 'load' });
-        await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
-        console.log(`${out}/${name}.png`);
-      }
-    } finally {
-      await browser.close();
-      await ui.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export interface ScreenshotOptions {
+  store: ArtifactStore;
+  /** The run the run, results and boundary pages show. */
+  runId: string;
+  /** A second run to overlay on the compare page (no compare shot without one). */
+  compareId?: string;
+  out: string;
+  /** Where the runs' relative teacher checkpoints resolve (the repository root). */
+  repoRoot: string;
+  /** Test image of the boundary page. */
+  image?: number;
+  log?: (line: string) => void;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+/** One full-page PNG per page of the view; returns the files written. */
+export async function captureScreenshots(o: ScreenshotOptions): Promise<string[]> {
+  const run = await loadRun(o.store, o.runId);
+  if (!run) throw new Error(`no run '${o.runId}' in ${o.store.url}`);
+  const ab = run.methods.find((m) => m.startsWith('ab+'));
+  const shots: Array<{ name: string; path: string; hover?: string }> = [
+    { name: 'runs', path: '/' },
+    // Hovering the last point of a method shows the value box a reader gets.
+    {
+      name: 'run',
+      path: `/runs/${encodeURIComponent(run.id)}`,
+      hover: `svg[data-title^="test error %"] g.series[data-series="${ab ?? run.methods[0]}"] g.point:last-of-type circle.pt`,
+    },
+    { name: 'results', path: '/results' },
+  ];
+  if (o.compareId)
+    shots.push({
+      name: 'compare',
+      path: `/compare?run=${encodeURIComponent(run.id)}&run=${encodeURIComponent(o.compareId)}`,
+    });
+  if (ab)
+    shots.push({
+      name: 'boundaries',
+      path: `/runs/${encodeURIComponent(run.id)}/boundaries?method=${encodeURIComponent(ab)}&image=${o.image ?? 3}`,
+    });
+  const ui = await startUiServer({ store: o.store, repoRoot: o.repoRoot });
+  const profile = mkdtempSync(join(tmpdir(), 'abd-shots-'));
+  const browser = await launchChromium(profile);
+  const written: string[] = [];
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1440, height: 900 });
+    mkdirSync(o.out, { recursive: true });
+    for (const s of shots) {
+      const res = await page.goto(ui.url + s.path, { waitUntil: 'load' });
+      if (res?.status() !== 200) throw new Error(`${s.path}: HTTP ${res?.status()}`);
+      if (s.hover && (await page.$(s.hover))) await page.hover(s.hover);
+      const file = join(o.out, `${s.name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      written.push(file);
+      o.log?.(file);
+    }
+  } finally {
+    await browser.close();
+    await ui.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  return written;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      store: { type: 'string' },
+      run: { type: 'string' },
+      compare: { type: 'string' },
+      out: { type: 'string', default: join(__dirname, '..', '..', '..', 'docs', 'ui') },
+      image: { type: 'string', default: '3' },
+    },
+    strict: true,
+  });
+  if (!values.store || !values.run)
+    throw new Error(
+      'usage: screenshots.ts --store DIR --run ID [--compare ID] [--out DIR] [--image N]',
+    );
+  // The boundary page runs teacher and student in-process.
+  await initBackend();
+  await captureScreenshots({
+    store: openStore(resolve(values.store)),
+    runId: values.run,
+    compareId: values.compare,
+    out: resolve(values.out!),
+    repoRoot: resolve(__dirname, '..', '..', '..'),
+    image: Number(values.image),
+    log: (l) => console.log(l),
+  });
+}
+
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });

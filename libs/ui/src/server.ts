@@ -225,5 +225,5 @@ async function boundaryPage(
       `${back}${h1}${form}<p>No '${esc(ckpt)}' checkpoint of ${esc(method)} in the store yet.</p>`,
     );
   const view = await computeBoundaries(cache, run.id, run.config, dir, index);
-  return page(title, `${back}${h1}${form}${boundaryBody(view)}`);
+  return page(title, `${back}${h1}${form}${boundaryBody(view, ckpt)}`);
 }

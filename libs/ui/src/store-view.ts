@@ -1,5 +1,6 @@
 import { ArtifactStore, NotFoundError, ObjectInfo } from '@abd/artifacts';
 import type { EpochEvent, RunConfig, RunResult } from '@abd/train';
+import { RunProgress, runProgress } from './progress';
 
 /** Run and job ids as `abd run` and the student-trainer make them; nothing path-like. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -29,6 +30,8 @@ export interface RunSummary {
   job?: JobInfo;
   /** Method directories found in the store (in config order when the config is known). */
   methods: string[];
+  /** Where an unfinished run stands (epochs done, the current stage, an ETA). */
+  progress?: RunProgress;
   objects: ObjectInfo[];
   started: Date;
   updated: Date;
@@ -117,7 +120,7 @@ export async function loadRun(
     ...known.filter((m) => dirs.has(m)),
     ...[...dirs].filter((m) => !(known as string[]).includes(m)).sort(),
   ];
-  return {
+  const summary: RunSummary = {
     id,
     status,
     result,
@@ -128,14 +131,28 @@ export async function loadRun(
     started: new Date(Math.min(...times)),
     updated,
   };
+  if (!result && config) {
+    const finished = new Set(
+      objs.map((o) => /^runs\/[^/]+\/([^/]+)\/result\.json$/.exec(o.key)?.[1]).filter((m) => !!m),
+    ) as Set<string>;
+    summary.progress = runProgress(config, await runHistories(store, summary), finished);
+  }
+  return summary;
 }
 
-/** The config of an unfinished run, from a checkpoint that records it (a final student or the teacher). */
+/**
+ * The config of an unfinished run: `runs/<id>/config.json` (saved when the run starts), else
+ * from a checkpoint that records it (a final student or the teacher).
+ */
 async function configOf(
   store: ArtifactStore,
   id: string,
   keys: Set<string>,
 ): Promise<RunConfig | undefined> {
+  if (keys.has(`runs/${id}/config.json`)) {
+    const cfg = await tryJson<RunConfig>(store, `runs/${id}/config.json`);
+    if (cfg && Array.isArray(cfg.methods) && cfg.epochs && cfg.dataset) return cfg;
+  }
   const candidates = [...keys].filter(
     (k) => k.endsWith('/final/model.json') || k === `runs/${id}/teacher/model.json`,
   );

@@ -1,98 +1,44 @@
 // The web view in a real browser (Debian chromium + puppeteer-core) against a store filled by
-// a real small run. ABD_UI_SCREENSHOTS=<dir> also saves a screenshot of each page there.
+// real small runs. ABD_UI_SCREENSHOTS=<dir> also saves a screenshot of each page there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import { ArtifactStore, openStore } from '@abd/artifacts';
+import type { Page } from 'puppeteer-core';
+import { ArtifactStore } from '@abd/artifacts';
 import { loadDataset } from '@abd/data';
-import { initBackend } from '@abd/tensor';
-import { RunResult, runPipeline } from '@abd/train';
-import { tempDir, tinyConfig, writeBandDataset } from '@abd/train/testing';
-import { startUiServer, UiServer } from './server';
+import { classifyLossName, RunResult } from '@abd/train';
+import { tempDir } from '@abd/train/testing';
+import { CHROMIUM } from './chromium';
+import { startUiServer } from './server';
+import { fillStore, openView, View } from './testing/browser-store';
 
-const CHROMIUM = process.env.ABD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.ABD_UI_SCREENSHOTS ? resolve(process.env.ABD_UI_SCREENSHOTS) : undefined;
 const tmp = tempDir('abd-ui-');
 let store: ArtifactStore;
-let ui: UiServer;
-let browser: Browser;
+let view: View;
 let page: Page;
 let result: RunResult;
 let snapshot: string;
+const visit = (path: string, shot?: string) => view.visit(path, shot);
 
 const listing = async () =>
   JSON.stringify((await store.list('')).map((o) => [o.key, o.size, o.modified.getTime()]));
 
 before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 100, 30);
-  store = openStore(join(tmp.dir, 'store'));
-  result = await runPipeline(tinyConfig(tmp.dir), { store, runId: 'tiny' });
-  // A student-trainer job record, as the service leaves it.
-  await store.putJson('jobs/job-q1/job.json', {
-    id: 'job-q1',
-    state: 'JOB_STATE_QUEUED',
-    stage: '',
-    epoch: 0,
-    totalEpochs: 2,
-    createdMs: 1,
-    updatedMs: 1,
-  });
-  // What `abd repro` leaves in the store (its own tests make real ones; here only the files matter).
-  const sweep = 'repro/fast-training/fashion-mnist/smoke';
-  await store.put(
-    `${sweep}/table.md`,
-    '| method | error % | paper |\n|---|---|---|\n| ab+kd | 12.3 | 11.1 |\n',
-  );
-  await store.put(
-    `${sweep}/plot.svg`,
-    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>',
-  );
-  await store.putJson('repro/teachers/t/model.json', { secret: 'not a report' });
+  ({ store, result } = await fillStore(tmp.dir));
   snapshot = await listing();
-  ui = await startUiServer({ store, repoRoot: tmp.dir });
-  const { launch } = await import('puppeteer-core');
-  browser = await launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: join(tmp.dir, 'chromium'),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
+  view = await openView(store, tmp.dir);
+  page = view.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await ui?.close();
+  await view?.close();
   tmp.cleanup();
 });
 
-async function visit(path: string, shot?: string): Promise<number> {
-  const res = await page.goto(ui.url + path, { waitUntil: 'load' });
-  if (SHOTS && shot) {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
-  }
-  return res!.status();
-}
-
 /** Status of a raw request path, sent as is (no client-side normalization of '..'). */
 function rawStatus(path: string, method = 'GET'): Promise<number> {
-  const u = new URL(ui.url);
+  const u = new URL(view.ui.url);
   return new Promise((resolveStatus, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
       res.resume();
@@ -108,8 +54,8 @@ test(
   async () => {
     assert.equal(await visit('/', 'runs'), 200);
     const runs = await page.$$eval('a.run-link', (as) => as.map((a) => a.textContent));
-    assert.deepEqual(runs, ['tiny']);
-    const row = await page.$eval('table.runs tbody tr', (tr) => tr.textContent ?? '');
+    assert.deepEqual(runs, ['live', 'tiny']);
+    const row = await page.$eval('table.runs tbody tr:nth-child(2)', (tr) => tr.textContent ?? '');
     assert.match(row, /done/);
     for (const m of result.results)
       assert.ok(row.includes(`${m.method} ${m.errorPct.toFixed(2)}`), `${m.method} in ${row}`);
@@ -123,7 +69,8 @@ test(
   'the run page draws one point per epoch: 1 teacher, 2 none, 2 kd, 1+1 ab+kd',
   { skip: !existsSync(CHROMIUM) },
   async () => {
-    await page.click('a.run-link');
+    await visit('/');
+    await page.click('table.runs tbody tr:nth-child(2) a.run-link');
     assert.equal(new URL(page.url()).pathname, '/runs/tiny');
     await visit('/runs/tiny', 'run');
     const points = (title: string) =>
@@ -132,18 +79,20 @@ test(
           gs.map((g) => [g.getAttribute('data-series'), g.querySelectorAll('circle.pt').length]),
         ),
       );
-    assert.deepEqual(await points('test error % per epoch'), {
+    const testTitle = 'test error % on 30 held-out test images, every epoch';
+    assert.deepEqual(await points(testTitle), {
       none: 2,
       kd: 2,
       'ab+kd': 1,
       teacher: 1,
     });
-    assert.deepEqual(await points('training loss (CE or KD) per epoch'), {
-      none: 2,
-      kd: 2,
-      'ab+kd': 1,
-      teacher: 1,
-    });
+    assert.deepEqual(
+      {
+        ...(await points('training loss: CE')),
+        ...(await points(`training loss: ${classifyLossName(result.config.kd)}`)),
+      },
+      { none: 2, kd: 2, 'ab+kd': 1, teacher: 1 },
+    );
     assert.deepEqual(await points('activation similarity % per tap (AB stage)'), {
       'ab+kd tap1': 1,
       'ab+kd tap2': 1,
@@ -151,7 +100,7 @@ test(
     });
     // AB+KD's classification epoch comes after its E₁ = 1 AB epoch; its last test error is the result's.
     const ab = await page.$eval(
-      'svg[data-title="test error % per epoch"] g.series[data-series="ab+kd"] circle',
+      `svg[data-title="${testTitle}"] g.series[data-series="ab+kd"] circle.pt`,
       (c) => [Number(c.getAttribute('data-x')), Number(c.getAttribute('data-y'))],
     );
     assert.equal(ab[0], 2);
@@ -159,7 +108,7 @@ test(
       Math.abs(ab[1] - result.results[2].errorPct) < 1e-6,
       `${ab[1]} vs ${result.results[2].errorPct}`,
     );
-    const sim = await page.$$eval('svg[data-title^="activation similarity"] circle', (cs) =>
+    const sim = await page.$$eval('svg[data-title^="activation similarity"] circle.pt', (cs) =>
       cs.map((c) => Number(c.getAttribute('data-y'))),
     );
     assert.deepEqual(
@@ -217,9 +166,17 @@ test(
       await page.$eval('main', (m) => m.textContent ?? ''),
       /runs\/tiny\/ab\+kd\/ab-init\/epoch-0000/,
     );
+    // The AB-init student's prediction comes with the caveat that its classifier is untrained.
+    assert.match(
+      await page.$eval('#ab-init-caveat', (p) => p.textContent ?? ''),
+      /classifier is untrained at this point/,
+    );
     // The final student (no connectors kept) also works: same widths, so its maps show directly.
     assert.equal(await visit('/runs/tiny/boundaries?method=none&image=0'), 200);
     assert.match(await page.$eval('main', (m) => m.textContent ?? ''), /runs\/tiny\/none\/final/);
+    assert.equal(await page.$('#ab-init-caveat'), null);
+    assert.equal(await visit('/runs/tiny/boundaries?method=ab%2Bkd&ckpt=final&image=0'), 200);
+    assert.equal(await page.$('#ab-init-caveat'), null);
   },
 );
 
@@ -240,7 +197,25 @@ test(
     );
     assert.equal(plot, 40);
     assert.equal(await visit('/compare?run=tiny'), 200);
-    assert.equal((await page.$$('svg[data-title="test error % per epoch"] g.series')).length, 4);
+    assert.equal((await page.$$('svg[data-title^="test error %"] g.series')).length, 4);
+    // Two runs overlaid: a method keeps its colour, the run changes the line's dash.
+    assert.equal(await visit('/compare?run=tiny&run=live', 'compare'), 200);
+    const kd = await page.$$eval('svg[data-title^="test error %"] polyline.line', (ls) =>
+      ls
+        .filter((l) => / kd$/.test(l.getAttribute('data-series') ?? ''))
+        .map((l) => [
+          l.getAttribute('data-series'),
+          l.getAttribute('stroke'),
+          l.getAttribute('stroke-dasharray'),
+        ]),
+    );
+    assert.equal(kd.length, 2);
+    assert.deepEqual(
+      kd.map((k) => k[0]),
+      ['tiny: kd', 'live: kd'],
+    );
+    assert.equal(kd[0][1], kd[1][1]);
+    assert.notEqual(kd[0][2], kd[1][2]);
   },
 );
 
@@ -292,6 +267,7 @@ test(
       assert.equal(page.url(), `${locked.url}/runs/tiny`, 'the token is gone from the URL');
       assert.equal((await page.goto(`${locked.url}/`))!.status(), 200);
       assert.deepEqual(await page.$$eval('a.run-link', (as) => as.map((a) => a.textContent)), [
+        'live',
         'tiny',
       ]);
       // HttpOnly: the page cannot read it.
