@@ -3,6 +3,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer, type boundaryExtractor } from '@abd/proto';
+import type { ServiceFixture } from '@abd/train/testing';
+import { startServiceStack, type ServiceStack, type ServiceStackOptions } from '@abd/train-io/testing';
 import { JobManager } from '../job-manager';
 import { studentTrainerService } from '../student-trainer.service';
 
@@ -34,4 +36,24 @@ export async function startTrainer(store: ArtifactStore, o: TrainerOptions = {})
     await server.shutdown(200);
   };
   return { jobs, server, client, resumed, stop };
+}
+
+/** startServiceStack + the trainer over its extractor (or, with `inProcessBatches`, without it). */
+export interface TrainerStack {
+  stack: ServiceStack;
+  fx: ServiceFixture;
+  tr: TrainerServer;
+  trainer: studentTrainer.StudentTrainerClient;
+  /** Stops the trainer, then the stack. */
+  stop(): Promise<void>;
+}
+
+export async function startTrainerStack(o: ServiceStackOptions = {}, t: { token?: string; inProcessBatches?: boolean } = {}): Promise<TrainerStack> {
+  const stack = await startServiceStack(o);
+  const tr = await startTrainer(stack.fx.store, { extractor: t.inProcessBatches ? undefined : stack.extractorClient, token: t.token });
+  const stop = async () => {
+    await tr.stop();
+    await stack.stop();
+  };
+  return { stack, fx: stack.fx, tr, trainer: tr.client, stop };
 }
