@@ -23,6 +23,13 @@ describe('module boundaries', () => {
     assert.deepEqual(await lintAt('apps/cli/src/lint-probe.ts', `import { parseRunConfig } from '@abd/train';\nexport const x = parseRunConfig;\n`), []);
   });
 
+  it("an app importing a library's testing entry passes; a deep import of the same fixture fails", async () => {
+    assert.deepEqual(await lintAt('apps/cli/src/lint-probe.test.ts', `import { tempDir } from '@abd/train/testing';\nexport const x = tempDir;\n`), []);
+    const msgs = await lintAt('apps/cli/src/lint-probe.test.ts', `import { tempDir } from '${'../'.repeat(3)}libs/train/src/testing/fixture';\nexport const x = tempDir;\n`);
+    assert.equal(msgs.length, 1, JSON.stringify(msgs));
+    assert.match(msgs[0].message, /relative or absolute path/);
+  });
+
   it('a deep relative import into another project fails lint', async () => {
     const msgs = await lintAt('apps/cli/src/lint-probe.ts', `import { parseRunConfig } from '${'../'.repeat(3)}libs/train/src/run-config';\nexport const x = parseRunConfig;\n`);
     assert.equal(msgs.length, 1, JSON.stringify(msgs));

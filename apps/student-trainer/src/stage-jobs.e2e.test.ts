@@ -6,28 +6,17 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { loadDataset, channelStats } from '@abd/data';
 import { studentTrainer } from '@abd/proto';
 import { runPipeline, trainTeacher, validateRunConfig } from '@abd/train';
-import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
-import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
+import { tinyConfig } from '@abd/train/testing';
 import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
-import { startTrainer, type TrainerServer } from './testing/trainer-server';
+import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
-let stack: ServiceStack;
-let fx: ServiceFixture;
-let tr: TrainerServer;
-let trainer: studentTrainer.StudentTrainerClient;
+let svc: TrainerStack;
 const S = studentTrainer.JobState;
 
 before(async () => {
-  stack = await startServiceStack();
-  fx = stack.fx;
-  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
-  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, workers: { storeDir: fx.storeDir, extractorAddress: stack.extractor?.address } });
-  trainer = tr.client;
+  svc = await startTrainerStack();
 });
-after(async () => {
-  await tr.stop();
-  await stack.stop();
-});
+after(() => svc.stop());
 
 const wrn101 = { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper' };
 /** What tinyConfig trains on: 64 of the 160 images, batches of 32, seed 1, pad-4 crops. */
@@ -43,9 +32,9 @@ const ref = (id: string) => ({ id, epoch: 0 });
 const jobSpec = (o: unknown): studentTrainer.JobSpec => (studentTrainer.JobSpec.fromPartial as (x: unknown) => studentTrainer.JobSpec)(o);
 
 async function runJob(jobId: string, spec: unknown, onEvent?: (e: studentTrainer.JobEvent) => void): Promise<{ job: studentTrainer.Job; events: studentTrainer.JobEvent[] }> {
-  await unaryCall(trainer, 'startJob', { jobId, spec: jobSpec(spec), resume: false });
-  const events = await watchJob(trainer, jobId, onEvent);
-  return { job: await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId }), events };
+  await unaryCall(svc.trainer, 'startJob', { jobId, spec: jobSpec(spec), resume: false });
+  const events = await watchJob(svc.trainer, jobId, onEvent);
+  return { job: await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId }), events };
 }
 
 test('a teacher job trains the in-process trainTeacher teacher and publishes it; a cancelled one resumes to it', async () => {
@@ -58,30 +47,30 @@ test('a teacher job trains the in-process trainTeacher teacher and publishes it;
   assert.deepEqual(events.filter((e) => e.event?.$case === 'epoch').map((e) => e.event?.$case === 'epoch' && `${e.event.epoch.stage} ${e.event.epoch.epoch}`), ['teacher 1', 'teacher 2']);
 
   // The structured job fields mean the paper code's recipe.
-  const cfg = validateRunConfig({ name: 'ref-teacher', recipe: 'paper-code', seed: 1, dataset: { name: 'fashion-mnist', dir: fx.dataDir }, teacher: { arch: 'wrn-10-1', epochs: 2 }, student: { arch: 'wrn-10-1' }, train: { batchSize: 32 } });
-  const [train, testSet] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir: fx.dataDir }), loadDataset('fashion-mnist', 'test', { dir: fx.dataDir })]);
-  (await trainTeacher(cfg, train, testSet, channelStats(train), fx.store, 'ref/teacher', {})).model.dispose();
-  await assertSameWeights(fx.store, 'ref/teacher', 'models/teacher-b');
+  const cfg = validateRunConfig({ name: 'ref-teacher', recipe: 'paper-code', seed: 1, dataset: { name: 'fashion-mnist', dir: svc.fx.dataDir }, teacher: { arch: 'wrn-10-1', epochs: 2 }, student: { arch: 'wrn-10-1' }, train: { batchSize: 32 } });
+  const [train, testSet] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir: svc.fx.dataDir }), loadDataset('fashion-mnist', 'test', { dir: svc.fx.dataDir })]);
+  (await trainTeacher(cfg, train, testSet, channelStats(train), svc.fx.store, 'ref/teacher', {})).model.dispose();
+  await assertSameWeights(svc.fx.store, 'ref/teacher', 'models/teacher-b');
 
   let cancelled = false;
   const first = await runJob('t2', { ...spec, kind: { $case: 'teacher', teacher: { ...spec.kind.teacher, outputModel: 'teacher-c' } } }, (e) => {
     if (!cancelled && e.event?.$case === 'progress') {
       cancelled = true;
-      void unaryCall(trainer, 'cancelJob', { jobId: 't2' });
+      void unaryCall(svc.trainer, 'cancelJob', { jobId: 't2' });
     }
   });
   assert.equal(first.job.state, S.JOB_STATE_CANCELLED);
-  assert.equal(await fx.store.exists('models/teacher-c/model.json'), false, 'nothing published before it finished');
-  await unaryCall(trainer, 'startJob', { jobId: 't2', resume: true });
-  await watchJob(trainer, 't2');
-  const resumed = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 't2' });
+  assert.equal(await svc.fx.store.exists('models/teacher-c/model.json'), false, 'nothing published before it finished');
+  await unaryCall(svc.trainer, 'startJob', { jobId: 't2', resume: true });
+  await watchJob(svc.trainer, 't2');
+  const resumed = await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId: 't2' });
   assert.equal(resumed.state, S.JOB_STATE_SUCCEEDED, resumed.error);
-  await assertSameWeights(fx.store, 'models/teacher-b', 'models/teacher-c');
+  await assertSameWeights(svc.fx.store, 'models/teacher-b', 'models/teacher-c');
 });
 
 test('AB-init → KD classify jobs give the in-process ab+kd student; a CE classify job the CE baseline', async () => {
-  const cfg = tinyConfig(fx.dataDir, { methods: ['none', 'ab+kd'], teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
-  await runPipeline(cfg, { store: fx.store, runId: 'ref' });
+  const cfg = tinyConfig(svc.fx.dataDir, { methods: ['none', 'ab+kd'], teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref' });
 
   const ab = await runJob('ab1', { ...base, kind: { $case: 'abInit', abInit: { teacher: ref('teacher-a'), student: wrn101, epochs: 1, outputModel: 'student-ab' } } });
   assert.equal(ab.job.state, S.JOB_STATE_SUCCEEDED, ab.job.error);
@@ -92,13 +81,13 @@ test('AB-init → KD classify jobs give the in-process ab+kd student; a CE class
   const kdSpec = { ...base, kind: { $case: 'classify', classify: { init: ref('student-ab'), method: 'kd', teacher: ref('teacher-a'), epochs: 1, dataEpochOffset: 1, outputModel: 'student-ab-kd', methodParams: {} } } };
   const kd = await runJob('kd1', kdSpec);
   assert.equal(kd.job.state, S.JOB_STATE_SUCCEEDED, kd.job.error);
-  await assertSameWeights(fx.store, 'runs/ref/ab+kd/final', 'models/student-ab-kd');
+  await assertSameWeights(svc.fx.store, 'runs/ref/ab+kd/final', 'models/student-ab-kd');
 
   // No output_model: the job id; a fresh student (seed 1) for E1 + E2 epochs, as the run's CE baseline.
   const ce = await runJob('ce1', { ...base, kind: { $case: 'classify', classify: { student: wrn101, method: 'ce', epochs: 2, methodParams: {} } } });
   assert.equal(ce.job.state, S.JOB_STATE_SUCCEEDED, ce.job.error);
   assert.deepEqual(ce.job.outputModels, ['ce1']);
-  await assertSameWeights(fx.store, 'runs/ref/none/final', 'models/ce1');
+  await assertSameWeights(svc.fx.store, 'runs/ref/none/final', 'models/ce1');
 });
 
 test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY_EXISTS; nothing is written', async () => {
@@ -126,14 +115,14 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
     ['output exists', teacher({ outputModel: 'teacher-a' }), status.ALREADY_EXISTS, /output_model.*teacher-a/],
   ];
   for (const [name, spec, code, msg] of cases) {
-    const e = await unaryCall(trainer, 'startJob', { jobId: 'bad', spec: jobSpec(spec), resume: false }).then(
+    const e = await unaryCall(svc.trainer, 'startJob', { jobId: 'bad', spec: jobSpec(spec), resume: false }).then(
       () => assert.fail(`${name}: no error`),
       (err: ServiceError) => err,
     );
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg, name);
   }
-  assert.equal(await fx.store.exists('jobs/bad/job.json'), false, 'nothing written for a rejected job');
-  const list = await unaryCall<studentTrainer.ListJobsResponse>(trainer, 'listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
+  assert.equal(await svc.fx.store.exists('jobs/bad/job.json'), false, 'nothing written for a rejected job');
+  const list = await unaryCall<studentTrainer.ListJobsResponse>(svc.trainer, 'listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
   assert.ok(!list.jobs.some((j) => j.id === 'bad'));
 });

@@ -4,40 +4,29 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { makeClient, silentLogger } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { runPipeline, type RunConfig } from '@abd/train';
-import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
+import { tinyConfig } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
-import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { JobManager } from './job-manager';
 import { childRunner } from './job-runner';
 import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
-import { startTrainer, type TrainerServer } from './testing/trainer-server';
+import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
-let stack: ServiceStack;
-let fx: ServiceFixture;
+let svc: TrainerStack;
 let cfg: RunConfig;
-let tr: TrainerServer;
-let trainer: studentTrainer.StudentTrainerClient;
 const S = studentTrainer.JobState;
 
 before(async () => {
-  stack = await startServiceStack({ teachers: 2 });
-  fx = stack.fx;
-  cfg = tinyConfig(fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
-  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
-  tr = await startTrainer(fx.store, { extractor: stack.extractorClient, token: 's3cret', workers: { storeDir: fx.storeDir, extractorAddress: stack.extractor?.address } });
-  trainer = tr.client;
+  svc = await startTrainerStack({ teachers: 2 }, { token: 's3cret' });
+  cfg = tinyConfig(svc.fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
 });
-after(async () => {
-  await tr.stop();
-  await stack.stop();
-});
+after(() => svc.stop());
 
-const unaryCall = <T>(method: Parameters<typeof call>[1], req: unknown, client = trainer): Promise<T> => call<T>(client, method, req);
-const watch = (jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void) => watchJob(trainer, jobId, onEvent);
-const assertSameWeights = (a: string, b: string) => sameWeights(fx.store, a, b);
+const unaryCall = <T>(method: Parameters<typeof call>[1], req: unknown, client = svc.trainer): Promise<T> => call<T>(client, method, req);
+const watch = (jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void) => watchJob(svc.trainer, jobId, onEvent);
+const assertSameWeights = (a: string, b: string) => sameWeights(svc.fx.store, a, b);
 
 test('AB+KD through the four services (two teacher replicas) gives exactly the in-process student weights', async () => {
-  await runPipeline(cfg, { store: fx.store, runId: 'ref' });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref' });
   const [spec] = jobSpecsOf(cfg, 'teacher-a');
   const job = await unaryCall<studentTrainer.Job>('startJob', { jobId: 'e2e', spec, resume: false });
   assert.equal(job.id, 'e2e');
@@ -49,7 +38,7 @@ test('AB+KD through the four services (two teacher replicas) gives exactly the i
   await assertSameWeights('runs/ref/ab+kd/final', 'runs/e2e/ab+kd/final');
   assert.deepEqual(final.outputModels, ['e2e-ab-kd']);
   await assertSameWeights('runs/ref/ab+kd/final', 'models/e2e-ab-kd');
-  const served = await Promise.all(stack.teachers.map((t) => stack.teacherImages(t)));
+  const served = await Promise.all(svc.stack.teachers.map((t) => svc.stack.teacherImages(t)));
   assert.ok(served[0] > 0 && served[1] > 0, `both replicas served (${served})`);
 });
 
@@ -68,9 +57,9 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   const list = await unaryCall<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_CANCELLED, limit: 0, pageToken: '' });
   assert.deepEqual(list.jobs.map((x) => x.id), ['c1']);
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
-  const saved = await fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
-  await fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
-  const again = new JobManager({ store: fx.store, runner: childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: stack.extractor?.address } }), log: silentLogger });
+  const saved = await svc.fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
+  await svc.fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
+  const again = new JobManager({ store: svc.fx.store, runner: childRunner({ env: { ABD_STORE: svc.fx.storeDir, ABD_EXTRACTOR_ADDRESS: svc.stack.extractor?.address } }), log: silentLogger });
   assert.ok((await again.recover()).includes('c1'));
   await again.idle();
   const done = again.get('c1');
@@ -114,7 +103,7 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg, name);
   }
-  const port = tr.server.port;
+  const port = svc.tr.server.port;
   for (const token of [undefined, 'wrong']) {
     const c = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${port}`, { token });
     const e = await fail(unaryCall('getJob', { jobId: 'e2e' }, c));
@@ -122,5 +111,5 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     c.close();
   }
   assert.equal((await unaryCall<studentTrainer.Job>('getJob', { jobId: 'e2e' })).state, S.JOB_STATE_SUCCEEDED);
-  assert.equal(await fx.store.exists('jobs/x1/job.json'), false, 'nothing written for a rejected job');
+  assert.equal(await svc.fx.store.exists('jobs/x1/job.json'), false, 'nothing written for a rejected job');
 });

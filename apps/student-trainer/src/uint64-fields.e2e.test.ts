@@ -3,34 +3,26 @@ import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { makeClient } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer, teacherInference } from '@abd/proto';
-import { tinyConfig, type ServiceFixture } from '@abd/train/testing';
+import { tinyConfig } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
-import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
 import { unaryCall } from './testing/trainer-client';
-import { startTrainer, type TrainerServer } from './testing/trainer-server';
+import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
 // The protos say a uint64 above 2^53 − 1 is refused with INVALID_ARGUMENT (never INTERNAL).
 const BIG = 2 ** 60;
-let stack: ServiceStack;
-let fx: ServiceFixture;
-let tr: TrainerServer;
+let svc: TrainerStack;
 let teacher: teacherInference.TeacherInferenceClient;
 let extractor: boundaryExtractor.BoundaryExtractorClient;
-let trainer: studentTrainer.StudentTrainerClient;
 
 before(async () => {
-  stack = await startServiceStack({ window: 2 });
-  fx = stack.fx;
   // The trainer makes its batches in-process here: only its own decoding is under test.
-  tr = await startTrainer(fx.store);
-  teacher = makeClient(teacherInference.TeacherInferenceClient, stack.teachers[0].address);
-  extractor = stack.extractorClient!;
-  trainer = tr.client;
+  svc = await startTrainerStack({ window: 2 }, { inProcessBatches: true });
+  teacher = makeClient(teacherInference.TeacherInferenceClient, svc.stack.teachers[0].address);
+  extractor = svc.stack.extractorClient!;
 });
 after(async () => {
   teacher.close();
-  await tr.stop();
-  await stack.stop();
+  await svc.stop();
 });
 
 /** The status a stream ends with (OK when it ends cleanly). */
@@ -44,7 +36,7 @@ function streamStatus(s: NodeJS.EventEmitter): Promise<ServiceError | { code: st
 const unaryStatus = (p: Promise<unknown>) => p.then(() => ({ code: status.OK, details: '' }), (e: ServiceError) => e);
 
 test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, and the services keep serving', async () => {
-  const [spec] = jobSpecsOf(tinyConfig(fx.dataDir, { methods: ['kd'] }), 'teacher-a');
+  const [spec] = jobSpecsOf(tinyConfig(svc.fx.dataDir, { methods: ['kd'] }), 'teacher-a');
   const run = (spec.kind as { run: studentTrainer.RunJob }).run;
   const images = { data: Buffer.alloc(28 * 28), shape: [1, 28, 28, 1], labels: [], indices: [BIG] };
   const infer = (m: Partial<teacherInference.InferRequest>) => {
@@ -60,10 +52,10 @@ test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, an
     ['ImageBatch.indices', () => infer({ images })],
     ['StreamRequest.seed', () => streamStatus(extractor.stream(stream({ seed: BIG })))],
     ['StreamRequest.subset.seed', () => streamStatus(extractor.stream(stream({ subset: { size: { $case: 'count', count: 16 }, seed: BIG } })))],
-    ['JobSpec.seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u1', spec: { ...spec, seed: BIG }, resume: false }))],
-    ['JobSpec.subset.seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u2', spec: { ...spec, subset: { size: { $case: 'count', count: 16 }, seed: BIG } }, resume: false }))],
-    ['ModelArch.init_seed', () => unaryStatus(unaryCall(trainer, 'startJob', { jobId: 'u3', spec: { ...spec, kind: { $case: 'run', run: { ...run, student: { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper', seed: { $case: 'initSeed', initSeed: BIG } } } } }, resume: false }))],
-    ['WatchJobRequest.after_seq', () => streamStatus(trainer.watchJob({ jobId: 'nope', afterSeq: BIG }))],
+    ['JobSpec.seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u1', spec: { ...spec, seed: BIG }, resume: false }))],
+    ['JobSpec.subset.seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u2', spec: { ...spec, subset: { size: { $case: 'count', count: 16 }, seed: BIG } }, resume: false }))],
+    ['ModelArch.init_seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u3', spec: { ...spec, kind: { $case: 'run', run: { ...run, student: { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper', seed: { $case: 'initSeed', initSeed: BIG } } } } }, resume: false }))],
+    ['WatchJobRequest.after_seq', () => streamStatus(svc.trainer.watchJob({ jobId: 'nope', afterSeq: BIG }))],
   ];
   for (const [field, call] of cases) {
     const r = await call();
@@ -72,5 +64,5 @@ test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, an
   }
   // Still serving: a valid Infer answers.
   assert.equal((await infer({})).code, status.OK);
-  assert.equal(await fx.store.exists('jobs/u1/job.json'), false);
+  assert.equal(await svc.fx.store.exists('jobs/u1/job.json'), false);
 });

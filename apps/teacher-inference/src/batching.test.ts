@@ -8,6 +8,7 @@ import type { BatcherConfig } from './batcher-config';
 import { infer as inferLocal } from './infer';
 import { teacherInferenceService } from './teacher-inference.service';
 import { TeacherMetrics } from './teacher-metrics';
+import { inferRequest } from './testing/infer-request';
 import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
 
 let fx: ServiceFixture;
@@ -43,16 +44,8 @@ async function serve(batcher: Partial<BatcherConfig>, metrics?: TeacherMetrics):
   return { server, svc, forwards, client, close: async () => (clients.forEach((c) => c.close()), await server.shutdown(500), svc.models.dispose()) };
 }
 
-const req = (b: { images: Uint8Array; n: number }, id: number, extra: Partial<teacherInference.InferRequest> = {}): teacherInference.InferRequest => ({
-  teacher: { id: 'teacher-a', epoch: 0 },
-  requestId: id,
-  images: { data: Buffer.from(b.images), shape: [b.n, 28, 28, 1], labels: [], indices: [] },
-  taps: [],
-  rawPreactivations: true,
-  logits: true,
-  batchNormTrainMode: false,
-  ...extra,
-});
+/** With raw pre-activations: batched answers are compared with unbatched ones, pre-activations included. */
+const req = (b: { images: Uint8Array; n: number }, id: number, extra: Partial<teacherInference.InferRequest> = {}) => inferRequest(b, id, { rawPreactivations: true, ...extra });
 
 function call(c: teacherInference.TeacherInferenceClient, msgs: teacherInference.InferRequest[], deadlineMs?: number): Promise<teacherInference.InferResponse[]> {
   const stream = deadlineMs === undefined ? c.infer() : c.infer(new Metadata(), { deadline: Date.now() + deadlineMs });

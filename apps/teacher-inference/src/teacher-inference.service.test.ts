@@ -13,6 +13,7 @@ import { teacherInference } from '@abd/proto';
 import { getCheckpoint, imagesToTensor, teacherOutputs } from '@abd/train';
 import { floatsOf } from './infer';
 import { teacherInferenceService } from './teacher-inference.service';
+import { inferRequest } from './testing/infer-request';
 import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
 
 let fx: ServiceFixture;
@@ -42,16 +43,7 @@ after(async () => {
   fx.cleanup();
 });
 
-const req = (b: { images: Uint8Array; n: number }, id: number, extra: Partial<teacherInference.InferRequest> = {}): teacherInference.InferRequest => ({
-  teacher: { id: 'teacher-a', epoch: 0 },
-  requestId: id,
-  images: { data: Buffer.from(b.images), shape: [b.n, 28, 28, 1], labels: [], indices: [] },
-  taps: [],
-  rawPreactivations: false,
-  logits: true,
-  batchNormTrainMode: false,
-  ...extra,
-});
+const req = inferRequest;
 
 const infer = (msgs: teacherInference.InferRequest[]) => bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(client.infer() as never, msgs);
 

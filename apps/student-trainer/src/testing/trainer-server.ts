@@ -3,6 +3,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer, type boundaryExtractor } from '@abd/proto';
+import type { ServiceFixture } from '@abd/train/testing';
+import { startServiceStack, type ServiceStack, type ServiceStackOptions } from '@abd/train-io/testing';
 import { JobManager } from '../job-manager';
 import { childRunner } from '../job-runner';
 import { studentTrainerService } from '../student-trainer.service';
@@ -43,4 +45,26 @@ export async function startTrainer(store: ArtifactStore, o: TrainerOptions = {})
     await server.shutdown(200);
   };
   return { jobs, server, client, resumed, stop };
+}
+
+/** startServiceStack + the trainer over its extractor (or, with `inProcessBatches`, without it). */
+export interface TrainerStack {
+  stack: ServiceStack;
+  fx: ServiceFixture;
+  tr: TrainerServer;
+  trainer: studentTrainer.StudentTrainerClient;
+  /** Stops the trainer, then the stack. */
+  stop(): Promise<void>;
+}
+
+export async function startTrainerStack(o: ServiceStackOptions = {}, t: { token?: string; inProcessBatches?: boolean } = {}): Promise<TrainerStack> {
+  const stack = await startServiceStack(o);
+  // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
+  const workers = t.inProcessBatches ? undefined : { storeDir: stack.fx.storeDir, extractorAddress: stack.extractor?.address };
+  const tr = await startTrainer(stack.fx.store, { extractor: t.inProcessBatches ? undefined : stack.extractorClient, token: t.token, workers });
+  const stop = async () => {
+    await tr.stop();
+    await stack.stop();
+  };
+  return { stack, fx: stack.fx, tr, trainer: tr.client, stop };
 }

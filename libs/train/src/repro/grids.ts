@@ -133,95 +133,38 @@ const miniRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, committedTeacher: tr
 const smallRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, student: 'wrn-10-1', batchSize: 128, testEvery: 100 };
 const fullRecipe = { teacher: 'wrn-22-4', teacherEpochs: 200, student: 'wrn-16-2', batchSize: 128, testEvery: 10 };
 
+/** What a scale sets; the methods default to the experiment's. */
+type ScaleBody = Pick<GridBody, 'columns' | 'seeds' | 'patch'> & { methods?: RunMethod[] };
+
+/** One experiment at every scale: its axis, its table in the paper and its methods are shared. */
+function experiment(axis: string, paper: GridBody['paper'], methods: RunMethod[], scales: Record<Scale, ScaleBody>): Record<Scale, GridBody> {
+  const body = (b: ScaleBody): GridBody => ({ axis, columns: b.columns, methods: b.methods ?? methods, seeds: b.seeds, patch: b.patch, paper });
+  return { smoke: body(scales.smoke), mini: body(scales.mini), small: body(scales.small), full: body(scales.full) };
+}
+
 const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
-  'fast-training': {
-    smoke: { axis: 'Training epochs', columns: [ep(1, 1), ep(1, 2)], methods: ALL_METHODS, seeds: 1, patch: recipe({ ...smokeRecipe, count: 128 }), paper: PAPER_FAST_TRAINING },
-    mini: {
-      axis: 'Training epochs',
-      columns: [ep(1, 1), ep(1, 5)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...miniRecipe, fraction: 0.05 }),
-      paper: PAPER_FAST_TRAINING,
-    },
-    small: {
-      axis: 'Training epochs',
-      columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...smallRecipe, fraction: 0.1 }),
-      paper: PAPER_FAST_TRAINING,
-    },
-    full: {
-      axis: 'Training epochs',
-      columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25), ep(10, 50), ep(20, 100)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...fullRecipe }),
-      paper: PAPER_FAST_TRAINING,
-    },
-  },
-  'little-data': {
-    smoke: { axis: 'Percentage of data', columns: [frac(0.2), frac(1)], methods: ALL_METHODS, seeds: 1, patch: recipe({ ...smokeRecipe, epochs: [1, 1] }), paper: PAPER_LITTLE_DATA },
-    mini: {
-      axis: 'Percentage of data',
-      columns: [frac(0.001), frac(0.005), frac(0.01)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...miniRecipe, epochs: [3, 12] }),
-      paper: PAPER_LITTLE_DATA,
-    },
-    small: {
-      axis: 'Percentage of data',
-      columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...smallRecipe, epochs: [5, 25] }),
-      paper: PAPER_LITTLE_DATA,
-    },
-    full: {
-      axis: 'Percentage of data',
-      columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1), frac(0.2), frac(1)],
-      methods: ALL_METHODS,
-      seeds: 3,
-      patch: recipe({ ...fullRecipe, epochs: [20, 100] }),
-      paper: PAPER_LITTLE_DATA,
-    },
-  },
-  'network-sizes': {
+  'fast-training': experiment('Training epochs', PAPER_FAST_TRAINING, ALL_METHODS, {
+    smoke: { columns: [ep(1, 1), ep(1, 2)], seeds: 1, patch: recipe({ ...smokeRecipe, count: 128 }) },
+    mini: { columns: [ep(1, 1), ep(1, 5)], seeds: 3, patch: recipe({ ...miniRecipe, fraction: 0.05 }) },
+    small: { columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25)], seeds: 3, patch: recipe({ ...smallRecipe, fraction: 0.1 }) },
+    full: { columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25), ep(10, 50), ep(20, 100)], seeds: 3, patch: recipe({ ...fullRecipe }) },
+  }),
+  'little-data': experiment('Percentage of data', PAPER_LITTLE_DATA, ALL_METHODS, {
+    smoke: { columns: [frac(0.2), frac(1)], seeds: 1, patch: recipe({ ...smokeRecipe, epochs: [1, 1] }) },
+    mini: { columns: [frac(0.001), frac(0.005), frac(0.01)], seeds: 3, patch: recipe({ ...miniRecipe, epochs: [3, 12] }) },
+    small: { columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1)], seeds: 3, patch: recipe({ ...smallRecipe, epochs: [5, 25] }) },
+    full: { columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1), frac(0.2), frac(1)], seeds: 3, patch: recipe({ ...fullRecipe, epochs: [20, 100] }) },
+  }),
+  'network-sizes': experiment('Compression type', PAPER_NETWORK_SIZES, ['kd', 'ab+kd'], {
     smoke: {
-      axis: 'Compression type',
       columns: [pair('Tiny (smoke)', 'wrn-10-2', 'wrn-10-1'), pair('Same (smoke)', 'wrn-10-1', 'wrn-10-1')],
-      methods: ['kd', 'ab+kd'],
       seeds: 1,
       patch: recipe({ ...smokeRecipe, count: 128, epochs: [1, 1] }),
-      paper: PAPER_NETWORK_SIZES,
     },
-    mini: {
-      axis: 'Compression type',
-      columns: MINI_PAIRS,
-      methods: ['kd', 'ab+kd'],
-      seeds: 1,
-      patch: recipe({ ...miniRecipe, fraction: 0.05, epochs: [1, 5] }),
-      paper: PAPER_NETWORK_SIZES,
-    },
-    small: {
-      axis: 'Compression type',
-      columns: PAPER_PAIRS,
-      methods: ['kd', 'ab+kd'],
-      seeds: 1,
-      patch: recipe({ ...smallRecipe, teacherEpochs: 4, fraction: 0.1, epochs: [5, 25] }),
-      paper: PAPER_NETWORK_SIZES,
-    },
-    full: {
-      axis: 'Compression type',
-      columns: PAPER_PAIRS,
-      methods: ALL_METHODS.filter((m) => m !== 'none'),
-      seeds: 3,
-      patch: recipe({ ...fullRecipe, fraction: 0.1, epochs: [20, 100] }),
-      paper: PAPER_NETWORK_SIZES,
-    },
-  },
+    mini: { columns: MINI_PAIRS, seeds: 1, patch: recipe({ ...miniRecipe, fraction: 0.05, epochs: [1, 5] }) },
+    small: { columns: PAPER_PAIRS, seeds: 1, patch: recipe({ ...smallRecipe, teacherEpochs: 4, fraction: 0.1, epochs: [5, 25] }) },
+    full: { columns: PAPER_PAIRS, methods: ALL_METHODS.filter((m) => m !== 'none'), seeds: 3, patch: recipe({ ...fullRecipe, fraction: 0.1, epochs: [20, 100] }) },
+  }),
 };
 
 /** The config of one cell: base config → scale recipe → column → seed. */

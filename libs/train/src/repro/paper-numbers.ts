@@ -1,4 +1,6 @@
 import { RunMethod } from '../run-config';
+// The figures of §4.a and §4.b, as data.
+import tables from './paper-numbers.json';
 
 /**
  * The paper's figures as given in its presentation (its seed presentation,
@@ -20,32 +22,16 @@ export const PAPER_ROWS: { method: RunMethod; label: string }[] = [
   { method: 'ab+kd', label: 'Proposed + KD' },
 ];
 
-const row = (cols: string[], ...vals: number[][]) =>
-  Object.fromEntries(PAPER_ROWS.map((r, i) => [r.method, Object.fromEntries(cols.map((c, j) => [c, vals[i][j]]))]));
+/** A table of paper-numbers.json (error % per method, one value per column) keyed by method, then column. */
+function table(t: { columns: string[]; rows: Record<string, number[]> }): Record<string, Record<string, number>> {
+  return Object.fromEntries(PAPER_ROWS.map((r) => [r.method, Object.fromEntries(t.columns.map((c, j) => [c, t.rows[r.method][j]]))]));
+}
 
 /** §4.a, error % by E₁+E₂. */
-export const PAPER_FAST_TRAINING: Record<string, Record<string, number>> = row(
-  ['1+1', '1+5', '3+12', '5+25', '10+50', '20+100'],
-  [43.37, 17.72, 11.76, 8.63, 7.41, 6.47],
-  [48.42, 19.8, 12.09, 8.66, 6.8, 6.19],
-  [48.16, 19.82, 11.1, 8.38, 7.02, 6.28],
-  [43.51, 19.29, 11.15, 8.48, 6.87, 6.22],
-  [37.66, 14.14, 8.35, 6.68, 5.94, 5.8],
-  [38.46, 14.29, 8.37, 6.98, 5.98, 5.77],
-  [16.39, 11.16, 6.95, 6.08, 5.72, 5.58],
-);
+export const PAPER_FAST_TRAINING = table(tables.fastTraining);
 
 /** §4.b, error % by share of the training set. */
-export const PAPER_LITTLE_DATA: Record<string, Record<string, number>> = row(
-  ['0.1%', '1%', '5%', '10%', '20%', '100%'],
-  [73.83, 48.41, 28.12, 21.76, 15.26, 6.47],
-  [74.62, 48.34, 28.13, 21.21, 14.62, 6.19],
-  [74.81, 49.91, 27.28, 21.42, 14.52, 6.28],
-  [73.96, 47.98, 26.9, 20.8, 13.85, 6.22],
-  [67.54, 37.11, 18.86, 15.61, 9.94, 5.8],
-  [68.65, 36.99, 18.34, 15.03, 9.83, 5.77],
-  [50.32, 21.54, 14.99, 13.09, 9.16, 5.58],
-);
+export const PAPER_LITTLE_DATA = table(tables.littleData);
 
 /** §4.c, error % by compression type (its Depth & Channel row equals §4.b's 10 % column). */
 export const PAPER_NETWORK_SIZES: Record<string, Record<string, number>> = Object.fromEntries(
