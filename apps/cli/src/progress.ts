@@ -64,7 +64,8 @@ export function consoleReporter(opts: { quiet?: boolean; live?: boolean; epochLo
       case 'stage-start':
         if (!opts.quiet) {
           const snap = model.snapshot();
-          const from = e.fromEpoch > 0 ? ` (resuming at epoch ${e.fromEpoch + 1})` : '';
+          const step = e.fromStep ? `, step ${e.fromStep + 1}` : '';
+          const from = e.fromEpoch > 0 || step ? ` (resuming at epoch ${e.fromEpoch + 1}${step})` : '';
           log(`\n== stage ${snap?.stage}/${snap?.stages} ${e.label}: ${e.stage}, ${e.epochs} epoch(s) × ${e.stepsPerEpoch} steps${from}`);
         }
         draw(true);
