@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,6 +16,7 @@ import type { Browser } from 'puppeteer-core';
 import { loadStudent } from '@abd/models';
 import { IMAGE_FOLDER_CLASSES, writeImageFolder } from '../../../libs/data/src/image-folder-fixture';
 import { maxAbsDiff, serveDirs, toNchw } from '../../../libs/models/src/testing/export-fixtures';
+import { saveLayersModel } from '../../../libs/models/src/testing/save-layers-model';
 import { tempDir } from '../../../libs/train/src/testing/fixture';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
@@ -43,14 +44,7 @@ async function saveLayersTeacher(out: string): Promise<void> {
   h = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tfl.SymbolicTensor;
   const y = tfl.layers.dense({ units: K, name: 'logits', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }).apply(h) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: x, outputs: y });
-  await mkdir(out, { recursive: true });
-  await model.save(
-    tfl.io.withSaveHandler(async (a) => {
-      await writeFile(join(out, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      await writeFile(join(out, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveLayersModel(tfl, model, out);
   model.dispose();
 }
 
