@@ -54,6 +54,14 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /uploaded teacher/);
   assert.match(run.stdout, /test error [\d.]+ %/);
+  const last = run.stdout.trim().split('\n').at(-1)!;
+  assert.match(last, /^Students: .*\/runs\/test--remote-cli-ab-kd\/ab\+kd\/final; export one with: abd export test--remote-cli-ab-kd\/ab\+kd --format onnx\|tfjs-layers\|tfjs-graph --out test--remote-cli-ab-kd-ab-kd --store /);
+  const exported = abd('export', 'test--remote-cli-ab-kd/ab+kd', '--format', 'onnx', '--out', join(tmp.dir, 'remote-onnx'), '--store', store);
+  assert.equal(exported.status, 0, exported.stderr);
+  // A teacher file runs in-process only: said before anything is sent.
+  const own = abd('run', cfg, 'teacher={format: onnx, path: t.onnx, taps: [a]}', 'ab.weights=[1]', '--remote', `127.0.0.1:${base + 2}`, '--store', store);
+  assert.equal(own.status, 2, own.stderr);
+  assert.match(own.stderr, /a onnx teacher file \(teacher\.format\) is not served by teacher-inference; run this config in-process/);
   const d = abd('call', `127.0.0.1:${base}`, 'abd.v1.TeacherInference/Describe', '{"model":{"id":"test--remote-cli-teacher"}}');
   assert.equal(d.status, 0, d.stderr);
   const desc = JSON.parse(d.stdout);

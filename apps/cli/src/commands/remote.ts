@@ -40,6 +40,7 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   } else if (m) teacherId = m[1];
   else throw new UsageError(`teacher.checkpoint '${ck}' is neither a checkpoint directory nor models/<id>`);
   const client = makeClient(studentTrainer.StudentTrainerClient, address, { token: str(args, 'token') ?? authTokenFromEnv() });
+  const done: string[] = [];
   try {
     for (const [i, spec] of jobSpecsOf(cfg, teacherId).entries()) {
       const jobId = `${runId}-${cfg.methods[i].replace(/\+/g, '-')}`;
@@ -57,7 +58,11 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
       const job = await new Promise<studentTrainer.Job>((res, rej) => client.getJob({ jobId }, (e, r) => (e ? rej(e) : res(r))));
       if (job.state !== studentTrainer.JobState.JOB_STATE_SUCCEEDED) throw new Error(`job ${jobId} ended ${studentTrainer.jobStateToJSON(job.state)}: ${job.error}`);
       console.log(`${jobId}: test error ${job.metrics.test_error_percent?.toFixed(2)} %; model ${job.outputModels.join(', ')}`);
+      done.push(`${jobId}/${cfg.methods[i]}`);
     }
+    // As `abd run` ends: where the students are and how to export one (a job is a run of one method).
+    const flag = str(args, 'store') ? ` --store ${str(args, 'store')}` : '';
+    if (done.length) console.log(`Students: ${done.map((d) => `${store.url}/runs/${d}/final`).join(', ')}; export one with: abd export ${done.at(-1)} --format onnx|tfjs-layers|tfjs-graph --out ${done.at(-1)!.replace(/[/+]/g, '-')}${flag}`);
   } catch (e) {
     // UNAVAILABLE (14): the trainer stopped or the connection broke; its jobs resume on rerun.
     if ((e as { code?: number }).code === 14) {
