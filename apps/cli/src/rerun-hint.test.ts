@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, writeBandDataset } from '../../../libs/train/src/testing/fixture';
+import { tempDir, writeBandDataset } from '@abd/train/testing';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const tmp = tempDir('abd-rerun-');

@@ -62,6 +62,14 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
   }
   const positions = lines.filter((l) => /^  stage \d\/2 .* done · [\d.]+ img\/s · ETA \d+ (s|min)$/.test(l)).map((l) => l.split(' · ').slice(0, 2).join(' · '));
   assert.deepEqual(positions, ['  stage 1/2 ab+kd init · epoch 1/1 done', '  stage 2/2 ab+kd classify · epoch 1/1 done']);
+  const last = run.stdout.trim().split('\n').at(-1)!;
+  assert.match(last, /^Students: .*\/runs\/test--remote-cli-ab-kd\/ab\+kd\/final; export one with: abd export test--remote-cli-ab-kd\/ab\+kd --format onnx --out test--remote-cli-ab-kd-ab-kd --store .* \(formats: /);
+  const exported = abd('export', 'test--remote-cli-ab-kd/ab+kd', '--format', 'onnx', '--out', join(tmp.dir, 'remote-onnx'), '--store', store);
+  assert.equal(exported.status, 0, exported.stderr);
+  // A teacher file runs in-process only: said before anything is sent.
+  const own = abd('run', cfg, 'teacher={format: onnx, path: t.onnx, taps: [a]}', 'ab.weights=[1]', '--remote', `127.0.0.1:${base + 2}`, '--store', store);
+  assert.equal(own.status, 2, own.stderr);
+  assert.match(own.stderr, /a onnx teacher file \(teacher\.format\) is not served by teacher-inference; run this config in-process/);
   const d = abd('call', `127.0.0.1:${base}`, 'abd.v1.TeacherInference/Describe', '{"model":{"id":"test--remote-cli-teacher"}}');
   assert.equal(d.status, 0, d.stderr);
   const desc = JSON.parse(d.stdout);

@@ -3,12 +3,12 @@ import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
 import { channelStats, ChannelStats, DATASET_NAMES, DatasetName, ImageSet, loadDataset, makeBatch, stratifiedSubset } from '@abd/data';
 import { activationAgreement } from '@abd/distill';
 import { checkTapList, InvalidArgumentError, NotFoundError, shownName, validateName } from '@abd/grpc-kit';
-import type { Wrn } from '@abd/models';
+import { ResNet, Wrn } from '@abd/models';
 import { common, evaluator } from '@abd/proto';
-import { evaluate, getCheckpoint, imagesToTensor } from '@abd/train';
+import { evaluate, getStudentCheckpoint, imagesToTensor } from '@abd/train';
 
 interface Loaded {
-  model: Wrn;
+  model: Wrn | ResNet;
   dataset?: string;
   stats?: ChannelStats;
 }
@@ -17,8 +17,12 @@ async function loadModel(store: ArtifactStore, ref: common.ModelRef | undefined,
   const id = validateName(`${field}.id`, ref?.id);
   const key = ref?.epoch ? `models/${id}/epoch-${String(ref.epoch).padStart(4, '0')}` : `models/${id}`;
   try {
-    const ck = await getCheckpoint(store, key);
+    const ck = await getStudentCheckpoint(store, key);
     for (const t of ck.extra.values()) t.dispose();
+    if (!(ck.model instanceof Wrn || ck.model instanceof ResNet)) {
+      ck.model.dispose();
+      throw new InvalidArgumentError(`${field}.id`, `model '${id}' is a tfjs-layers student; the evaluator serves WRN and ResNet models`);
+    }
     const m = ck.json.metadata as { dataset?: string; normalization?: ChannelStats; config?: { dataset?: { name?: string } } };
     return { model: ck.model, dataset: m.dataset ?? m.config?.dataset?.name, stats: m.normalization };
   } catch (e) {
@@ -28,7 +32,7 @@ async function loadModel(store: ArtifactStore, ref: common.ModelRef | undefined,
 }
 
 /** Per tap with the same shape in student and teacher: share of neurons where ρ(S) == ρ(T), in %. */
-function similarity(student: Wrn, teacher: Wrn, set: ImageSet, stats: ChannelStats, taps: string[], batch: number): evaluator.EvaluationReport['similarity'] {
+function similarity(student: Wrn | ResNet, teacher: Wrn | ResNet, set: ImageSet, stats: ChannelStats, taps: string[], batch: number): evaluator.EvaluationReport['similarity'] {
   const sums = new Map<string, number>(taps.map((t) => [t, 0]));
   const per = set.height * set.width * set.channels;
   for (let s = 0; s < set.n; s += batch) {
@@ -76,7 +80,7 @@ export async function evaluateRequest(store: ArtifactStore, req: evaluator.Evalu
     const ev = evaluate(student.model, set, stats, batch);
     let sim: evaluator.EvaluationReport['similarity'] = [];
     if (teacher) {
-      const shapeOf = (w: Wrn) => w.tapWidths;
+      const shapeOf = (w: Wrn | ResNet) => w.tapWidths;
       const same = student.model.tapNames.filter((_, i) => shapeOf(student.model)[i] === shapeOf(teacher.model)[i]);
       const taps = req.taps.length ? req.taps : same;
       for (const [i, t] of taps.entries()) {

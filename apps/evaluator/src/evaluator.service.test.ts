@@ -4,6 +4,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { channelStats, loadDataset } from '@abd/data';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { common, evaluator } from '@abd/proto';
+import { ResNet, parseResNetName, saveStudent } from '@abd/models';
 import { evaluate, getCheckpoint } from '@abd/train';
 import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
 import { evaluatorService } from './evaluator.service';
@@ -44,6 +45,20 @@ test('Evaluate = the library evaluate(); similarity per tap; report JSON + Markd
   const json = await fx.store.getJson<{ errorPercent: number }>('reports/teacher-a-self/report.json');
   assert.equal(json.errorPercent, ev.errorPct);
   assert.match(await fx.store.getText('reports/teacher-a-self/report.md'), /\| 60 \| /);
+});
+
+test('a ResNet student in the store is evaluated like a WRN: Evaluate = the library evaluate()', async () => {
+  const m = new ResNet({ ...parseResNetName('resnet-8'), inChannels: 1, numClasses: 10 }, 3);
+  const ser = await saveStudent(m, { role: 'student', dataset: 'fashion-mnist' });
+  await fx.store.put('models/resnet-s/weights.bin', ser.weights);
+  await fx.store.putJson('models/resnet-s/model.json', ser.json);
+  const r = await call({ model: { id: 'resnet-s', epoch: 0 }, teacher: { id: 'teacher-a', epoch: 0 } });
+  const test = await loadDataset('fashion-mnist', 'test', { dir: fx.dataDir });
+  const ev = evaluate(m, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })));
+  m.dispose();
+  assert.equal(r.errorPercent, ev.errorPct);
+  assert.equal(r.loss, ev.loss);
+  assert.deepEqual(r.confusion!.counts, ev.confusion.flat());
 });
 
 test('bad inputs: statuses with the field named; nothing half-written', async () => {

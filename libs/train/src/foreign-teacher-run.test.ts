@@ -16,6 +16,7 @@ import { getStudentCheckpoint } from './checkpoints';
 import { loadRunData, runPipeline } from './run';
 import { validateRunConfig } from './run-config';
 import { tempDir, writeBandDataset } from './testing/fixture';
+import { saveLayersModel } from '@abd/models/testing';
 
 const tmp = tempDir();
 const teacherDir = join(tmp.dir, 'teacher');
@@ -27,14 +28,7 @@ async function saveTeacher(): Promise<tfl.LayersModel> {
   const h = tfl.layers.globalAveragePooling2d({}).apply(tfl.layers.reLU({}).apply(pre)) as tfl.SymbolicTensor;
   const y = tfl.layers.dense({ units: 10, name: 'logits', kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }).apply(h) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: x, outputs: y });
-  mkdirSync(teacherDir, { recursive: true });
-  await model.save(
-    tfl.io.withSaveHandler(async (a) => {
-      writeFileSync(join(teacherDir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      writeFileSync(join(teacherDir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveLayersModel(tfl, model, teacherDir);
   return model;
 }
 

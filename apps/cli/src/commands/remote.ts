@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
+import { EXPORT_FORMATS } from '@abd/models';
 import { studentTrainer } from '@abd/proto';
 import { JobEventDecoder, jobSpecsOf } from '@abd/train-io';
 import { checkpointRef, planRun, preflightRun } from '@abd/train';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
-import { rerunCommand } from '../confirm';
+import { rerunCommand, shellQuote } from '../confirm';
 import { storeOf } from '../context';
 import { consoleReporter } from '../progress';
 import { readConfig, runIdOf } from './run';
@@ -48,6 +49,7 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   // One job per method, run one after the other: the plan spans them all, so the ETA is the run's.
   const reporter = consoleReporter({ quiet: args.flags.has('quiet'), epochLog: false });
   reporter({ type: 'plan', stages: planRun(cfg, { teacherImages: 0, studentImages: 0 }) });
+  const done: string[] = [];
   try {
     for (const [i, spec] of jobSpecsOf(cfg, teacherId).entries()) {
       const jobId = `${runId}-${cfg.methods[i].replace(/\+/g, '-')}`;
@@ -67,6 +69,13 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
       const job = await new Promise<studentTrainer.Job>((res, rej) => client.getJob({ jobId }, (e, r) => (e ? rej(e) : res(r))));
       if (job.state !== studentTrainer.JobState.JOB_STATE_SUCCEEDED) throw new Error(`job ${jobId} ended ${studentTrainer.jobStateToJSON(job.state)}: ${job.error}`);
       console.log(`${jobId}: test error ${job.metrics.test_error_percent?.toFixed(2)} %; model ${job.outputModels.join(', ')}`);
+      done.push(`${jobId}/${cfg.methods[i]}`);
+    }
+    // As `abd run` ends: where the students are and how to export one (a job is a run of one method).
+    // The store is always named: the default one depends on the directory the run was started in.
+    if (done.length) {
+      const last = done.at(-1)!;
+      console.log(`Students: ${done.map((d) => `${store.url}/runs/${d}/final`).join(', ')}; export one with: abd export ${last} --format onnx --out ${last.replace(/[/+]/g, '-')} --store ${shellQuote(store.url)} (formats: ${EXPORT_FORMATS.join(', ')})`);
     }
   } catch (e) {
     // UNAVAILABLE (14): the trainer stopped or the connection broke; its jobs resume on rerun.

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ArtifactStore } from '@abd/artifacts';
 import type { studentTrainer } from '@abd/proto';
-import { getCheckpoint } from '@abd/train';
+import { getStudentCheckpoint } from '@abd/train';
 
 type Unary = 'startJob' | 'getJob' | 'cancelJob' | 'listJobs';
 
@@ -27,7 +27,8 @@ export function watchJob(client: studentTrainer.StudentTrainerClient, jobId: str
 }
 
 async function weights(store: ArtifactStore, key: string): Promise<Float32Array> {
-  const ck = await getCheckpoint(store, key);
+  const ck = await getStudentCheckpoint(store, key);
+  for (const t of ck.extra.values()) t.dispose();
   const flat = tf.tidy(() => tf.concat([...ck.model.params.values(), ...ck.model.stats.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
   ck.model.dispose();
   return flat;

@@ -48,11 +48,13 @@ export async function serveDirs(mounts: Record<string, string>): Promise<{ serve
       } catch {
         break;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      // No keep-alive: tests block this process in spawnSync for longer than the server's
+      // keep-alive timeout, after which a reused socket could be closed under the next fetch (ECONNRESET).
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', connection: 'close' });
       createReadStream(file).pipe(res);
       return;
     }
-    res.writeHead(404).end('not found');
+    res.writeHead(404, { connection: 'close' }).end('not found');
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

@@ -1,2 +1,3 @@
 // `@abd/models/testing`: helpers for the export tests of other projects.
 export { randomizeBn, maxAbsDiff, toNchw, serveDirs } from './export-fixtures';
+export { saveLayersModel } from './save-layers-model';
