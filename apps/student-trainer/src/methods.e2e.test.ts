@@ -47,14 +47,14 @@ for (const [i, method] of RUN_METHODS.entries()) {
 
 test('a ResNet student (resnet-8) through the services gives exactly the in-process one (ab+kd, stored WRN teacher)', async () => {
   const rc = validateRunConfig({ ...cfg, student: { ...cfg.student, arch: 'resnet-8' }, methods: ['ab+kd'] });
-  await runPipeline(rc, { store: fx.store, runId: 'ref-resnet' });
+  await runPipeline(rc, { store: svc.fx.store, runId: 'ref-resnet' });
   const [spec] = jobSpecsOf(rc, 'teacher-a');
-  const before = served;
-  await unaryCall(trainer, 'startJob', { jobId: 'm-resnet', spec, resume: false });
-  await watchJob(trainer, 'm-resnet');
-  const job = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'm-resnet' });
+  const before = await served();
+  await unaryCall(svc.trainer, 'startJob', { jobId: 'm-resnet', spec, resume: false });
+  await watchJob(svc.trainer, 'm-resnet');
+  const job = await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId: 'm-resnet' });
   assert.equal(job.state, studentTrainer.JobState.JOB_STATE_SUCCEEDED, job.error);
-  assert.ok(served > before, 'the sign maps came from teacher-inference');
-  assert.equal((await fx.store.getJson<{ modelTopology: { class_name: string } }>('runs/m-resnet/ab+kd/final/model.json')).modelTopology.class_name, 'ResNet');
-  await assertSameWeights(fx.store, 'runs/ref-resnet/ab+kd/final', 'runs/m-resnet/ab+kd/final');
+  assert.ok((await served()) > before, 'the sign maps came from teacher-inference');
+  assert.equal((await svc.fx.store.getJson<{ modelTopology: { class_name: string } }>('runs/m-resnet/ab+kd/final/model.json')).modelTopology.class_name, 'ResNet');
+  await assertSameWeights(svc.fx.store, 'runs/ref-resnet/ab+kd/final', 'runs/m-resnet/ab+kd/final');
 });
