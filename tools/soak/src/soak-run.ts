@@ -48,7 +48,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   const t0 = Date.now();
@@ -137,7 +137,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       weightsIdentical: got === ref,
       shaReference: ref,
       shaSoak: got,
-      testErrorPercent: report?.testErrorPercent,
+      testErrorPercent: report?.errorPercent,
       rss: all.map((s) => ({ name: s.name, beforeMb: before.get(s.name)!, afterMb: after.get(s.name)!, starts: s.starts })),
       health: { checks: probes.latencies.length, ...health },
       memory,
