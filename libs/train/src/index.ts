@@ -4,7 +4,7 @@ export { learningRate, abOptimizerResetAt, SCHEDULE_KINDS } from './schedule';
 export type { ScheduleKind } from './schedule';
 export { LocalBatchSource, imagesToTensor, teacherOutputs } from './batch-source';
 export type { BatchSource, TrainBatch, EpochRequest, AugmentSpec, LocalSourceOptions } from './batch-source';
-export { evaluate } from './evaluate';
+export { evaluate, evaluateYielding } from './evaluate';
 export type { Evaluation } from './evaluate';
 export { formatEpochLog } from './events';
 export type { TrainEvent, EventSink, StageName, AbEpochMetrics, ClassifyEpochMetrics } from './events';
