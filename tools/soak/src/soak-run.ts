@@ -4,6 +4,7 @@
 // compared with the undisturbed in-process run (SHA-256 of weights.bin), RSS per process
 // before/after, health latency of the trainer during the job, and the teacher's memory over
 // maximum-size requests.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { ENV } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
@@ -82,6 +83,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     const restarts: [number, number][] = [];
     const killsBy: Record<string, number> = {};
     let kills = 0;
+    let workerPeakMb = 0;
     let job: studentTrainer.Job | undefined;
     const state = async (): Promise<studentTrainer.Job> => retrying(() => trainerCall<studentTrainer.Job>(trainer.address, token, 'getJob', { jobId: 'soak' }));
     // Kills do not wait for the last victim to be back: the next one is any process that is up,
@@ -91,6 +93,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     while (Date.now() < giveUp) {
       const until = Date.now() + 200 + random() * 1000;
       while (Date.now() < until && !(job && FINAL.has(job.state))) {
+        workerPeakMb = Math.max(workerPeakMb, workersRssMb(trainer));
         job = await state();
         await sleep(200);
       }
@@ -139,6 +142,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       shaSoak: got,
       testErrorPercent: report?.errorPercent,
       rss: all.map((s) => ({ name: s.name, beforeMb: before.get(s.name)!, afterMb: after.get(s.name)!, starts: s.starts })),
+      trainerWorkerPeakMb: workerPeakMb,
       health: { checks: probes.latencies.length, ...health },
       memory,
       unplannedExits: all.flatMap((s) => s.crashes),
@@ -148,6 +152,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   } finally {
     await Promise.all(all.map((s) => s.stop()));
     fx.cleanup();
+  }
+}
+
+/** RSS of the trainer's job workers (its child processes), 0 when none runs. */
+function workersRssMb(trainer: ServiceProcess): number {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], { encoding: 'utf8' });
+    return out.split('\n').filter((l) => l.trim()).reduce((a, l) => a + processMemory(Number(l.trim())).rssMb, 0);
+  } catch {
+    return 0; // no child (ps exits 1), or it ended between ps and /proc
   }
 }
 
