@@ -159,7 +159,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
 function workersRssMb(trainer: ServiceProcess): number {
   try {
     const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], { encoding: 'utf8' });
-    return out.split('\n').filter((l) => l.trim()).reduce((a, l) => a + processMemory(Number(l.trim())).rssMb, 0);
+    // A worker that has just exited (a zombie) has no VmRSS: counted as 0.
+    const rss = out.split('\n').filter((l) => l.trim()).map((l) => processMemory(Number(l.trim())).rssMb);
+    return rss.reduce((a, m) => a + (Number.isFinite(m) ? m : 0), 0);
   } catch {
     return 0; // no child (ps exits 1), or it ended between ps and /proc
   }

@@ -12,4 +12,5 @@ test('3 kills during a tiny job: weights identical, health p99 < 1 s, no unplann
   assert.equal(f.kills, 3);
   assert.equal(f.weightsIdentical, true);
   assert.ok(f.health.counted >= 10, `${f.health.counted} health checks outside restarts`);
+  assert.ok(f.trainerWorkerPeakMb > 50, `the job ran in a worker process (peak ${f.trainerWorkerPeakMb} MiB)`);
 });
