@@ -24,6 +24,11 @@ export interface PoolOptions extends MakeClientOptions {
   lanesPerBalancedTarget?: number;
   /** Sends of one batch before the run fails UNAVAILABLE; default 6. */
   maxAttempts?: number;
+  /**
+   * ...and at least this long since its first failure (default 30 s), so a replica restarting
+   * (seconds) is ridden out even when the batch keeps landing on it while the others are busy.
+   */
+  minRetryMs?: number;
 }
 
 interface Target {
@@ -37,11 +42,14 @@ interface Target {
 interface Lane {
   target: Target;
   call: ReturnType<teacherInference.TeacherInferenceClient['infer']>;
-  outstanding: (TeacherJob & { attempts: number })[];
+  outstanding: Sent[];
   dead: boolean;
   /** A reopened lane carries one batch until it has answered once. */
   probing: boolean;
 }
+
+/** A batch as sent: how often it failed, and since when. */
+type Sent = TeacherJob & { attempts: number; firstFailedAt?: number };
 
 // Worth retrying on another replica: the replica went away or failed inside.
 const RETRYABLE = new Set([status.UNAVAILABLE, status.CANCELLED, status.UNKNOWN, status.INTERNAL, status.ABORTED, status.DEADLINE_EXCEEDED]);
@@ -61,6 +69,7 @@ export class TeacherPool {
   private readonly targets: Target[];
   private readonly window: number;
   private readonly maxAttempts: number;
+  private readonly minRetryMs: number;
   /** Batches answered per target (address), for metrics and tests. */
   readonly served = new Map<string, number>();
 
@@ -69,6 +78,7 @@ export class TeacherPool {
     if (list.length === 0) throw new Error('no teacher-inference address given');
     this.window = Math.max(1, o.window ?? 8);
     this.maxAttempts = o.maxAttempts ?? 6;
+    this.minRetryMs = o.minRetryMs ?? 30_000;
     this.targets = list.map((name) => {
       const balanced = name.startsWith('dns:');
       const client = makeClient(teacherInference.TeacherInferenceClient, name, { ...o, roundRobin: balanced || o.roundRobin });
@@ -83,7 +93,7 @@ export class TeacherPool {
   /** Teacher answers for `jobs` (seq 0, 1, 2, ... in order), yielded in order. */
   async *run(jobs: AsyncIterator<TeacherJob>, p: InferParams, signal?: AbortSignal): AsyncGenerator<{ job: TeacherJob; res: teacherInference.InferResponse }> {
     const lanes: Lane[] = [];
-    const retry: (TeacherJob & { attempts: number })[] = [];
+    const retry: Sent[] = [];
     const results = new Map<number, { job: TeacherJob; res: teacherInference.InferResponse }>();
     let pulled = 0;
     let exhausted = false;
@@ -128,9 +138,11 @@ export class TeacherPool {
       lane.target.backoffMs = Math.min(5000, lane.target.backoffMs * 2);
       if (!retryable(e)) fatal ??= e;
       else {
+        const now = Date.now();
         for (const j of lane.outstanding) {
           j.attempts++;
-          if (j.attempts >= this.maxAttempts) fatal ??= Object.assign(new Error(`batch ${j.seq}: no teacher replica answered after ${j.attempts} attempts (last: ${e.message})`), { code: 'UNAVAILABLE' });
+          j.firstFailedAt ??= now;
+          if (j.attempts >= this.maxAttempts && now - j.firstFailedAt >= this.minRetryMs) fatal ??= Object.assign(new Error(`batch ${j.seq}: no teacher replica answered after ${j.attempts} attempts (last: ${e.message})`), { code: 'UNAVAILABLE' });
         }
         retry.push(...lane.outstanding);
         retry.sort((a, b) => a.seq - b.seq);
@@ -161,7 +173,7 @@ export class TeacherPool {
       for (const l of ready) if (l.outstanding.length < best.outstanding.length) best = l;
       return best;
     };
-    const send = (lane: Lane, job: TeacherJob & { attempts: number }): void => {
+    const send = (lane: Lane, job: Sent): void => {
       lane.outstanding.push(job);
       lane.call.write({ teacher: p.teacher, requestId: job.seq, images: job.images, taps: p.taps, rawPreactivations: false, logits: p.logits, batchNormTrainMode: p.batchNormTrainMode });
     };

@@ -5,7 +5,7 @@ import { activationAgreement } from '@abd/distill';
 import { checkTapList, InvalidArgumentError, NotFoundError, shownName, validateName } from '@abd/grpc-kit';
 import { ResNet, Wrn } from '@abd/models';
 import { common, evaluator } from '@abd/proto';
-import { evaluate, getStudentCheckpoint, imagesToTensor } from '@abd/train';
+import { evaluateYielding, getStudentCheckpoint, imagesToTensor } from '@abd/train';
 
 interface Loaded {
   model: Wrn | ResNet;
@@ -32,10 +32,12 @@ async function loadModel(store: ArtifactStore, ref: common.ModelRef | undefined,
 }
 
 /** Per tap with the same shape in student and teacher: share of neurons where ρ(S) == ρ(T), in %. */
-function similarity(student: Wrn | ResNet, teacher: Wrn | ResNet, set: ImageSet, stats: ChannelStats, taps: string[], batch: number): evaluator.EvaluationReport['similarity'] {
+async function similarity(student: Wrn | ResNet, teacher: Wrn | ResNet, set: ImageSet, stats: ChannelStats, taps: string[], batch: number): Promise<evaluator.EvaluationReport['similarity']> {
   const sums = new Map<string, number>(taps.map((t) => [t, 0]));
   const per = set.height * set.width * set.channels;
   for (let s = 0; s < set.n; s += batch) {
+    // The event loop is free between batches (health checks, other calls).
+    if (s > 0) await new Promise((r) => setImmediate(r));
     const n = Math.min(batch, set.n - s);
     tf.tidy(() => {
       const x = imagesToTensor(set.images.subarray(s * per, (s + n) * per), n, set.height, set.width, set.channels, stats);
@@ -49,6 +51,12 @@ function similarity(student: Wrn | ResNet, teacher: Wrn | ResNet, set: ImageSet,
   }
   return taps.map((tap) => ({ tap, percent: (100 * sums.get(tap)!) / set.n }));
 }
+
+/**
+ * Images per forward pass when the request leaves batch_size 0: small enough that one pass of a
+ * WRN-16-2 takes well under a second, so the server answers between passes.
+ */
+export const DEFAULT_EVAL_BATCH = 16;
 
 /** Accuracy, loss, confusion matrix and per-tap similarity of a stored model (library calls only). */
 export async function evaluateRequest(store: ArtifactStore, req: evaluator.EvaluateRequest, dataDir?: string): Promise<evaluator.EvaluationReport> {
@@ -76,8 +84,8 @@ export async function evaluateRequest(store: ArtifactStore, req: evaluator.Evalu
       set = { ...set, images: b.images, labels: Uint8Array.from(b.labels), n: b.n };
     }
     if (student.model.config.inChannels !== set.channels) throw new InvalidArgumentError('dataset.name', `model '${req.model!.id}' takes ${student.model.config.inChannels} channels, ${name} has ${set.channels}`);
-    const batch = req.batchSize || 500;
-    const ev = evaluate(student.model, set, stats, batch);
+    const batch = req.batchSize || DEFAULT_EVAL_BATCH;
+    const ev = await evaluateYielding(student.model, set, stats, batch);
     let sim: evaluator.EvaluationReport['similarity'] = [];
     if (teacher) {
       const shapeOf = (w: Wrn | ResNet) => w.tapWidths;
@@ -87,7 +95,7 @@ export async function evaluateRequest(store: ArtifactStore, req: evaluator.Evalu
         if (!student.model.tapNames.includes(t)) throw new InvalidArgumentError(`taps[${i}]`, `unknown tap ${shownName(t)} (taps: ${student.model.tapNames.join(', ')})`);
         if (!same.includes(t)) throw new InvalidArgumentError('taps', `tap '${t}' has different widths in student and teacher (connectors are dropped after AB init)`);
       }
-      sim = similarity(student.model, teacher.model, set, stats, taps, batch);
+      sim = await similarity(student.model, teacher.model, set, stats, taps, batch);
     }
     const k = set.classes;
     const report: evaluator.EvaluationReport = {

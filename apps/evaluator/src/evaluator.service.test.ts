@@ -7,6 +7,7 @@ import { common, evaluator } from '@abd/proto';
 import { ResNet, parseResNetName, saveStudent } from '@abd/models';
 import { evaluate, getCheckpoint } from '@abd/train';
 import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
+import { DEFAULT_EVAL_BATCH } from './evaluation';
 import { evaluatorService } from './evaluator.service';
 
 let fx: ServiceFixture;
@@ -29,11 +30,12 @@ const call = (r: Partial<evaluator.EvaluateRequest>) =>
     client.evaluate({ model: { id: 'teacher-a', epoch: 0 }, dataset: undefined, split: 0, subset: undefined, teacher: undefined, taps: [], batchSize: 0, writeReport: false, reportName: '', ...r }, (e, v) => (e ? rej(e) : res(v))),
   );
 
-test('Evaluate = the library evaluate(); similarity per tap; report JSON + Markdown in the store', async () => {
+test('Evaluate = the library evaluate() at the same batch size; similarity per tap; report JSON + Markdown in the store', async () => {
   const r = await call({ teacher: { id: 'teacher-a', epoch: 0 }, writeReport: true, reportName: 'teacher-a-self' });
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
   const test = await loadDataset('fashion-mnist', 'test', { dir: fx.dataDir });
-  const ev = evaluate(ck.model, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })));
+  // At the evaluator's default batch (the loss is summed per batch, so the batch size matters bitwise).
+  const ev = evaluate(ck.model, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })), DEFAULT_EVAL_BATCH);
   ck.model.dispose();
   assert.equal(r.examples, 60);
   assert.equal(r.errorPercent, ev.errorPct);

@@ -59,6 +59,8 @@ export function childRunner(o: ChildRunnerOptions = {}): JobRunner {
       if (child.connected) child.send(m, (e) => e && o.log?.warn('cannot reach job worker', { id: job.id, error: e.message }));
     };
     let settled = false;
+    let started = false;
+    let cancelEarly: (() => void) | undefined;
     const result = new Promise<JobWorkResult>((resolve, reject) => {
       let exited: string | undefined;
       let disconnected = false;
@@ -73,8 +75,9 @@ export function childRunner(o: ChildRunnerOptions = {}): JobRunner {
           settle(() => reject(new Error(`the job's worker process exited (${exited}) before the job finished; its last checkpoint is kept, StartJob with resume continues from it`)));
         }
       };
+      cancelEarly = () => settle(() => resolve({ cancelled: true, outputModels: [], metrics: {} }));
       child.on('message', (m: FromWorker) => {
-        if (m.t === 'start') hooks.onStart(m.totalEpochs);
+        if (m.t === 'start') (started = true), hooks.onStart(m.totalEpochs);
         else if (m.t === 'event') hooks.onEvent(m.e);
         else if (m.t === 'done') settle(() => resolve(m.result));
         else if (m.t === 'error') settle(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
@@ -87,6 +90,13 @@ export function childRunner(o: ChildRunnerOptions = {}): JobRunner {
     return {
       result,
       cancel: () => {
+        // Before 'start' the worker has only read the spec (it writes nothing until it trains):
+        // no need to wait for it to boot and stop.
+        if (!started && !settled) {
+          cancelEarly!();
+          child.kill('SIGKILL');
+          return;
+        }
         send({ t: 'cancel' });
         const kill = setTimeout(() => !settled && child.kill('SIGKILL'), o.cancelGraceMs ?? 60_000);
         kill.unref();

@@ -104,3 +104,20 @@ test('a worker that dies fails its job, naming the resume; StartJob with resume 
   assert.ok(events.some((e) => e.event?.$case === 'log' && /from epoch [23] of 3/.test(e.event.log)), 'resumed after the first epoch');
   assert.deepEqual(workers(), [], 'no worker left');
 });
+
+test('a job cancelled while its worker boots ends CANCELLED at once; no worker is left', async () => {
+  await unaryCall(trainer, 'startJob', { jobId: 'early', spec: teacherSpec('teacher-early', 2), resume: false });
+  let t0 = 0;
+  await watchJob(trainer, 'early', (e) => {
+    if (e.event?.$case === 'state' && e.event.state.current === S.JOB_STATE_RUNNING) {
+      t0 = performance.now();
+      void unaryCall(trainer, 'cancelJob', { jobId: 'early' });
+    }
+  });
+  const took = performance.now() - t0;
+  const job = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'early' });
+  assert.equal(job.state, S.JOB_STATE_CANCELLED, job.error);
+  assert.ok(took < 1000, `cancelled after ${took.toFixed(0)} ms`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(workers(), [], 'no worker left');
+});

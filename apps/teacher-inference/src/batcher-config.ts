@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_IMAGES_PER_REQUEST } from '@abd/data';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 
 /**
@@ -26,10 +27,11 @@ export interface BatcherConfig {
 }
 
 /**
- * Defaults: 128 images a pass (the paper's batch, so batch-norm train-mode calls fit), 2 ms of
- * waiting, 64 batches (8192 images) of queue, 1024 images a request: a request's float outputs
- * are held until its last pass, so this bounds a replica's memory (docs/benchmarks.md has the
- * measured RSS; the deploy's memory limit is set from it).
+ * Defaults: 128 images a batch (the paper's batch, so batch-norm train-mode calls fit), computed
+ * in passes of 16 (one pass of a WRN-16-2 is well under a second, so health checks answer in
+ * between), 2 ms of waiting, 64 batches (8192 images) of queue, 1024 images a request. Signs are
+ * packed per pass, so a request holds its floats only when it asks for raw pre-activations
+ * (docs/reliability.md, "Memory", has the measured RSS; the deploy's memory limit is set from it).
  */
 export const DEFAULT_BATCHER: BatcherConfig = {
   enabled: true,
@@ -37,7 +39,7 @@ export const DEFAULT_BATCHER: BatcherConfig = {
   passImages: 16,
   maxQueueDelayUs: 2000,
   maxEnqueuedBatches: 64,
-  maxImagesPerRequest: 1024,
+  maxImagesPerRequest: DEFAULT_MAX_IMAGES_PER_REQUEST,
   streamWindow: 8,
 };
 

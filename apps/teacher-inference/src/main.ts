@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   await startServer({
     port: portFromEnv('teacher-inference'),
     host: process.env[ENV.HOST] || undefined,
-    services: [teacherInferenceService({ store, batcher, metrics })],
+    services: [teacherInferenceService({ store, batcher, metrics, maxMessageBytes: max })],
     maxMessageBytes: max,
     installSignalHandlers: true,
   });

@@ -27,7 +27,7 @@ before(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    services: [teacherInferenceService({ store: fx.store, log: silentLogger })],
+    services: [teacherInferenceService({ store: fx.store, log: silentLogger, maxMessageBytes: MAX })],
     log: silentLogger,
     auth: null,
     tls: null,
@@ -104,6 +104,8 @@ test('bad inputs get their status and a message naming the problem; the server k
     ['absolute id', [req(b, 1, { teacher: { id: '/abs', epoch: 0 } })], status.INVALID_ARGUMENT, /teacher.id/],
     ['missing teacher', [req(b, 1, { teacher: undefined })], status.INVALID_ARGUMENT, /teacher.id: is required/],
     ['unknown tap', [req(b, 1, { taps: ['tap9'] })], status.INVALID_ARGUMENT, /taps\[0\]: unknown tap "tap9"/],
+    // All three taps of 7 images as floats (7 x 87 808 bytes) would not fit the 256 KiB limit: refused before the work.
+    ['raw answer over the message limit', [req(b, 1, { rawPreactivations: true })], status.RESOURCE_EXHAUSTED, /raw_preactivations: 7 images x 87808 bytes .* over the message limit of 262144; send at most 2 images/],
     ['empty batch', [req({ images: new Uint8Array(0), n: 0 }, 1)], status.INVALID_ARGUMENT, /images.shape: empty batch/],
     ['wrong shape', [req({ images: new Uint8Array(7 * 32 * 32 * 3), n: 7 }, 1, { images: { data: Buffer.alloc(7 * 32 * 32 * 3), shape: [7, 32, 32, 3], labels: [], indices: [] } })], status.INVALID_ARGUMENT, /images.shape/],
     ['short data', [req({ images: b.images.subarray(0, 100), n: 7 }, 1)], status.INVALID_ARGUMENT, /images.data: has 100 bytes/],

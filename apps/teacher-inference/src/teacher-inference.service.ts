@@ -1,10 +1,10 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import { bidi, InvalidArgumentError, unary, validateName, type Logger, type ServiceRegistration } from '@abd/grpc-kit';
+import { bidi, DEFAULT_MAX_MESSAGE_BYTES, InvalidArgumentError, ResourceExhaustedError, unary, validateName, type Logger, type ServiceRegistration } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
 import { DynamicBatcher, type BatcherEvents } from './batcher';
 import { checkBatcherConfig, DEFAULT_BATCHER, type BatcherConfig } from './batcher-config';
 import { checkInfer, inferResponse, teacherForward } from './infer';
-import { TeacherModels } from './teacher-models';
+import { TeacherModels, type LoadedTeacher } from './teacher-models';
 import type { TeacherMetrics } from './teacher-metrics';
 
 export interface TeacherInferenceOptions {
@@ -18,6 +18,8 @@ export interface TeacherInferenceOptions {
   metrics?: TeacherMetrics;
   /** Called per forward pass with its images and the calls merged into it (tests). */
   onForward?: (images: number, calls: number) => void;
+  /** The server's message limit (default DEFAULT_MAX_MESSAGE_BYTES): a raw-pre-activation answer must fit. */
+  maxMessageBytes?: number;
 }
 
 type Req = teacherInference.InferRequest;
@@ -52,6 +54,7 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
       const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
         const t = await models.get(model, ep);
         const { n, taps } = checkInfer(req, t);
+        if (req.rawPreactivations) checkRawFits(t, n, taps, o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
         const f = await batcher.submit({ teacher: t, images: req.images!.data, n, taps, bnTrain: req.batchNormTrainMode, logits: req.logits, raw: req.rawPreactivations, signal });
         return inferResponse(req, f);
       };
@@ -119,4 +122,18 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
     }, opts),
   };
   return { definition: teacherInference.TeacherInferenceService, implementation, models, batcher };
+}
+
+/**
+ * Raw pre-activations are 32x the bytes of the signs and are held until the answer is sent: an
+ * answer that could not be sent (over the message limit) is refused before any work, which also
+ * bounds what such a request holds in memory.
+ */
+function checkRawFits(t: LoadedTeacher, n: number, taps: readonly string[], max: number): void {
+  const perImage = taps.reduce((a, tap) => a + 4 * t.tapShapes.get(tap)!.reduce((x, y) => x * y, 1), 0);
+  if (n * perImage > max) {
+    throw new ResourceExhaustedError(
+      `raw_preactivations: ${n} images x ${perImage} bytes of pre-activations = ${n * perImage} bytes, over the message limit of ${max}; send at most ${Math.floor(max / perImage)} images per request with raw pre-activations`,
+    );
+  }
 }

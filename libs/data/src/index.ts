@@ -16,7 +16,7 @@ export {
 export { loadDataset, type Split } from './load-dataset';
 export { datasetInfo, DATASET_NAMES, type DatasetName, type DatasetInfo } from './registry';
 export { stratifiedSubset, type SubsetSpec } from './subset';
-export { MAX_BATCH_SIZE, MAX_PAD } from './limits';
+export { DEFAULT_MAX_IMAGES_PER_REQUEST, MAX_BATCH_SIZE, MAX_PAD } from './limits';
 export { epochOrder, batchIndices } from './epoch-order';
 export { augmentImage, type AugmentOptions } from './augment';
 export {

@@ -6,3 +6,8 @@
  */
 export const MAX_BATCH_SIZE = 8192;
 export const MAX_PAD = 16;
+/**
+ * Default cap on images in one teacher-inference request (ABD_TEACHER_MAX_IMAGES_PER_REQUEST):
+ * larger requests are RESOURCE_EXHAUSTED naming it; the soak run's memory phase sends this many.
+ */
+export const DEFAULT_MAX_IMAGES_PER_REQUEST = 1024;

@@ -4,7 +4,7 @@ export { learningRate, abOptimizerResetAt, SCHEDULE_KINDS } from './schedule';
 export type { ScheduleKind } from './schedule';
 export { LocalBatchSource, imagesToTensor, teacherOutputs } from './batch-source';
 export type { BatchSource, TrainBatch, EpochRequest, AugmentSpec, LocalSourceOptions } from './batch-source';
-export { evaluate } from './evaluate';
+export { evaluate, evaluateYielding } from './evaluate';
 export { CURVE_TEST_IMAGES, curveTestSet, classifyLossName } from './curve-test';
 export type { Evaluation } from './evaluate';
 export { formatEpochLog } from './events';

@@ -1,4 +1,4 @@
-// `node --import tsx tools/soak/src/main.ts --kills 10 [--duration 900] [--seed N] [--epochs 3+6] [--memory-requests 10]`:
+// `node --import tsx tools/soak/src/main.ts --kills 10 [--duration 900] [--seed N] [--epochs 8+24] [--memory-requests 16 --memory-concurrency 8]`:
 // the soak/fault run; prints the figures one per line and exits 1 on any failure.
 import { parseArgs } from 'node:util';
 import { failuresOf, figureLines } from './soak-figures';
@@ -9,8 +9,9 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '10' },
     duration: { type: 'string', default: '900' },
     seed: { type: 'string' },
-    epochs: { type: 'string', default: '3+6' },
-    'memory-requests': { type: 'string', default: '10' },
+    epochs: { type: 'string', default: '8+24' },
+    'memory-requests': { type: 'string', default: '16' },
+    'memory-concurrency': { type: 'string', default: '8' },
   },
 });
 const int = (name: string, raw: string, min: number): number => {
@@ -28,6 +29,7 @@ runSoak({
   seed,
   epochs: { e1: int('epochs', m[1], 1), e2: int('epochs', m[2], 1) },
   memoryRequests: int('memory-requests', values['memory-requests']!, 1),
+  memoryConcurrency: int('memory-concurrency', values['memory-concurrency']!, 1),
   log: (l) => console.error(l),
 }).then(
   (f) => {

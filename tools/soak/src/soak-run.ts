@@ -4,13 +4,14 @@
 // compared with the undisturbed in-process run (SHA-256 of weights.bin), RSS per process
 // before/after, health latency of the trainer during the job, and the teacher's memory over
 // maximum-size requests.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { ENV } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import { Wrn } from '@abd/models';
 import { putCheckpoint, runPipeline } from '@abd/train';
 import { jobSpecsOf } from '@abd/train-io';
-import { DEFAULT_BATCHER } from '../../../apps/teacher-inference/src/batcher-config';
+import { DEFAULT_MAX_IMAGES_PER_REQUEST } from '@abd/data';
 import { serviceFixture, tinyConfig } from '@abd/train/testing';
 import { quantile, startHealthProber, type ProbeResult } from '@abd/train-io/testing';
 import { evaluate, healthy, inferOnce, retrying, trainerCall } from './grpc-calls';
@@ -26,6 +27,8 @@ export interface SoakOptions {
   epochs: { e1: number; e2: number };
   /** Maximum-size Infer requests of the memory phase. */
   memoryRequests: number;
+  /** Of them, this many at once (8 x 1024 images fill the default queue). */
+  memoryConcurrency: number;
   log: (line: string) => void;
 }
 
@@ -45,7 +48,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   const t0 = Date.now();
@@ -79,27 +82,44 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     const restarts: [number, number][] = [];
     const killsBy: Record<string, number> = {};
     let kills = 0;
+    let workerPeakMb = 0;
     let job: studentTrainer.Job | undefined;
     const state = async (): Promise<studentTrainer.Job> => retrying(() => trainerCall<studentTrainer.Job>(trainer.address, token, 'getJob', { jobId: 'soak' }));
+    // Kills do not wait for the last victim to be back: the next one is any process that is up,
+    // the trainer a third of the time, a teacher replica only while the other one is up.
+    const restarting = new Set<ServiceProcess>();
+    const pending: Promise<void>[] = [];
     while (Date.now() < giveUp) {
-      // A random pause (polling the job), then the next kill: a teacher replica twice as often as the trainer.
-      const until = Date.now() + 300 + random() * 2200;
+      const until = Date.now() + 200 + random() * 1000;
       while (Date.now() < until && !(job && FINAL.has(job.state))) {
+        workerPeakMb = Math.max(workerPeakMb, workersRssMb(trainer));
         job = await state();
         await sleep(200);
       }
       if (job && FINAL.has(job.state)) break;
       if (kills >= o.kills) continue;
-      const victim = random() < 1 / 3 ? trainer : teachers[Math.floor(random() * teachers.length)];
+      const upTeachers = teachers.filter((t) => !restarting.has(t));
+      const pick = random();
+      const victim = pick < 1 / 3 ? (restarting.has(trainer) ? undefined : trainer) : upTeachers.length === teachers.length ? upTeachers[Math.floor(random() * upTeachers.length)] : undefined;
+      if (!victim) continue;
       const from = Date.now();
+      restarting.add(victim);
       await victim.kill();
-      await sleep(random() * 500);
-      await victim.start();
-      if (victim === trainer) restarts.push([from, Date.now()]);
       kills++;
       killsBy[victim.name] = (killsBy[victim.name] ?? 0) + 1;
-      o.log(`soak: kill ${kills}: ${victim.name} (${Date.now() - from} ms to listening again)`);
+      const n = kills;
+      o.log(`soak: kill ${n}: ${victim.name}`);
+      pending.push(
+        (async () => {
+          await sleep(random() * 500);
+          await victim.start();
+          restarting.delete(victim);
+          if (victim === trainer) restarts.push([from, Date.now()]);
+          o.log(`soak: kill ${n}: ${victim.name} listening again after ${Date.now() - from} ms`);
+        })(),
+      );
     }
+    await Promise.all(pending);
     const probes = await prober.stop();
     if (!job || !FINAL.has(job.state)) throw new Error(`the job did not finish within --duration ${o.durationS} s (state ${job?.state})`);
     await sleep(1000);
@@ -107,7 +127,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     const ref = sha256(await fx.store.get('runs/ref/ab+kd/final/weights.bin'));
     const got = job.state === S.JOB_STATE_SUCCEEDED ? sha256(await fx.store.get('runs/soak/ab+kd/final/weights.bin')) : '';
     const report = job.state === S.JOB_STATE_SUCCEEDED ? await retrying(() => evaluate(evaluator.address, token, job!.outputModels[0])) : undefined;
-    const memory = await memoryPhase(teachers[0], token, o.memoryRequests, o.log);
+    const memory = await memoryPhase(teachers[0], token, o.memoryRequests, o.memoryConcurrency, o.log);
     const health = outsideRestarts(probes, restarts);
     return {
       seed: o.seed,
@@ -119,8 +139,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       weightsIdentical: got === ref,
       shaReference: ref,
       shaSoak: got,
-      testErrorPercent: report?.testErrorPercent,
+      testErrorPercent: report?.errorPercent,
       rss: all.map((s) => ({ name: s.name, beforeMb: before.get(s.name)!, afterMb: after.get(s.name)!, starts: s.starts })),
+      trainerWorkerPeakMb: workerPeakMb,
       health: { checks: probes.latencies.length, ...health },
       memory,
       unplannedExits: all.flatMap((s) => s.crashes),
@@ -130,6 +151,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   } finally {
     await Promise.all(all.map((s) => s.stop()));
     fx.cleanup();
+  }
+}
+
+/** RSS of the trainer's job workers (its child processes), 0 when none runs. */
+function workersRssMb(trainer: ServiceProcess): number {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], { encoding: 'utf8' });
+    // A worker that has just exited (a zombie) has no VmRSS: counted as 0.
+    const rss = out.split('\n').filter((l) => l.trim()).map((l) => processMemory(Number(l.trim())).rssMb);
+    return rss.reduce((a, m) => a + (Number.isFinite(m) ? m : 0), 0);
+  } catch {
+    return 0; // no child (ps exits 1), or it ended between ps and /proc
   }
 }
 
@@ -151,16 +184,18 @@ function outsideRestarts(p: ProbeResult, windows: [number, number][]): { p99Ms: 
 }
 
 /** RSS of a replica over `n` maximum-size Infer requests (one at a time), and its health meanwhile. */
-async function memoryPhase(replica: ServiceProcess, token: string, n: number, log: (l: string) => void): Promise<SoakFigures['memory']> {
-  const images = DEFAULT_BATCHER.maxImagesPerRequest;
+async function memoryPhase(replica: ServiceProcess, token: string, n: number, concurrency: number, log: (l: string) => void): Promise<SoakFigures['memory']> {
+  const images = DEFAULT_MAX_IMAGES_PER_REQUEST;
   const beforeMb = processMemory(replica.pid).rssMb;
-  const prober = startHealthProber(replica.address);
+  // A 2 s deadline: the replica's loop is free between passes, but a new connection needs several turns of it.
+  const prober = startHealthProber(replica.address, { deadlineMs: 2000 });
   let peakMb = beforeMb;
   const sampler = setInterval(() => (peakMb = Math.max(peakMb, processMemory(replica.pid).rssMb)), 50);
   const afterEach: number[] = [];
   try {
-    for (let i = 0; i < n; i++) {
-      await inferOnce(replica.address, token, 'teacher-big', images, [28, 28, 1]);
+    for (let i = 0; i < n; i += concurrency) {
+      const round = Array.from({ length: Math.min(concurrency, n - i) }, () => inferOnce(replica.address, token, 'teacher-big', images, [28, 28, 1]));
+      await Promise.all(round);
       afterEach.push(processMemory(replica.pid).rssMb);
     }
   } finally {
@@ -169,6 +204,6 @@ async function memoryPhase(replica: ServiceProcess, token: string, n: number, lo
   const probes = await prober.stop();
   await new Promise((r) => setTimeout(r, 2000));
   const settledMb = processMemory(replica.pid).rssMb;
-  log(`soak: memory of ${replica.name} after each of ${n} requests of ${images} images: ${afterEach.map((m) => m.toFixed(0)).join(', ')} MiB`);
-  return { replica: replica.name, images, requests: n, beforeMb, peakMb, afterFirstMb: afterEach[0], afterAllMb: settledMb, healthP99Ms: quantile(probes.latencies, 0.99), healthFailed: probes.failed };
+  log(`soak: memory of ${replica.name} after each round of ${concurrency} of ${n} requests of ${images} images: ${afterEach.map((m) => m.toFixed(0)).join(', ')} MiB`);
+  return { replica: replica.name, images, requests: n, concurrency, beforeMb, peakMb, afterFirstMb: afterEach[0], afterAllMb: settledMb, healthP99Ms: quantile(probes.latencies, 0.99), healthFailed: probes.failed };
 }
