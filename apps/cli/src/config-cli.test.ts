@@ -72,7 +72,7 @@ test('abd config keys and abd run --help list every key with its type and defaul
     assert.match(r.stdout, /\n {2}train\.batchSize +integer 1\.\.8192 +default 128/);
     assert.match(r.stdout, /\n {2}kd\.t2Factor +boolean +default true/);
     assert.match(r.stdout, /\n {2}recipe +standard \| paper-code +default "standard"/);
-    assert.match(r.stdout, /\n {2}teacher\.arch +string +required/);
+    assert.match(r.stdout, /\n {2}teacher\.arch +string +optional/);
     assert.match(r.stdout, /\n {2}paper-code +teacher\.schedule=paper-epochs, .*kd\.t2Factor=false, kd\.alpha=0/);
   }
   const s = abd('config', 'schema');

@@ -18,7 +18,7 @@ export function planRun(cfg: RunConfig, sizes: PlanSizes, finished: ReadonlySet<
   const b = cfg.train.batchSize;
   const of = (images: number) => ({ stepsPerEpoch: Math.ceil(images / b), imagesPerStep: images > 0 ? images / Math.ceil(images / b) : b });
   const stages: PlannedStage[] = [];
-  if (!cfg.teacher.checkpoint) {
+  if (!cfg.teacher.checkpoint && !cfg.teacher.format) {
     stages.push({ stage: 'teacher', label: `teacher ${cfg.teacher.arch}`, epochs: cfg.teacher.epochs, ...of(sizes.teacherImages), done: false });
   }
   const { e1, e2 } = cfg.epochs;

@@ -101,15 +101,15 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
   const d = data ?? (await loadRunData(cfg));
   if (!started) await store.putJson(`${prefix}/config.json`, JSON.parse(JSON.stringify(cfg)));
   if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
+  const finished = new Set<RunMethod>();
+  for (const m of cfg.methods) if (await store.exists(`${prefix}/${m}/result.json`)) finished.add(m);
+  emit({ type: 'plan', stages: planRun(cfg, { teacherImages: d.train.n, studentImages: d.indices.length }, finished) });
   const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
   const { model: teacher, source: teacherSource } = rt;
   if (rt.cancelled) {
     teacher.dispose();
     return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
   }
-  const finished = new Set<RunMethod>();
-  for (const m of cfg.methods) if (await store.exists(`${prefix}/${m}/result.json`)) finished.add(m);
-  emit({ type: 'plan', stages: planRun(cfg, { teacherImages: d.train.n, studentImages: d.indices.length }, finished) });
   const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
   const sourceOptions: LocalSourceOptions = {
     set: d.train,
