@@ -16,17 +16,29 @@ test('subsetIndices: a count takes its share of each class; count = n is every e
   assert.equal(Array.from(four).filter((i) => i % 2 === 0).length, 2, 'two of class 0');
   assert.deepEqual(four, stratifiedSubset(set.labels, 2, { count: 4 }, 3));
   assert.deepEqual(Array.from(subsetIndices(set, { count: 8, seed: 3 })), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(Array.from(subsetIndices(set, { fraction: 1, seed: 9 })), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    Array.from(subsetIndices(set, { fraction: 1, seed: 9 })),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
   // round(0.25 · 8) = 2: one per class.
   const two = subsetIndices(set, { fraction: 0.25, seed: 1 });
-  assert.deepEqual(Array.from(two).map((i) => set.labels[i]), [0, 1]);
+  assert.deepEqual(
+    Array.from(two).map((i) => set.labels[i]),
+    [0, 1],
+  );
 });
 
 test('subsetIndices: a count above the set size, a bad fraction or both keys are errors, not "all"', () => {
-  assert.throws(() => subsetIndices(set, { count: 9, seed: 0 }), (e) => e instanceof DataError && /count must be an integer in \[1, 8\], got 9/.test(e.message));
+  assert.throws(
+    () => subsetIndices(set, { count: 9, seed: 0 }),
+    (e) => e instanceof DataError && /count must be an integer in \[1, 8\], got 9/.test(e.message),
+  );
   assert.throws(() => subsetIndices(set, { count: 0, seed: 0 }), DataError);
   assert.throws(() => subsetIndices(set, { fraction: 0, seed: 0 }), DataError);
   assert.throws(() => subsetIndices(set, { fraction: 1.5, seed: 0 }), DataError);
-  assert.throws(() => subsetIndices(set, { fraction: 0.5, count: 4, seed: 0 }), /exactly one of fraction or count/);
+  assert.throws(
+    () => subsetIndices(set, { fraction: 0.5, count: 4, seed: 0 }),
+    /exactly one of fraction or count/,
+  );
   assert.throws(() => subsetIndices(set, { seed: 0 }), /exactly one of fraction or count/);
 });

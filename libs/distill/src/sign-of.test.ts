@@ -15,7 +15,10 @@ const rho = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1];
 
 describe('ρ', () => {
   it('isOn: x > 0 only (0, −0 and NaN are off)', () => {
-    assert.deepEqual(xs.map((x) => (isOn(x) ? 1 : 0)), rho);
+    assert.deepEqual(
+      xs.map((x) => (isOn(x) ? 1 : 0)),
+      rho,
+    );
     assert.equal(isOn(-0), false);
     assert.ok(Object.is(-0, xs[2]));
   });
@@ -24,7 +27,18 @@ describe('ρ', () => {
     const s = tf.tidy(() => signOf(tf.tensor1d(xs)));
     assert.equal(s.dtype, 'float32');
     assert.deepEqual(Array.from(s.dataSync()), rho);
-    const m = tf.tidy(() => signOf(tf.tensor2d([[3, 0], [-1, 7]], [2, 2], 'int32')));
+    const m = tf.tidy(() =>
+      signOf(
+        tf.tensor2d(
+          [
+            [3, 0],
+            [-1, 7],
+          ],
+          [2, 2],
+          'int32',
+        ),
+      ),
+    );
     assert.deepEqual(m.shape, [2, 2]);
     assert.equal(m.dtype, 'float32');
     assert.deepEqual(Array.from(m.dataSync()), [1, 0, 0, 1]);

@@ -20,7 +20,10 @@ export function subsetFromWire(s: common.Subset | undefined): SubsetSelection | 
 export function subsetToWire(s: SubsetSelection | undefined): common.Subset | undefined {
   if (!s) return undefined;
   return {
-    size: s.fraction !== undefined ? { $case: 'fraction', fraction: s.fraction } : { $case: 'count', count: s.count ?? 0 },
+    size:
+      s.fraction !== undefined
+        ? { $case: 'fraction', fraction: s.fraction }
+        : { $case: 'count', count: s.count ?? 0 },
     seed: s.seed,
   };
 }

@@ -8,7 +8,12 @@ import { getStudentCheckpoint } from '../checkpoints';
 /** The trained parameters of the student checkpoint at `key` in the store at `storeDir`, concatenated. */
 export async function storedWeights(storeDir: string, key: string): Promise<Float32Array> {
   const ck = await getStudentCheckpoint(openStore(storeDir), key);
-  const flat = tf.tidy(() => tf.concat([...ck.model.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
+  const flat = tf.tidy(
+    () =>
+      tf
+        .concat([...ck.model.params.values()].map((v) => tf.reshape(v, [-1])))
+        .dataSync() as Float32Array,
+  );
   ck.model.dispose();
   for (const t of ck.extra.values()) t.dispose();
   return flat;
