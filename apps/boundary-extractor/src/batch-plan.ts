@@ -1,7 +1,8 @@
-import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, stratifiedSubset, batchIndices, makeBatch, MAX_BATCH_SIZE as MAX_BATCH, MAX_PAD } from '@abd/data';
+import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, subsetIndices, batchIndices, makeBatch, MAX_BATCH_SIZE as MAX_BATCH, MAX_PAD } from '@abd/data';
 import { checkTapList, InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
 import { LocalBatchSource } from '@abd/train';
+import { subsetFromWire } from '@abd/train-io';
 
 /** A checked StreamRequest with the dataset loaded: everything that determines the batches. */
 export interface BatchPlan {
@@ -64,10 +65,7 @@ export class DatasetCache {
 export async function planBatches(req: boundaryExtractor.StreamRequest, data: DatasetCache): Promise<BatchPlan> {
   const { dataset, split } = checkStreamRequest(req);
   const set = await data.get(dataset, split);
-  const s = req.subset;
-  const indices = s
-    ? stratifiedSubset(set.labels, set.classes, s.size!.$case === 'fraction' ? { fraction: s.size!.fraction } : { count: s.size!.count }, s.seed)
-    : Int32Array.from({ length: set.n }, (_, i) => i);
+  const indices = subsetIndices(set, subsetFromWire(req.subset));
   if (!req.shuffle) return { set, indices, batches: batchIndices(indices, req.batchSize), source: null, req };
   const source = new LocalBatchSource({
     set,

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { makeClient, ResourceExhaustedError, type MakeClientOptions } from '@abd/grpc-kit';
+import { makeClient, ResourceExhaustedError, Wakeup, type MakeClientOptions } from '@abd/grpc-kit';
 import { common, teacherInference } from '@abd/proto';
 
 /** One batch to send to a teacher; `seq` orders the answers (0, 1, 2, ... per run). */
@@ -99,12 +99,8 @@ export class TeacherPool {
     let exhausted = false;
     let nextYield = 0;
     let fatal: unknown;
-    let wake: (() => void) | undefined;
-    const notify = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    const wakeup = new Wakeup();
+    const { notify } = wakeup;
     const onAbort = (): void => notify();
     signal?.addEventListener('abort', onAbort);
 
@@ -210,10 +206,9 @@ export class TeacherPool {
         if (exhausted && nextYield === pulled) return;
         // Wait for an answer, a failure, or the next time a dead replica may be retried.
         const next = Math.min(...this.targets.map((t) => t.retryAt)) - Date.now();
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (lanes.length === 0 || retry.length > 0) setTimeout(notify, Math.max(10, Math.min(next, 1000))).unref();
-        });
+        const woken = wakeup.wait();
+        if (lanes.length === 0 || retry.length > 0) setTimeout(notify, Math.max(10, Math.min(next, 1000))).unref();
+        await woken;
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);

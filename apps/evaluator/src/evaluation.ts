@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
-import { channelStats, ChannelStats, DATASET_NAMES, DatasetName, ImageSet, loadDataset, makeBatch, stratifiedSubset } from '@abd/data';
+import { channelStats, ChannelStats, DATASET_NAMES, DatasetName, ImageSet, loadDataset, makeBatch, subsetIndices } from '@abd/data';
 import { activationAgreement } from '@abd/distill';
 import { checkTapList, InvalidArgumentError, NotFoundError, shownName, validateName } from '@abd/grpc-kit';
 import { ResNet, Wrn } from '@abd/models';
 import { common, evaluator } from '@abd/proto';
 import { evaluateYielding, getStudentCheckpoint, imagesToTensor } from '@abd/train';
+import { subsetFromWire } from '@abd/train-io';
 
 interface Loaded {
   model: Wrn | ResNet;
@@ -79,7 +80,7 @@ export async function evaluateRequest(store: ArtifactStore, req: evaluator.Evalu
     const sub = req.subset?.size;
     if (sub) {
       if (sub.$case === 'fraction' && !(Number.isFinite(sub.fraction) && sub.fraction > 0 && sub.fraction <= 1)) throw new InvalidArgumentError('subset.fraction', `must be in (0, 1], got ${sub.fraction}`);
-      const idx = stratifiedSubset(set.labels, set.classes, sub.$case === 'fraction' ? { fraction: sub.fraction } : { count: sub.count }, req.subset!.seed);
+      const idx = subsetIndices(set, subsetFromWire(req.subset));
       const b = makeBatch(set, idx);
       set = { ...set, images: b.images, labels: Uint8Array.from(b.labels), n: b.n };
     }

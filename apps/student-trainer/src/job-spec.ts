@@ -2,6 +2,7 @@ import type { ArtifactStore } from '@abd/artifacts';
 import { DATASET_NAMES } from '@abd/data';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { common, studentTrainer } from '@abd/proto';
+import { subsetFromWire } from '@abd/train-io';
 import { storedModel } from './stored-model';
 import { runConfigOfJson } from './config-json';
 import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
@@ -41,7 +42,8 @@ const PAPER_MILESTONES = [0.3, 0.6, 0.8];
 export function baseRawConfig(spec: studentTrainer.JobSpec, jobId: string): Record<string, unknown> {
   const dataset = validateName('spec.dataset.name', spec.dataset?.name || 'fashion-mnist');
   if (!(DATASET_NAMES as readonly string[]).includes(dataset)) throw new InvalidArgumentError('spec.dataset.name', `unknown dataset '${dataset}' (known: ${DATASET_NAMES.join(', ')})`);
-  const sub = spec.subset;
+  const sub = subsetFromWire(spec.subset);
+  if (sub?.fraction !== undefined) finite('spec.subset.fraction', sub.fraction);
   const lr = spec.lr;
   // The schedules are fixed in libs/train; accept only what they do rather than ignore it.
   if (lr?.milestones.length && lr.milestones.join() !== PAPER_MILESTONES.join()) {
@@ -56,7 +58,7 @@ export function baseRawConfig(spec: studentTrainer.JobSpec, jobId: string): Reco
     seed: spec.seed,
     dataset: {
       name: dataset,
-      subset: sub ? { ...(sub.size?.$case === 'fraction' ? { fraction: finite('spec.subset.fraction', sub.size.fraction) } : { count: sub.size?.count }), seed: sub.seed } : undefined,
+      subset: sub,
     },
     train: {
       batchSize: spec.batchSize || undefined,

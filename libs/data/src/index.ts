@@ -15,7 +15,7 @@ export {
 } from './locate';
 export { loadDataset, type Split } from './load-dataset';
 export { datasetInfo, DATASET_NAMES, type DatasetName, type DatasetInfo } from './registry';
-export { stratifiedSubset, type SubsetSpec } from './subset';
+export { stratifiedSubset, subsetIndices, type SubsetSelection, type SubsetSpec } from './subset';
 export { DEFAULT_MAX_IMAGES_PER_REQUEST, MAX_BATCH_SIZE, MAX_PAD } from './limits';
 export { epochOrder, batchIndices } from './epoch-order';
 export { augmentImage, type AugmentOptions } from './augment';

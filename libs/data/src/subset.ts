@@ -68,3 +68,22 @@ export function stratifiedSubset(
   });
   return Int32Array.from(picked).sort();
 }
+
+/** A subset as a config or a request gives it: exactly one of fraction or count, and its seed. */
+export interface SubsetSelection extends SubsetSpec {
+  seed: number;
+}
+
+/**
+ * The one subset → indices rule of the project (docs/design.md, "Subsets"): no subset means every
+ * example, 0..n-1 in order; otherwise `stratifiedSubset` with the selection's seed. Its limits are
+ * the only ones: fraction in (0, 1], count an integer in [1, n] — a count above the set's size is an
+ * error, never a silent "all" (count = n selects every example, as no subset does).
+ */
+export function subsetIndices(
+  set: { labels: Uint8Array; classes: number },
+  subset: SubsetSelection | undefined,
+): Int32Array {
+  if (!subset) return Int32Array.from({ length: set.labels.length }, (_, i) => i);
+  return stratifiedSubset(set.labels, set.classes, { fraction: subset.fraction, count: subset.count }, subset.seed);
+}

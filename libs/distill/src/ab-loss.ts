@@ -1,6 +1,7 @@
 import './gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from './errors';
+import { signOf } from './sign-of';
 
 /**
  * The activation-boundary loss of one tap (Heo et al. 2019, eq. 4 with the margin μ):
@@ -61,14 +62,6 @@ export function defaultTapWeights(numTaps = 3): number[] {
 }
 
 /**
- * 1 where x > 0 else 0, float32 (accepts bool, int32 or float32). tf.step is x > 0 ? 1 : 0 in one
- * float pass; on wasm it is far cheaper than greater + cast through a bool tensor.
- */
-export function onMask(x: tf.Tensor): tf.Tensor {
-  return tf.step(x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
-}
-
-/**
  * A custom-gradient op: comparison kernels have no registered gradient in tfjs, and the masks
  * must be constants anyway, so the gradient is written out rather than taken through them.
  * The teacher input enters the op raw and gets a zero gradient, so a teacher computed under
@@ -81,7 +74,7 @@ function abLossOp(mu: number, n: number): (r: tf.Tensor, on: tf.Tensor) => tf.Te
   // dℓ/dr = −2·t·relu(μ − t·r) / n. A handful of passes over the tap instead of two dozen.
   return tf.customGrad((...args) => {
     const [r, on, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const t = tf.sub(tf.mul(onMask(on), 2), 1);
+    const t = tf.sub(tf.mul(signOf(on), 2), 1);
     const d = tf.relu(tf.sub(mu, tf.mul(t, r)));
     save([d, t]);
     return {

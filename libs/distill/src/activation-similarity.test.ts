@@ -41,12 +41,3 @@ describe('activationSimilarity', () => {
     });
   });
 });
-
-describe('signOf', () => {
-  it('is 1 where > 0 else 0, float32, also for 0, −0 and NaN', () => {
-    const s = tf.tidy(() => signOf(tf.tensor1d([2, 0, -0, -3, 1e-30, NaN])));
-    assert.equal(s.dtype, 'float32');
-    assert.deepEqual(Array.from(s.dataSync()), [1, 0, 0, 0, 1, 0]);
-    s.dispose();
-  });
-});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { onMask } from './ab-loss';
 import { check } from './errors';
+import { signOf } from './sign-of';
 
 /**
  * Activation similarity of one tap: the share (0..1) of elements where ρ(r(S)) == ρ(T), with
@@ -28,5 +28,5 @@ export function activationAgreement(r: tf.Tensor, teacherOn: tf.Tensor): tf.Scal
   );
   check(r.size > 0, () => `activationSimilarity: empty tensor (shape [${r.shape}])`);
   // |ρ(r) − ρ(T)| is 1 where they differ, 0 where they agree.
-  return tf.tidy(() => tf.sub(1, tf.mean(tf.abs(tf.sub(onMask(r), onMask(teacherOn)))))) as tf.Scalar;
+  return tf.tidy(() => tf.sub(1, tf.mean(tf.abs(tf.sub(signOf(r), signOf(teacherOn)))))) as tf.Scalar;
 }

@@ -33,7 +33,7 @@ export {
 } from './methods/jacobian';
 export type { JacobianParams } from './methods/jacobian';
 export { getMethod, listMethods, registerMethod } from './registry';
-export { signOf } from './sign-of';
+export { isOn, signOf, signsOfValues } from './sign-of';
 export {
   packSigns,
   signMapBytes,

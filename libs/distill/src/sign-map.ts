@@ -1,4 +1,5 @@
 import { SignMapError } from './errors';
+import { isOn } from './sign-of';
 
 /** Shape of a sign map: [n, h, w, c] (NHWC), as on the wire. */
 export type SignMapShape = readonly [number, number, number, number];
@@ -37,7 +38,7 @@ function checkBits(bits: Uint8Array, shape: SignMapShape, fn: string): void {
 }
 
 /**
- * Packs ρ(preact) = [value > 0] into bits: row-major NHWC, least significant bit first, each
+ * Packs ρ(preact) (`isOn`, the host form of `signOf`) into bits: row-major NHWC, least significant bit first, each
  * image starting on a byte boundary (padding bits are 0). NaN packs as 0.
  */
 export function packSigns(preact: ArrayLike<number>, shape: SignMapShape): Uint8Array {
@@ -55,7 +56,7 @@ export function packSigns(preact: ArrayLike<number>, shape: SignMapShape): Uint8
     const src = i * per;
     const dst = i * stride;
     for (let j = 0; j < per; j++) {
-      if (preact[src + j] > 0) bits[dst + (j >> 3)] |= 1 << (j & 7);
+      if (isOn(preact[src + j])) bits[dst + (j >> 3)] |= 1 << (j & 7);
     }
   }
   return bits;

@@ -59,3 +59,4 @@ export {
 } from './tls';
 export { validateName } from './validate-name';
 export { checkTapList, MAX_TAPS, shownName } from './validate-taps';
+export { Wakeup } from './wakeup';

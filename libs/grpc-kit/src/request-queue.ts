@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Wakeup } from './wakeup';
 
 /**
  * The request side of a client/bidi stream as an async iterable that also ends when `signal`
@@ -9,12 +10,8 @@ export async function* readRequests<T>(stream: Readable, signal: AbortSignal, hi
   const queue: T[] = [];
   let ended = false;
   let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const wakeup = new Wakeup();
+  const { notify } = wakeup;
   const onData = (m: T): void => {
     queue.push(m);
     if (queue.length >= highWater) stream.pause();
@@ -44,7 +41,7 @@ export async function* readRequests<T>(stream: Readable, signal: AbortSignal, hi
       }
       if (failure !== undefined) throw failure;
       if (ended) return;
-      await new Promise<void>((resolve) => (wake = resolve));
+      await wakeup.wait();
     }
   } finally {
     stream.removeListener('data', onData);

@@ -1,23 +1,20 @@
-import type { ChannelStats } from '@abd/data';
+import type { SubsetSelection } from '@abd/data';
 import { unpackSigns, type SignMapShape } from '@abd/distill';
 import { boundaryExtractor, common } from '@abd/proto';
-import type { AugmentSpec, BatchSource, BatchSourceArgs, EpochRequest, TrainBatch } from '@abd/train';
+import { SizedBatchSource } from '@abd/train';
+import type { BatchRecipe, BatchSourceArgs, EpochRequest, ImageShape, TrainBatch } from '@abd/train';
+import { subsetToWire } from './subset-wire';
 
-export interface RemoteSourceOptions {
+export interface RemoteSourceOptions extends BatchRecipe {
   /** A boundary-extractor client (grpc-kit makeClient). */
   client: boundaryExtractor.BoundaryExtractorClient;
   /** Teacher in the store (`models/<id>`) whose sign maps/logits to attach. */
   teacher?: { id: string; epoch?: number };
   dataset: string;
-  subset?: { fraction?: number; count?: number; seed: number };
-  seed: number;
-  batchSize: number;
-  augment: AugmentSpec | null;
-  teacherBnMode?: 'eval' | 'train';
-  /** Examples per epoch (the subset's size), normalisation and input shape: known to the caller. */
+  subset?: SubsetSelection;
+  /** Examples per epoch (the subset's size) and input shape: known to the caller. */
   size: number;
-  stats: ChannelStats;
-  shape: { height: number; width: number; channels: number };
+  shape: ImageShape;
   useCache?: boolean;
 }
 
@@ -33,37 +30,24 @@ function floats(data: Uint8Array): Float32Array {
  * (order, augmentation), with the teacher's packed sign bits unpacked to the 0/1 Float32Arrays
  * the stages expect. Leaving an epoch early cancels the stream (and the work behind it).
  */
-export class RemoteBatchSource implements BatchSource {
-  readonly stepsPerEpoch: number;
-  readonly size: number;
-  readonly stats: ChannelStats;
-  readonly shape: { height: number; width: number; channels: number };
+export class RemoteBatchSource extends SizedBatchSource {
   /** Bytes of packed sign maps received (for benchmarks). */
   signBytes = 0;
   images = 0;
 
   constructor(private readonly o: RemoteSourceOptions) {
-    this.size = o.size;
-    this.stepsPerEpoch = Math.ceil(o.size / o.batchSize);
-    this.stats = o.stats;
-    this.shape = o.shape;
+    super(o.size, o.batchSize, o.stats, o.shape);
   }
 
   request(epoch: number, req: EpochRequest): boundaryExtractor.StreamRequest {
     const o = this.o;
     const teacher = req.signs || req.logits;
     if (teacher && !o.teacher) throw new Error('this batch source has no teacher');
-    const subset: common.Subset | undefined = o.subset
-      ? {
-          size: o.subset.fraction !== undefined ? { $case: 'fraction', fraction: o.subset.fraction } : { $case: 'count', count: o.subset.count ?? 0 },
-          seed: o.subset.seed,
-        }
-      : undefined;
     return {
       teacher: teacher ? { id: o.teacher!.id, epoch: o.teacher!.epoch ?? 0 } : undefined,
       dataset: { name: o.dataset },
       split: common.Split.SPLIT_TRAIN,
-      subset,
+      subset: subsetToWire(o.subset),
       epoch,
       seed: o.seed,
       batchSize: o.batchSize,

@@ -3,21 +3,13 @@ import { abTotalLoss, activationAgreement } from '@abd/distill';
 import { Connectors, matchTapSize, Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
-import { SgdNesterov, SgdOptions } from './optimizer';
-import { abOptimizerResetAt, ScheduleKind } from './schedule';
+import { initStageBase, InitStageRecipe } from './init-stage';
 import { runStage, StageIo } from './stage-loop';
 
-export interface AbOptions {
-  label: string;
-  epochs: number;
+export interface AbOptions extends InitStageRecipe {
   mu: number;
   /** Weight per tap; the published total is (L₃ + L₂/2 + L₁/4)/1000·3. */
   weights: number[];
-  sgd: SgdOptions;
-  /** 'constant' + optimizer reset at ⌈0.75·E₁⌉+1 is the paper's code; 'per-step' the reference default. */
-  schedule: ScheduleKind;
-  resetOptimizer: boolean;
-  metadata?: Record<string, unknown>;
   /**
    * The student taps (0-based, in order) paired with the teacher's sign maps, one each; all of
    * them when absent. See `tapPairing` for the rule when the counts differ.
@@ -42,24 +34,13 @@ export async function trainAbInit(
   o: AbOptions,
   io: StageIo = {},
 ) {
-  const vars = new Map<string, tf.Variable>([...student.params, ...connectors.params]);
+  const { vars, base } = initStageBase(o, student, connectors, source, { signs: true, logits: false });
   const { height: h, width: w, channels: c } = source.shape;
   const picked = o.studentTaps;
   const taps = picked ? picked.length : student.tapNames.length;
   return runStage<Acc>(
     {
-      stage: 'ab-init',
-      label: o.label,
-      epochs: o.epochs,
-      source,
-      request: { signs: true, logits: false },
-      model: student,
-      extraVars: connectors.params,
-      extraState: connectors.stats,
-      optimizer: () => new SgdNesterov(vars, o.sgd),
-      resetOptimizerAt: o.resetOptimizer ? (e) => abOptimizerResetAt(e, o.epochs) : undefined,
-      schedule: o.schedule,
-      baseLr: o.sgd.lr,
+      ...base,
       newAcc: () => ({ loss: 0, agree: new Array<number>(taps).fill(0), steps: 0 }),
       step: (batch, opt, acc) => {
         if (!batch.signs || !batch.signShapes) throw new Error(`${o.label}: the AB stage needs teacher sign maps`);

@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { centralDifference } from '@abd/tensor/testing';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@abd/tensor';
@@ -126,17 +127,8 @@ test('double backprop through the plain-ops BN matches a finite difference (Jaco
     const v = student.params.get(name)!;
     const { grads } = tf.variableGrads(J as () => tf.Scalar, [v]);
     const g = grads[v.name].dataSync();
-    const base = v.dataSync().slice();
     const i = 1;
-    const h = 1e-4;
-    const at = (d: number) => {
-      const p = base.slice();
-      p[i] += d;
-      v.assign(tf.tensor(p, v.shape));
-      return tf.tidy(() => J().dataSync()[0]);
-    };
-    const fd = (at(h) - at(-h)) / (2 * h);
-    v.assign(tf.tensor(base, v.shape));
+    const fd = centralDifference(v, i, 1e-4, J as () => tf.Scalar);
     assert.ok(Math.abs(fd - g[i]) < 0.25 * Math.abs(fd) + 1e-3 && Math.sign(fd) === Math.sign(g[i]), `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`);
     tf.dispose(Object.values(grads));
   }

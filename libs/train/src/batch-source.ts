@@ -43,23 +43,48 @@ export interface BatchSource {
   epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch>;
 }
 
+export type ImageShape = { height: number; width: number; channels: number };
+
+/**
+ * The fields every batch source has, from its size and batch size: the in-process one and the
+ * boundary-extractor stream make the same batches, so they count them the same way.
+ */
+export abstract class SizedBatchSource implements BatchSource {
+  readonly stepsPerEpoch: number;
+
+  constructor(
+    readonly size: number,
+    batchSize: number,
+    readonly stats: ChannelStats,
+    readonly shape: ImageShape,
+  ) {
+    this.stepsPerEpoch = Math.ceil(size / batchSize);
+  }
+
+  abstract epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch>;
+}
+
 export interface AugmentSpec {
   pad: number;
   flip: boolean;
 }
 
-export interface LocalSourceOptions {
-  set: ImageSet;
-  /** Dataset indices the student trains on (a stratified subset or all). */
-  indices: Int32Array;
+/** What fixes a run's batches and the teacher's BN, wherever they are made (in-process or streamed). */
+export interface BatchRecipe {
   stats: ChannelStats;
   batchSize: number;
   seed: number;
   augment: AugmentSpec | null;
-  /** Our WRN, or a foreign teacher (ONNX, tfjs; eval mode only: its BN cannot be switched). */
-  teacher?: TeacherModel;
   /** 'eval': running statistics (a sign map is a function of the image); 'train': batch statistics (paper code). */
   teacherBnMode?: 'eval' | 'train';
+}
+
+export interface LocalSourceOptions extends BatchRecipe {
+  set: ImageSet;
+  /** Dataset indices the student trains on (a stratified subset or all). */
+  indices: Int32Array;
+  /** Our WRN, or a foreign teacher (ONNX, tfjs; eval mode only: its BN cannot be switched). */
+  teacher?: TeacherModel;
   /**
    * Keep the teacher's sign maps (packed, 1 bit per neuron) of epochs below this one when they are
    * computed anyway, so a later AB stage over those epochs needs no teacher forward (eval mode only).
@@ -105,20 +130,13 @@ export function teacherOutputs(
 }
 
 /** The in-process batch source: reads the dataset, augments, runs the teacher. */
-export class LocalBatchSource implements BatchSource {
-  readonly stepsPerEpoch: number;
-  readonly size: number;
-  readonly stats: ChannelStats;
-  readonly shape: { height: number; width: number; channels: number };
+export class LocalBatchSource extends SizedBatchSource {
   // Teacher outputs are the same for every student that sees an (epoch, batch) when the teacher's
   // BN uses running statistics: logits (tiny) always, sign maps for the epochs asked for.
   private readonly cache = new Map<string, CachedOutputs>();
 
   constructor(private readonly o: LocalSourceOptions) {
-    this.size = o.indices.length;
-    this.stepsPerEpoch = Math.ceil(this.size / o.batchSize);
-    this.stats = o.stats;
-    this.shape = { height: o.set.height, width: o.set.width, channels: o.set.channels };
+    super(o.indices.length, o.batchSize, o.stats, { height: o.set.height, width: o.set.width, channels: o.set.channels });
   }
 
   /** Dataset indices of each batch of an epoch, in order. */

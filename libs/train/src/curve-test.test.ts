@@ -1,23 +1,16 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { channelStats, loadDataset } from '@abd/data';
+import { loadDataset } from '@abd/data';
 import { Wrn } from '@abd/models';
-import { initBackend } from '@abd/tensor';
-import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { classifyLossName, curveTestSet } from './curve-test';
 import { evaluate } from './evaluate';
 import { EpochEvent } from './history';
 import { PAPER_SGD } from './optimizer';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandDatasetForTests, bandSource } from './testing/fixture';
 
-const tmp = tempDir('abd-curve-');
-before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 40, 50);
-});
-after(() => tmp.cleanup());
+const tmp = bandDatasetForTests(40, 50, 'abd-curve-');
 
 test('curveTestSet: a fixed stratified subset of the test images, the whole set when small', async () => {
   const set = await loadDataset('fashion-mnist', 'test', { dir: tmp.dir });
@@ -47,19 +40,7 @@ test('curveTestSet: a fixed stratified subset of the test images, the whole set 
 });
 
 test('the per-epoch curve test leaves the weights bit for bit and the tensor count unchanged', async () => {
-  const [train, testSet] = await Promise.all([
-    loadDataset('fashion-mnist', 'train', { dir: tmp.dir }),
-    loadDataset('fashion-mnist', 'test', { dir: tmp.dir }),
-  ]);
-  const stats = channelStats(train);
-  const source = new LocalBatchSource({
-    set: train,
-    indices: new Int32Array(train.n).map((_, i) => i),
-    stats,
-    batchSize: 10,
-    seed: 1,
-    augment: { pad: 2, flip: true },
-  });
+  const { testSet, stats, source } = await bandSource(tmp.dir, { batchSize: 10, augment: { pad: 2, flip: true } });
   const curve = curveTestSet(testSet, 20);
   const train3 = async (withCurve: boolean) => {
     const model = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 1);

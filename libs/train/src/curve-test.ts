@@ -1,4 +1,4 @@
-import { ImageSet, stratifiedSubset } from '@abd/data';
+import { ImageSet, subsetIndices } from '@abd/data';
 import type { KdOptions } from './classify-stage';
 
 /**
@@ -15,7 +15,7 @@ export const CURVE_TEST_IMAGES = 1000;
  */
 export function curveTestSet(test: ImageSet, count = CURVE_TEST_IMAGES): ImageSet {
   if (test.n <= count) return test;
-  const idx = stratifiedSubset(test.labels, test.classes, { count }, 0);
+  const idx = subsetIndices(test, { count, seed: 0 });
   const per = test.height * test.width * test.channels;
   const images = new Uint8Array(idx.length * per);
   const labels = new Uint8Array(idx.length);

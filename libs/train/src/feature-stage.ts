@@ -3,8 +3,7 @@ import { FitnetsParams, FspParams, getMethod, InitMethod } from '@abd/distill';
 import { Connectors, ForwardResult, InitScheme, makeVariable, SeededRandom, subSeed, Wrn, wrnWidths } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
-import { SgdNesterov, SgdOptions } from './optimizer';
-import { abOptimizerResetAt, ScheduleKind } from './schedule';
+import { initStageBase, InitStageRecipe } from './init-stage';
 import { runStage, StageIo } from './stage-loop';
 
 /** The baselines with an initialization stage on hidden features (the paper's "X + KD", stage 1). */
@@ -89,16 +88,10 @@ export class FeatureAdapter {
   }
 }
 
-export interface FeatureInitOptions {
-  label: string;
-  epochs: number;
-  sgd: SgdOptions;
-  /** The init stage's recipe is AB's (cfg.ab): same schedule and optimizer reset, for a like-for-like comparison. */
-  schedule: ScheduleKind;
-  resetOptimizer: boolean;
+/** The init stage's recipe is AB's (cfg.ab): same schedule and optimizer reset, for a like-for-like comparison. */
+export interface FeatureInitOptions extends InitStageRecipe {
   /** Teacher BN while computing its maps: 'eval' (running statistics) or 'train' (batch statistics). */
   teacherBnMode: 'eval' | 'train';
-  metadata?: Record<string, unknown>;
 }
 
 interface Acc {
@@ -121,22 +114,11 @@ export async function trainFeatureInit(
   io: StageIo = {},
 ) {
   const method = getMethod(adapter.method) as InitMethod<FitnetsParams | FspParams>;
-  const vars = new Map<string, tf.Variable>([...student.params, ...adapter.params]);
+  const { vars, base } = initStageBase(o, student, adapter, source, { signs: false, logits: false });
   const { height: h, width: w, channels: c } = source.shape;
   return runStage<Acc>(
     {
-      stage: 'ab-init',
-      label: o.label,
-      epochs: o.epochs,
-      source,
-      request: { signs: false, logits: false },
-      model: student,
-      extraVars: adapter.params,
-      extraState: adapter.stats,
-      optimizer: () => new SgdNesterov(vars, o.sgd),
-      resetOptimizerAt: o.resetOptimizer ? (e) => abOptimizerResetAt(e, o.epochs) : undefined,
-      schedule: o.schedule,
-      baseLr: o.sgd.lr,
+      ...base,
       newAcc: () => ({ loss: 0, steps: 0 }),
       step: (batch, opt, acc) => {
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);

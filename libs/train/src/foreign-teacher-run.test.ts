@@ -16,6 +16,7 @@ import { getStudentCheckpoint } from './checkpoints';
 import { loadRunData, runPipeline } from './run';
 import { validateRunConfig } from './run-config';
 import { tempDir, writeBandDataset } from './testing/fixture';
+import { assertSameWeights, storedWeights } from './testing/weights';
 import { saveLayersModel } from '@abd/models/testing';
 
 const tmp = tempDir();
@@ -76,14 +77,6 @@ test("the batch source's sign maps and logits of a tfjs teacher are ρ of the mo
   teacher.dispose();
 });
 
-async function weightsOf(storeDir: string, key: string): Promise<Float32Array> {
-  const ck = await getStudentCheckpoint(openStore(storeDir), key);
-  const flat = tf.tidy(() => tf.concat([...ck.model.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
-  ck.model.dispose();
-  for (const t of ck.extra.values()) t.dispose();
-  return flat;
-}
-
 test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancelled inside the AB stage it resumes to the same weights', async () => {
   const c = cfg();
   const data = await loadRunData(c);
@@ -107,12 +100,7 @@ test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancel
   assert.deepEqual([pointer.epoch, pointer.partial], [1, true]);
   const second = await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
   assert.equal(second.cancelled, false);
-  const wa = await weightsOf(a, 'runs/r/ab+kd/final');
-  const wb = await weightsOf(b, 'runs/r/ab+kd/final');
-  assert.equal(wa.length, wb.length);
-  let maxDiff = 0;
-  for (let i = 0; i < wa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
-  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+  assertSameWeights(await storedWeights(a, 'runs/r/ab+kd/final'), await storedWeights(b, 'runs/r/ab+kd/final'));
 });
 
 /** A student architecture file: conv-BN-ReLU ×2 (the BN outputs are its taps) → pool → dense, 28×28×1 → 10. */
@@ -149,7 +137,7 @@ test('a tfjs LayersModel architecture file as the student: trained with AB + KD 
   const first = await runPipeline(c, { store: openStore(b), runId: 'r', signal: ctl.signal, onEvent: (e) => e.type === 'step' && ++steps === 6 && ctl.abort() }, data);
   assert.equal(first.cancelled, true);
   await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
-  const [wa, wb] = [await weightsOf(a, 'runs/r/ab+kd/final'), await weightsOf(b, 'runs/r/ab+kd/final')];
+  const [wa, wb] = [await storedWeights(a, 'runs/r/ab+kd/final'), await storedWeights(b, 'runs/r/ab+kd/final')];
   assert.ok(wa.length > 100);
   // Trained: the weights moved away from the seeded start (which is the same for the same seed).
   const init = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, { height: 28, width: 28, channels: 1, classes: 10 });
@@ -162,9 +150,7 @@ test('a tfjs LayersModel architecture file as the student: trained with AB + KD 
   let moved = 0;
   for (let i = 0; i < wa.length; i++) moved = Math.max(moved, Math.abs(wa[i] - w0[i]));
   assert.ok(moved > 1e-3, `the weights moved by at most ${moved}`);
-  let maxDiff = 0;
-  for (let i = 0; i < wa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
-  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+  assertSameWeights(wa, wb);
 
   const ck = await getStudentCheckpoint(openStore(a), 'runs/r/ab+kd/final');
   assert.equal(ck.json.modelTopology.class_name, 'TfjsLayers');

@@ -1,37 +1,17 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-core';
 import { openStore } from '@abd/artifacts';
-import { channelStats, loadDataset } from '@abd/data';
 import { Wrn } from '@abd/models';
-import { initBackend } from '@abd/tensor';
-import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { EpochEvent, historyKey } from './history';
 import { PAPER_SGD } from './optimizer';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandDatasetForTests, bandSource } from './testing/fixture';
 
-const tmp = tempDir('abd-history-');
-before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 40, 20);
-});
-after(() => tmp.cleanup());
+const tmp = bandDatasetForTests(40, 20, 'abd-history-');
 
 test('a stage writes <prefix>/history.json after every epoch and keeps it across a resume', async () => {
-  const [train, testSet] = await Promise.all([
-    loadDataset('fashion-mnist', 'train', { dir: tmp.dir }),
-    loadDataset('fashion-mnist', 'test', { dir: tmp.dir }),
-  ]);
-  const stats = channelStats(train);
-  const source = new LocalBatchSource({
-    set: train,
-    indices: new Int32Array(train.n).map((_, i) => i),
-    stats,
-    batchSize: 20,
-    seed: 1,
-    augment: null,
-  });
+  const { testSet, source } = await bandSource(tmp.dir, { batchSize: 20, augment: null });
   const store = openStore(`${tmp.dir}/store`);
   const prefix = 'runs/h/none/classify';
   const opts = {

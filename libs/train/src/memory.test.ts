@@ -1,20 +1,14 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@abd/tensor';
 import { Connectors, Wrn } from '@abd/models';
 import { channelStats, loadDataset } from '@abd/data';
 import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { trainAbInit } from './ab-stage';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandDatasetForTests } from './testing/fixture';
 
-const tmp = tempDir();
-before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 400, 20);
-});
-after(() => tmp.cleanup());
+const tmp = bandDatasetForTests(400, 20);
 
 test('tf.memory().numTensors stays flat over 100 training steps (KD) and the AB stage', async () => {
   const train = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });

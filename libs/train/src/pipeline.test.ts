@@ -1,13 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
-import { getCheckpoint } from './checkpoints';
 import { configDiff, runPipeline, loadRunData } from './run';
 import { TrainEvent } from './events';
 import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
+import { assertSameWeights, storedWeights } from './testing/weights';
 
 const tmp = tempDir();
 before(async () => {
@@ -15,13 +14,6 @@ before(async () => {
   writeBandDataset(tmp.dir, 160, 60);
 });
 after(() => tmp.cleanup());
-
-async function weightsOf(storeDir: string, key: string): Promise<Float32Array> {
-  const ck = await getCheckpoint(openStore(storeDir), key);
-  const flat = tf.tidy(() => tf.concat([...ck.model.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
-  ck.model.dispose();
-  return flat;
-}
 
 test('a whole run: teacher → none / kd / ab+kd → results, report data and checkpoints in the store', async () => {
   const cfg = tinyConfig(tmp.dir);
@@ -106,12 +98,7 @@ test('the same seed gives the same weights; a cancelled run resumes to the same 
   // The teacher was evaluated by the first, stopped, invocation; the resumed one keeps that.
   assert.ok(!resumed.some((e) => e.type === 'phase' && e.phase === 'eval-teacher'));
   assert.equal(second.teacher.errorPct, first.teacher.errorPct);
-  const wb = await weightsOf(b, 'runs/r/ab+kd/final');
-  const wc = await weightsOf(c, 'runs/r/ab+kd/final');
-  assert.equal(wb.length, wc.length);
-  let maxDiff = 0;
-  for (let i = 0; i < wb.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wb[i] - wc[i]));
-  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+  assertSameWeights(await storedWeights(b, 'runs/r/ab+kd/final'), await storedWeights(c, 'runs/r/ab+kd/final'));
   assert.equal(second.results[0].errorPct, (await openStore(b).getJson<{ results: { errorPct: number }[] }>('runs/r/result.json')).results[0].errorPct);
 });
 
@@ -126,9 +113,5 @@ test('a run stopped before the first step of a stage resumes that stage from its
   const pointer = await openStore(d).getJson<{ epoch: number; nextBatch: number; partial?: boolean }>('runs/r/ab+kd/classify/latest.json');
   assert.deepEqual([pointer.epoch, pointer.nextBatch, pointer.partial], [0, 0, true]);
   await runPipeline(cfg, { store: openStore(d), runId: 'r' }, data);
-  const wb = await weightsOf(`${tmp.dir}/store-b`, 'runs/r/ab+kd/final');
-  const wd = await weightsOf(d, 'runs/r/ab+kd/final');
-  let maxDiff = 0;
-  for (let i = 0; i < wb.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wb[i] - wd[i]));
-  assert.equal(maxDiff, 0, `weights differ by up to ${maxDiff}`);
+  assertSameWeights(await storedWeights(`${tmp.dir}/store-b`, 'runs/r/ab+kd/final'), await storedWeights(d, 'runs/r/ab+kd/final'));
 });

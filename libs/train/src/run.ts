@@ -1,5 +1,5 @@
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { channelStats, ImageSet, stratifiedSubset } from '@abd/data';
+import { channelStats, ImageSet, subsetIndices } from '@abd/data';
 import { describeData, loadConfiguredDataset } from './load-configured-dataset';
 import { Connectors, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
@@ -73,11 +73,7 @@ export interface RunData {
 
 export async function loadRunData(cfg: RunConfig): Promise<RunData> {
   const { train, test, stats } = await loadConfiguredDataset(cfg.dataset);
-  const sub = cfg.dataset.subset;
-  const indices = sub
-    ? stratifiedSubset(train.labels, train.classes, { fraction: sub.fraction, count: sub.count }, sub.seed)
-    : new Int32Array(train.n).map((_, i) => i);
-  return { train, test, stats, indices };
+  return { train, test, stats, indices: subsetIndices(train, cfg.dataset.subset) };
 }
 
 /**

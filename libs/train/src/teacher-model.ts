@@ -1,4 +1,5 @@
 import { ChannelStats, normalize } from '@abd/data';
+import { signsOfValues } from '@abd/distill';
 import { ForeignTeacher, Wrn } from '@abd/models';
 
 /** A run's teacher: one of our WRN checkpoints, or a user's model (ONNX, tfjs) with named taps. */
@@ -16,7 +17,7 @@ export interface TeacherBatchOutputs {
 }
 
 /**
- * A foreign teacher's sign maps (ρ: 1 where the tapped value is > 0, NaN off, as `signOf`) and
+ * A foreign teacher's sign maps (ρ of the tapped values, `signsOfValues`) and
  * logits for one uint8 NHWC batch, normalized with the run's statistics like the student's input.
  */
 export async function foreignTeacherOutputs(
@@ -30,12 +31,7 @@ export async function foreignTeacherOutputs(
   const out = await teacher.run(normalize(images, n, h, w, c, stats), shape);
   const res: TeacherBatchOutputs = {};
   if (want.signs) {
-    res.signs = teacher.taps.map((t) => {
-      const v = out.taps[t].values;
-      const s = new Float32Array(v.length);
-      for (let i = 0; i < v.length; i++) s[i] = v[i] > 0 ? 1 : 0;
-      return s;
-    });
+    res.signs = teacher.taps.map((t) => signsOfValues(out.taps[t].values));
     res.signShapes = teacher.taps.map((t) => out.taps[t].shape.slice());
   }
   if (want.logits) res.logits = out.logits.values;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@abd/artifacts';
-import { channelStats, loadDataset, stratifiedSubset } from '@abd/data';
+import { channelStats, loadDataset, subsetIndices } from '@abd/data';
 import { ENV, makeClient } from '@abd/grpc-kit';
 import { Connectors, Wrn } from '@abd/models';
 import { boundaryExtractor } from '@abd/proto';
@@ -37,7 +37,7 @@ export async function benchRemote(batch: number, batches: number, teachers: numb
     const train = await loadDataset('fashion-mnist', 'train');
     const stats = channelStats(train);
     const count = batch * batches;
-    const indices = stratifiedSubset(train.labels, train.classes, { count }, 0);
+    const indices = subsetIndices(train, { count, seed: 0 });
     const teacher = new Wrn({ depth: 16, widen: 4, inChannels: 1, numClasses: 10 }, 'paper', 0);
     await putCheckpoint(store, 'models/bench-teacher', teacher, { role: 'teacher', dataset: 'fashion-mnist' });
     const common = { batchSize: batch, seed: 1, augment: { pad: 4, flip: false } };

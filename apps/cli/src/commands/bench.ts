@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { abTotalLoss, crossEntropy, defaultTapWeights } from '@abd/distill';
+import { abTotalLoss, crossEntropy, defaultTapWeights, signOf } from '@abd/distill';
 import { Connectors, parseWrnName, Wrn } from '@abd/models';
 import { namedGrads, PAPER_SGD, SgdNesterov } from '@abd/train';
 import { spawnSync } from 'node:child_process';
@@ -128,7 +128,7 @@ function benchAb(teacherArch: string, batch: number, iters: number): number {
   const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
   const w = defaultTapWeights(3);
   const sec = timeSteps(() => {
-    const on = tf.tidy(() => teacher.forward(x, { training: false }).taps.map((t) => tf.cast(tf.greater(t, 0), 'float32')));
+    const on = tf.tidy(() => teacher.forward(x, { training: false }).taps.map(signOf));
     const { value, grads } = tf.variableGrads(() => abTotalLoss(conns.apply(student.forward(x, { training: true }).taps, true), on, { mu: 1, weights: w }), [...vars.values()]);
     opt.step(namedGrads(vars, grads));
     value.dataSync();

@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { centralDifference } from '@abd/tensor/testing';
 import { MethodParamsError } from '../errors';
 import { getMethod } from '../registry';
 import {
@@ -118,19 +119,7 @@ function threeWays(
     'the first-order term has the value J',
   );
   const first = r.grads[w.name].dataSync();
-  const base = w.dataSync().slice();
-  const fd = Array.from(base, (_, i) => {
-    const e = 1e-2;
-    const at = (d: number) => {
-      const v = base.slice();
-      v[i] += d;
-      w.assign(tf.tensor(v, w.shape));
-      return tf.tidy(() => objective().dataSync()[0]);
-    };
-    const out = (at(e) - at(-e)) / (2 * e);
-    w.assign(tf.tensor(base, w.shape));
-    return out;
-  });
+  const fd = Array.from({ length: w.size }, (_, i) => centralDifference(w, i, 1e-2, objective));
   return { second, first, fd };
 }
 

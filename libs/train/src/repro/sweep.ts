@@ -1,5 +1,5 @@
 import { ArtifactStore } from '@abd/artifacts';
-import { channelStats, DatasetName, ImageSet, loadDataset, stratifiedSubset } from '@abd/data';
+import { channelStats, DatasetName, ImageSet, loadDataset, subsetIndices } from '@abd/data';
 import { EventSink } from '../events';
 import { configDiff, describeDiff, MethodResult, RunData, runPipeline } from '../run';
 import { RunConfig, RunMethod } from '../run-config';
@@ -141,13 +141,8 @@ function withoutCheckpoint(cfg: RunConfig): unknown {
 }
 
 function runData(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData['stats']): RunData {
-  const sub = cfg.dataset.subset;
-  // A grid's fixed image count larger than the dataset (smoke on a tiny one) means all of it.
-  if (sub?.count !== undefined && sub.count >= train.n) return { train, test, stats, indices: new Int32Array(train.n).map((_, i) => i) };
-  const indices = sub
-    ? stratifiedSubset(train.labels, train.classes, { fraction: sub.fraction, count: sub.count }, sub.seed)
-    : new Int32Array(train.n).map((_, i) => i);
-  return { train, test, stats, indices };
+  // The same rule as `abd run`: a grid's count above the dataset's size is an error.
+  return { train, test, stats, indices: subsetIndices(train, cfg.dataset.subset) };
 }
 
 /** The cell's committed teacher, or trains (or finds) one in the store; its key, or null when cancelled. */

@@ -1,9 +1,12 @@
 // Test helpers: a small learnable dataset written as real IDX files, and a tiny run config.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeIdx, IDX_FILES } from '@abd/data';
+import { channelStats, ChannelStats, encodeIdx, IDX_FILES, ImageSet, loadDataset, subsetIndices } from '@abd/data';
+import { initBackend } from '@abd/tensor';
+import { AugmentSpec, LocalBatchSource } from '../batch-source';
 import { RunConfig, validateRunConfig } from '../run-config';
 
 export function tempDir(prefix = 'abd-train-'): { dir: string; cleanup: () => void } {
@@ -56,4 +59,32 @@ export function tinyConfig(dataDir: string, over: Partial<RunConfig> = {}): RunC
     train: { batchSize: 32 },
     ...over,
   });
+}
+
+/**
+ * The band dataset written by `writeBandDataset` in `dir`, loaded, and an in-process batch source
+ * over its whole training split (no teacher).
+ */
+export async function bandSource(
+  dir: string,
+  o: { batchSize: number; seed?: number; augment: AugmentSpec | null },
+): Promise<{ train: ImageSet; testSet: ImageSet; stats: ChannelStats; source: LocalBatchSource }> {
+  const [train, testSet] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir }), loadDataset('fashion-mnist', 'test', { dir })]);
+  const stats = channelStats(train);
+  const source = new LocalBatchSource({ set: train, indices: subsetIndices(train, undefined), stats, batchSize: o.batchSize, seed: o.seed ?? 1, augment: o.augment });
+  return { train, testSet, stats, source };
+}
+
+/**
+ * A band dataset of `nTrain` + `nTest` images for one test file: written in a fresh temp dir
+ * before its tests (once the backend is up) and removed after them.
+ */
+export function bandDatasetForTests(nTrain: number, nTest: number, prefix?: string): { dir: string } {
+  const tmp = tempDir(prefix);
+  before(async () => {
+    await initBackend();
+    writeBandDataset(tmp.dir, nTrain, nTest);
+  });
+  after(() => tmp.cleanup());
+  return tmp;
 }
