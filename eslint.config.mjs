@@ -8,12 +8,7 @@ const CORE_LIBS = ['libs/train', 'libs/distill', 'libs/models', 'libs/tensor', '
 
 export default [
   {
-    ignores: [
-      '**/node_modules/**',
-      '**/build/**',
-      '**/dist/**',
-      '.nx/**',
-    ],
+    ignores: ['**/node_modules/**', '**/build/**', '**/dist/**', '.nx/**'],
   },
   {
     files: ['**/*.ts', '**/*.mts', '**/*.cts', '**/*.js', '**/*.mjs', '**/*.cjs'],
@@ -46,9 +41,18 @@ export default [
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: '@abd/proto', message: 'core libraries import no generated proto code; wire codecs live in an io library' }],
+          paths: [
+            {
+              name: '@abd/proto',
+              message:
+                'core libraries import no generated proto code; wire codecs live in an io library',
+            },
+          ],
           patterns: [
-            { group: ['@abd/proto/*', '**/libs/proto/**', '**/proto/src/**'], message: 'core libraries import no generated proto code' },
+            {
+              group: ['@abd/proto/*', '**/libs/proto/**', '**/proto/src/**'],
+              message: 'core libraries import no generated proto code',
+            },
           ],
         },
       ],

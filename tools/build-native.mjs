@@ -22,11 +22,17 @@ const prefix = dirname(dirname(process.execPath));
 const nodedir =
   process.env.npm_config_nodedir ||
   (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
-const r = spawnSync(process.execPath, [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
-  cwd: dir,
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])],
+  {
+    cwd: dir,
+    stdio: 'inherit',
+  },
+);
 if (r.status !== 0) {
-  console.log('abd: native kernels failed to build; the wasm kernels will be used (see `abd doctor`)');
+  console.log(
+    'abd: native kernels failed to build; the wasm kernels will be used (see `abd doctor`)',
+  );
 }
 process.exit(0);

@@ -77,7 +77,9 @@ describe('deploy manifests', { skip }, () => {
           [
             { name: 'grpc', containerPort: port, protocol: 'TCP' },
             ...(ui ? [{ name: 'http-ui', containerPort: UI_PORT, protocol: 'TCP' }] : []),
-            ...(key === 'teacher-inference' ? [{ name: 'http-metrics', containerPort: DEFAULT_METRICS_PORT, protocol: 'TCP' }] : []),
+            ...(key === 'teacher-inference'
+              ? [{ name: 'http-metrics', containerPort: DEFAULT_METRICS_PORT, protocol: 'TCP' }]
+              : []),
           ],
           `${key}: container ports`,
         );

@@ -19,7 +19,10 @@ describe('citations', () => {
 
   it('every tracked file cites only the repository and existing design sections', () => {
     const problems = repoCitationProblems(root);
-    assert.deepEqual(problems.map((p) => `${p.file}:${p.line}: ${p.why}: ${p.text}`), []);
+    assert.deepEqual(
+      problems.map((p) => `${p.file}:${p.line}: ${p.why}: ${p.text}`),
+      [],
+    );
   });
 
   it('finds an old design citation, paths outside the repository and missing sections', () => {

@@ -16,8 +16,14 @@ export const DESIGN_DOC = 'docs/design.md';
 // Built from pieces so that this file does not match its own patterns.
 const OLD_DESIGN = new RegExp(['DESIGN', '(\\.md)?', '\\s*§'].join(''));
 const OUTSIDE = [
-  { re: new RegExp(['/', 'work', '/'].join('')), why: 'absolute path of the machine outside the repository' },
-  { re: new RegExp(['shared', '/(reference|paper)'].join('')), why: 'path of material outside the repository' },
+  {
+    re: new RegExp(['/', 'work', '/'].join('')),
+    why: 'absolute path of the machine outside the repository',
+  },
+  {
+    re: new RegExp(['shared', '/(reference|paper)'].join('')),
+    why: 'path of material outside the repository',
+  },
 ];
 const DESIGN_CITE = /docs\/design\.md\s*§\s*(\d+)(?:\s*\(([^)]*)\))?/g;
 // A relative path that starts a token: `../x`, `../../x` (not `/a/../x`, a path inside a path).
@@ -35,21 +41,28 @@ export function designSections(markdown: string): Map<number, string> {
  * repository (absolute, or relative and leading above the repository root), or a
  * `docs/design.md §N (Name)` whose section does not exist or has another name.
  */
-export function citationProblems(file: string, text: string, sections: Map<number, string>): CitationProblem[] {
+export function citationProblems(
+  file: string,
+  text: string,
+  sections: Map<number, string>,
+): CitationProblem[] {
   const problems: CitationProblem[] = [];
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const at = (why: string) => problems.push({ file, line: i + 1, text: line.trim(), why });
-    if (OLD_DESIGN.test(line)) at(`cites a design outside the repository; cite ${DESIGN_DOC} §N (Name)`);
+    if (OLD_DESIGN.test(line))
+      at(`cites a design outside the repository; cite ${DESIGN_DOC} §N (Name)`);
     for (const o of OUTSIDE) if (o.re.test(line)) at(o.why);
     for (const m of line.matchAll(RELATIVE)) {
       const target = resolve('/repo', dirname(file), m[1] + m[2]);
-      if (target !== '/repo' && !target.startsWith(`/repo${sep}`)) at(`relative path ${m[0]} leads outside the repository`);
+      if (target !== '/repo' && !target.startsWith(`/repo${sep}`))
+        at(`relative path ${m[0]} leads outside the repository`);
     }
     for (const m of line.matchAll(DESIGN_CITE)) {
       const name = sections.get(Number(m[1]));
       if (name === undefined) at(`${DESIGN_DOC} has no §${m[1]}`);
-      else if (m[2] !== undefined && m[2].trim() !== name) at(`${DESIGN_DOC} §${m[1]} is "${name}", not "${m[2]}"`);
+      else if (m[2] !== undefined && m[2].trim() !== name)
+        at(`${DESIGN_DOC} §${m[1]} is "${name}", not "${m[2]}"`);
     }
   });
   return problems;
@@ -70,7 +83,9 @@ export function repoCitationProblems(root: string): CitationProblem[] {
       continue; // tracked but deleted in the work tree
     }
     if (buf.includes(0)) continue; // binary
-    problems.push(...citationProblems(relative(root, join(root, f)), buf.toString('utf8'), sections));
+    problems.push(
+      ...citationProblems(relative(root, join(root, f)), buf.toString('utf8'), sections),
+    );
   }
   return problems;
 }

@@ -12,8 +12,16 @@ async function main() {
   const vars = new Map<string, tf.Variable>([...s.params, ...conns.params]);
   const opt = new SgdNesterov(vars, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true });
   const x = tf.randomNormal([128, 28, 28, 1]) as tf.Tensor4D;
-  const shapes = [[128, 28, 28, 32], [128, 14, 14, 64], [128, 7, 7, 128]];
-  const signs = shapes.map((sh) => { const v = new Float32Array(sh.reduce((a, b) => a * b)); for (let i = 0; i < v.length; i++) v[i] = (i * 2654435761) % 7 < 3 ? 1 : 0; return v; });
+  const shapes = [
+    [128, 28, 28, 32],
+    [128, 14, 14, 64],
+    [128, 7, 7, 128],
+  ];
+  const signs = shapes.map((sh) => {
+    const v = new Float32Array(sh.reduce((a, b) => a * b));
+    for (let i = 0; i < v.length; i++) v[i] = (i * 2654435761) % 7 < 3 ? 1 : 0;
+    return v;
+  });
   const packed = signs.map((v, i) => packSigns(v, shapes[i] as any));
   let tUnpack = 0;
   const step = () => {
@@ -31,15 +39,19 @@ async function main() {
     const named = new Map<string, tf.Tensor>();
     for (const [k, v] of vars) if (grads[v.name]) named.set(k, grads[v.name]);
     opt.step(named);
-    value.dataSync(); agreement.forEach((a) => a.dataSync());
+    value.dataSync();
+    agreement.forEach((a) => a.dataSync());
     tf.dispose([value, ...on, ...agreement, ...Object.values(grads)]);
   };
   for (let i = 0; i < 3; i++) step();
   tUnpack = 0;
   const timer = timeKernels();
-  const N = 5; const t0 = performance.now();
+  const N = 5;
+  const t0 = performance.now();
   for (let i = 0; i < N; i++) step();
-  console.log(`AB step ${((performance.now() - t0) / N).toFixed(1)} ms (unpack+upload ${(tUnpack / N).toFixed(1)} ms)`);
+  console.log(
+    `AB step ${((performance.now() - t0) / N).toFixed(1)} ms (unpack+upload ${(tUnpack / N).toFixed(1)} ms)`,
+  );
   timer.report(N, 25);
 }
 main();

@@ -9,11 +9,24 @@ async function main() {
   await initBackend();
   const s = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 1);
   const t = new Wrn({ depth: 16, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 2);
-  const opt = new SgdNesterov(s.params, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true });
+  const opt = new SgdNesterov(s.params, {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    nesterov: true,
+  });
   const x = tf.randomNormal([128, 28, 28, 1]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 10), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: 128 }, (_, i) => i % 10),
+    'int32',
+  );
   const tl = tf.tidy(() => t.forward(x, { training: false }).logits);
-  const joint = jacobianTerm(s, t, { lambda: 1, output: 'teacher-top', mode: 'second-order', fdEps: 1e-3 });
+  const joint = jacobianTerm(s, t, {
+    lambda: 1,
+    output: 'teacher-top',
+    mode: 'second-order',
+    fdEps: 1e-3,
+  });
   const vars = [...s.params.values()];
   let tPrep = 0;
   const step = () => {
@@ -22,7 +35,10 @@ async function main() {
     tPrep += performance.now() - a;
     const { value, grads } = tf.variableGrads(() => {
       const out = s.forward(x, { training: true });
-      return tf.add(kdLoss(out.logits, tl, { temperature: 3, t2Factor: false, alpha: 0 }), joint.loss(x, out, prepared)) as tf.Scalar;
+      return tf.add(
+        kdLoss(out.logits, tl, { temperature: 3, t2Factor: false, alpha: 0 }),
+        joint.loss(x, out, prepared),
+      ) as tf.Scalar;
     }, vars);
     const named = new Map<string, tf.Tensor>();
     for (const [k, v] of s.params) if (grads[v.name]) named.set(k, grads[v.name]);
@@ -33,9 +49,12 @@ async function main() {
   step();
   tPrep = 0;
   const timer = timeKernels();
-  const N = 2; const t0 = performance.now();
+  const N = 2;
+  const t0 = performance.now();
   for (let i = 0; i < N; i++) step();
-  console.log(`Jacobian step ${((performance.now() - t0) / N).toFixed(0)} ms (prepare: teacher input-gradient ${(tPrep / N).toFixed(0)} ms)`);
+  console.log(
+    `Jacobian step ${((performance.now() - t0) / N).toFixed(0)} ms (prepare: teacher input-gradient ${(tPrep / N).toFixed(0)} ms)`,
+  );
   timer.report(N, 25);
 }
 main();

@@ -2,7 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 export function timeKernels(): { report: (iterations: number, top?: number) => void } {
-  const engine = tf.engine() as unknown as { runKernel: (name: string, inputs: unknown, attrs: unknown) => unknown };
+  const engine = tf.engine() as unknown as {
+    runKernel: (name: string, inputs: unknown, attrs: unknown) => unknown;
+  };
   const orig = engine.runKernel.bind(engine);
   const by = new Map<string, { ms: number; n: number }>();
   engine.runKernel = (name, inputs, attrs) => {
@@ -17,7 +19,9 @@ export function timeKernels(): { report: (iterations: number, top?: number) => v
   return {
     report: (iterations, top = 25) => {
       for (const [n, e] of [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
-        console.log(`${n.padEnd(26)} ${(e.ms / iterations).toFixed(1).padStart(8)} ms ×${e.n / iterations}`);
+        console.log(
+          `${n.padEnd(26)} ${(e.ms / iterations).toFixed(1).padStart(8)} ms ×${e.n / iterations}`,
+        );
       }
     },
   };

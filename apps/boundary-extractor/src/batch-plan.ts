@@ -1,4 +1,14 @@
-import { DATASET_NAMES, DatasetName, ImageSet, loadDataset, subsetIndices, batchIndices, makeBatch, MAX_BATCH_SIZE as MAX_BATCH, MAX_PAD } from '@abd/data';
+import {
+  DATASET_NAMES,
+  DatasetName,
+  ImageSet,
+  loadDataset,
+  subsetIndices,
+  batchIndices,
+  makeBatch,
+  MAX_BATCH_SIZE as MAX_BATCH,
+  MAX_PAD,
+} from '@abd/data';
 import { checkTapList, InvalidArgumentError, NotFoundError, validateName } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
 import { LocalBatchSource } from '@abd/train';
@@ -15,28 +25,49 @@ export interface BatchPlan {
 }
 
 /** Validates every field of a StreamRequest (INVALID_ARGUMENT / NOT_FOUND naming the field). */
-export function checkStreamRequest(req: boundaryExtractor.StreamRequest): { dataset: DatasetName; split: 'train' | 'test' } {
+export function checkStreamRequest(req: boundaryExtractor.StreamRequest): {
+  dataset: DatasetName;
+  split: 'train' | 'test';
+} {
   const name = validateName('dataset.name', req.dataset?.name);
-  if (!(DATASET_NAMES as string[]).includes(name)) throw new NotFoundError(`unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
+  if (!(DATASET_NAMES as string[]).includes(name))
+    throw new NotFoundError(`unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
   if (req.teacher) validateName('teacher.id', req.teacher.id);
   let split: 'train' | 'test';
-  if (req.split === common.Split.SPLIT_UNSPECIFIED || req.split === common.Split.SPLIT_TRAIN) split = 'train';
+  if (req.split === common.Split.SPLIT_UNSPECIFIED || req.split === common.Split.SPLIT_TRAIN)
+    split = 'train';
   else if (req.split === common.Split.SPLIT_TEST) split = 'test';
-  else throw new InvalidArgumentError('split', `unknown value ${req.split} (SPLIT_TRAIN or SPLIT_TEST)`);
+  else
+    throw new InvalidArgumentError(
+      'split',
+      `unknown value ${req.split} (SPLIT_TRAIN or SPLIT_TEST)`,
+    );
   if (!Number.isInteger(req.batchSize) || req.batchSize < 1 || req.batchSize > MAX_BATCH) {
-    throw new InvalidArgumentError('batch_size', `must be in 1..${MAX_BATCH}, got ${req.batchSize}`);
+    throw new InvalidArgumentError(
+      'batch_size',
+      `must be in 1..${MAX_BATCH}, got ${req.batchSize}`,
+    );
   }
   const s = req.subset;
   if (s) {
     const z = s.size;
-    if (z?.$case === 'fraction' && !(Number.isFinite(z.fraction) && z.fraction > 0 && z.fraction <= 1)) {
-      throw new InvalidArgumentError('subset.fraction', `must be a finite number in (0, 1], got ${z.fraction}`);
+    if (
+      z?.$case === 'fraction' &&
+      !(Number.isFinite(z.fraction) && z.fraction > 0 && z.fraction <= 1)
+    ) {
+      throw new InvalidArgumentError(
+        'subset.fraction',
+        `must be a finite number in (0, 1], got ${z.fraction}`,
+      );
     }
-    if (z?.$case !== 'fraction' && !(z?.$case === 'count' && z.count >= 1)) throw new InvalidArgumentError('subset', 'needs fraction in (0, 1] or count >= 1');
+    if (z?.$case !== 'fraction' && !(z?.$case === 'count' && z.count >= 1))
+      throw new InvalidArgumentError('subset', 'needs fraction in (0, 1] or count >= 1');
   }
   const a = req.augmentation;
-  if (a && a.pad > MAX_PAD) throw new InvalidArgumentError('augmentation.pad', `must be <= ${MAX_PAD}, got ${a.pad}`);
-  if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
+  if (a && a.pad > MAX_PAD)
+    throw new InvalidArgumentError('augmentation.pad', `must be <= ${MAX_PAD}, got ${a.pad}`);
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0)
+    throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
   checkTapList('taps', req.taps, { names: true });
   return { dataset: name as DatasetName, split };
 }
@@ -62,11 +93,15 @@ export class DatasetCache {
  * The batches of one epoch exactly as the in-process pipeline makes them: the same subset,
  * the same LocalBatchSource order and augmentation (pure in seed, epoch, index).
  */
-export async function planBatches(req: boundaryExtractor.StreamRequest, data: DatasetCache): Promise<BatchPlan> {
+export async function planBatches(
+  req: boundaryExtractor.StreamRequest,
+  data: DatasetCache,
+): Promise<BatchPlan> {
   const { dataset, split } = checkStreamRequest(req);
   const set = await data.get(dataset, split);
   const indices = subsetIndices(set, subsetFromWire(req.subset));
-  if (!req.shuffle) return { set, indices, batches: batchIndices(indices, req.batchSize), source: null, req };
+  if (!req.shuffle)
+    return { set, indices, batches: batchIndices(indices, req.batchSize), source: null, req };
   const source = new LocalBatchSource({
     set,
     indices,
@@ -80,18 +115,32 @@ export async function planBatches(req: boundaryExtractor.StreamRequest, data: Da
 }
 
 /** uint8 images + labels of batch `b` of a plan (same code path as LocalBatchSource.epoch). */
-export async function* planImages(plan: BatchPlan): AsyncGenerator<{ index: number; images: common.ImageBatch }> {
+export async function* planImages(
+  plan: BatchPlan,
+): AsyncGenerator<{ index: number; images: common.ImageBatch }> {
   const { set, req } = plan;
   const shape = (n: number) => [n, set.height, set.width, set.channels];
   const wrap = (index: number, images: Uint8Array, labels: Int32Array) => ({
     index,
-    images: { data: Buffer.from(images.buffer, images.byteOffset, images.length), shape: shape(labels.length), labels: [...labels], indices: [...plan.batches[index]] },
+    images: {
+      data: Buffer.from(images.buffer, images.byteOffset, images.length),
+      shape: shape(labels.length),
+      labels: [...labels],
+      indices: [...plan.batches[index]],
+    },
   });
   if (plan.source) {
-    for await (const b of plan.source.epoch(req.epoch, { signs: false, logits: false, startBatch: req.startBatch })) yield wrap(b.index, b.images, b.labels);
+    for await (const b of plan.source.epoch(req.epoch, {
+      signs: false,
+      logits: false,
+      startBatch: req.startBatch,
+    }))
+      yield wrap(b.index, b.images, b.labels);
     return;
   }
-  const aug = req.augmentation ? { seed: req.seed, epoch: req.epoch, pad: req.augmentation.pad, flip: req.augmentation.flip } : undefined;
+  const aug = req.augmentation
+    ? { seed: req.seed, epoch: req.epoch, pad: req.augmentation.pad, flip: req.augmentation.flip }
+    : undefined;
   for (let i = req.startBatch; i < plan.batches.length; i++) {
     const b = makeBatch(set, plan.batches[i], { augment: aug });
     yield wrap(i, b.images, b.labels);

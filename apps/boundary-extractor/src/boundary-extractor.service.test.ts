@@ -23,11 +23,22 @@ const quiet = { log: silentLogger, auth: null, tls: null } as const;
 const served = (t: ServiceProcess) => stack.teacherImages(t);
 const servedAll = async () => (await Promise.all(teachers.map(served))).reduce((a, b) => a + b, 0);
 
-async function startExtractor(addresses: string[], window = 4): Promise<{ client: boundaryExtractor.BoundaryExtractorClient; pool: TeacherPool }> {
+async function startExtractor(
+  addresses: string[],
+  window = 4,
+): Promise<{ client: boundaryExtractor.BoundaryExtractorClient; pool: TeacherPool }> {
   const pool = new TeacherPool(addresses, { window });
-  const server = await startServer({ port: 0, host: '127.0.0.1', services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })], ...quiet });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    services: [boundaryExtractorService({ pool, store: fx.store, log: silentLogger })],
+    ...quiet,
+  });
   opened.push(server);
-  return { client: makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${server.port}`), pool };
+  return {
+    client: makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${server.port}`),
+    pool,
+  };
 }
 
 before(async () => {
@@ -56,14 +67,26 @@ const sourceOpts = (batchSize = 8) => ({
 async function reference(epoch: number): Promise<TrainBatch[]> {
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
   const o = sourceOpts();
-  const local = new LocalBatchSource({ set: train, indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0), stats: o.stats, batchSize: 8, seed: 5, augment: o.augment, teacher: ck.model });
+  const local = new LocalBatchSource({
+    set: train,
+    indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0),
+    stats: o.stats,
+    batchSize: 8,
+    seed: 5,
+    augment: o.augment,
+    teacher: ck.model,
+  });
   const out: TrainBatch[] = [];
   for await (const b of local.epoch(epoch, { signs: true, logits: true })) out.push(b);
   ck.model.dispose();
   return out;
 }
 
-async function collect(src: RemoteBatchSource, epoch: number, each?: (i: number) => Promise<void>): Promise<TrainBatch[]> {
+async function collect(
+  src: RemoteBatchSource,
+  epoch: number,
+  each?: (i: number) => Promise<void>,
+): Promise<TrainBatch[]> {
   const out: TrainBatch[] = [];
   for await (const b of src.epoch(epoch, { signs: true, logits: true })) {
     out.push(b);
@@ -92,7 +115,10 @@ test('two teacher replicas: the same batches, signs and logits as LocalBatchSour
   assertSame(await collect(src, 1), await reference(1));
   const now = await Promise.all(teachers.map(served));
   now.forEach((n, i) => assert.ok(n > before[i], `replica ${i} served no batch`));
-  assert.equal([...pool.served.values()].reduce((a, b) => a + b, 0), 8);
+  assert.equal(
+    [...pool.served.values()].reduce((a, b) => a + b, 0),
+    8,
+  );
   // 1 bit per neuron: (28·28·16 + 14·14·32 + 7·7·64)/8 bytes per image.
   assert.equal(src.signBytes / src.images, (28 * 28 * 16 + 14 * 14 * 32 + 7 * 7 * 64) / 8);
   client.close();
@@ -101,11 +127,20 @@ test('two teacher replicas: the same batches, signs and logits as LocalBatchSour
 
 test('the sign-map cache: a second identical request is served from the store, bit for bit', async () => {
   const { client, pool } = await startExtractor(teachers.map((t) => t.address));
-  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(), useCache: true });
+  const src = new RemoteBatchSource({
+    client,
+    teacher: { id: 'teacher-a' },
+    ...sourceOpts(),
+    useCache: true,
+  });
   const first = await collect(src, 2);
   const firstServed = await Promise.all(teachers.map(served));
   const second = await collect(src, 2);
-  assert.deepEqual(await Promise.all(teachers.map(served)), firstServed, 'no teacher call for the cached epoch');
+  assert.deepEqual(
+    await Promise.all(teachers.map(served)),
+    firstServed,
+    'no teacher call for the cached epoch',
+  );
   assertSame(second, first);
   assertSame(first, await reference(2));
   const keys = (await fx.store.list('signs/teacher-a/')).map((o) => o.key);
@@ -118,7 +153,12 @@ test('the sign-map cache: a second identical request is served from the store, b
 test('killing a teacher replica mid-stream: its batches are retried on the other, same result', async () => {
   const doomed = await stack.startTeacher();
   const { client, pool } = await startExtractor([doomed.address, teachers[0].address], 4);
-  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(4) , size: 64 });
+  const src = new RemoteBatchSource({
+    client,
+    teacher: { id: 'teacher-a' },
+    ...sourceOpts(4),
+    size: 64,
+  });
   let killedAt = -1;
   const got = await collect(src, 3, async (n) => {
     if (n === 2) {
@@ -130,7 +170,15 @@ test('killing a teacher replica mid-stream: its batches are retried on the other
   assert.ok(killedAt > 0, 'the doomed replica served before it died');
   assert.equal(got.length, 16);
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
-  const local = new LocalBatchSource({ set: train, indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0), stats: channelStats(train), batchSize: 4, seed: 5, augment: { pad: 4, flip: true }, teacher: ck.model });
+  const local = new LocalBatchSource({
+    set: train,
+    indices: stratifiedSubset(train.labels, train.classes, { count: 64 }, 0),
+    stats: channelStats(train),
+    batchSize: 4,
+    seed: 5,
+    augment: { pad: 4, flip: true },
+    teacher: ck.model,
+  });
   const want: TrainBatch[] = [];
   for await (const b of local.epoch(3, { signs: true, logits: true })) want.push(b);
   ck.model.dispose();
@@ -140,8 +188,17 @@ test('killing a teacher replica mid-stream: its batches are retried on the other
 });
 
 test('a slow consumer never makes the extractor run ahead without bound', async () => {
-  const { client, pool } = await startExtractor(teachers.map((t) => t.address), 4);
-  const src = new RemoteBatchSource({ client, teacher: { id: 'teacher-a' }, ...sourceOpts(1), subset: undefined, size: 160 });
+  const { client, pool } = await startExtractor(
+    teachers.map((t) => t.address),
+    4,
+  );
+  const src = new RemoteBatchSource({
+    client,
+    teacher: { id: 'teacher-a' },
+    ...sourceOpts(1),
+    subset: undefined,
+    size: 160,
+  });
   const start = await servedAll();
   let during = 0;
   await collect(src, 0, async (n) => {
@@ -150,7 +207,10 @@ test('a slow consumer never makes the extractor run ahead without bound', async 
       during = (await servedAll()) - start;
     }
   });
-  assert.ok(during < 100, `teachers answered ${during} of 160 batches while the consumer held batch 1`);
+  assert.ok(
+    during < 100,
+    `teachers answered ${during} of 160 batches while the consumer held batch 1`,
+  );
   assert.equal((await servedAll()) - start, 160);
   client.close();
   pool.close();
@@ -159,8 +219,20 @@ test('a slow consumer never makes the extractor run ahead without bound', async 
 test('bad requests get their status with the field named; the extractor keeps serving', async () => {
   const { client, pool } = await startExtractor(teachers.map((t) => t.address));
   const base: boundaryExtractor.StreamRequest = {
-    teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
-    epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
+    teacher: { id: 'teacher-a', epoch: 0 },
+    dataset: { name: 'fashion-mnist' },
+    split: common.Split.SPLIT_TRAIN,
+    subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+    epoch: 0,
+    seed: 1,
+    batchSize: 8,
+    augmentation: undefined,
+    taps: [],
+    useCache: false,
+    shuffle: true,
+    teacherLogits: true,
+    batchNormTrainMode: false,
+    startBatch: 0,
   };
   const run = (r: Partial<boundaryExtractor.StreamRequest>) =>
     new Promise<boundaryExtractor.Batch[]>((res, rej) => {
@@ -171,28 +243,79 @@ test('bad requests get their status with the field named; the extractor keeps se
       s.on('end', () => res(out));
     });
   const cases: [string, Partial<boundaryExtractor.StreamRequest>, status, RegExp][] = [
-    ['unknown dataset', { dataset: { name: 'imagenet' } }, status.NOT_FOUND, /unknown dataset 'imagenet'/],
-    ['path-like dataset', { dataset: { name: '../../etc' } }, status.INVALID_ARGUMENT, /dataset.name/],
-    ['path-like teacher', { teacher: { id: 'a/../../b', epoch: 0 } }, status.INVALID_ARGUMENT, /teacher.id/],
-    ['unknown teacher', { teacher: { id: 'ghost', epoch: 0 } }, status.NOT_FOUND, /model 'ghost' not found/],
+    [
+      'unknown dataset',
+      { dataset: { name: 'imagenet' } },
+      status.NOT_FOUND,
+      /unknown dataset 'imagenet'/,
+    ],
+    [
+      'path-like dataset',
+      { dataset: { name: '../../etc' } },
+      status.INVALID_ARGUMENT,
+      /dataset.name/,
+    ],
+    [
+      'path-like teacher',
+      { teacher: { id: 'a/../../b', epoch: 0 } },
+      status.INVALID_ARGUMENT,
+      /teacher.id/,
+    ],
+    [
+      'unknown teacher',
+      { teacher: { id: 'ghost', epoch: 0 } },
+      status.NOT_FOUND,
+      /model 'ghost' not found/,
+    ],
     ['unknown tap', { taps: ['tap7'] }, status.INVALID_ARGUMENT, /taps\[0\]: unknown tap "tap7"/],
-    ['duplicate taps', { taps: ['tap1', 'tap1'] }, status.INVALID_ARGUMENT, /taps\[1\]: "tap1" is listed twice/],
-    ['too many taps', { taps: Array.from({ length: 65 }, (_, i) => `t${i}`) }, status.INVALID_ARGUMENT, /taps: 65 taps requested, at most 64/],
-    ['500 duplicates', { taps: Array.from({ length: 500 }, () => 'tap1') }, status.INVALID_ARGUMENT, /taps: 500 taps requested, at most 64/],
-    ['10 000-character tap', { taps: ['y'.repeat(10_000)] }, status.INVALID_ARGUMENT, /taps\[0\]: "y{64}…" is longer than 128 characters/],
+    [
+      'duplicate taps',
+      { taps: ['tap1', 'tap1'] },
+      status.INVALID_ARGUMENT,
+      /taps\[1\]: "tap1" is listed twice/,
+    ],
+    [
+      'too many taps',
+      { taps: Array.from({ length: 65 }, (_, i) => `t${i}`) },
+      status.INVALID_ARGUMENT,
+      /taps: 65 taps requested, at most 64/,
+    ],
+    [
+      '500 duplicates',
+      { taps: Array.from({ length: 500 }, () => 'tap1') },
+      status.INVALID_ARGUMENT,
+      /taps: 500 taps requested, at most 64/,
+    ],
+    [
+      '10 000-character tap',
+      { taps: ['y'.repeat(10_000)] },
+      status.INVALID_ARGUMENT,
+      /taps\[0\]: "y{64}…" is longer than 128 characters/,
+    ],
     ['zero batch size', { batchSize: 0 }, status.INVALID_ARGUMENT, /batch_size/],
-    ['NaN fraction', { subset: { size: { $case: 'fraction', fraction: NaN }, seed: 0 } }, status.INVALID_ARGUMENT, /subset.fraction/],
+    [
+      'NaN fraction',
+      { subset: { size: { $case: 'fraction', fraction: NaN }, seed: 0 } },
+      status.INVALID_ARGUMENT,
+      /subset.fraction/,
+    ],
     ['bad enum', { split: 7 as common.Split }, status.INVALID_ARGUMENT, /split/],
     ['start past the end', { startBatch: 9 }, status.INVALID_ARGUMENT, /start_batch/],
   ];
   for (const [name, r, code, msg] of cases) {
-    const e = (await run(r).then(() => assert.fail(`${name}: no error`), (x: ServiceError) => x)) as ServiceError;
+    const e = (await run(r).then(
+      () => assert.fail(`${name}: no error`),
+      (x: ServiceError) => x,
+    )) as ServiceError;
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg, name);
   }
   const ok = await run({});
   assert.equal(ok.length, 2);
-  assert.deepEqual(ok.map((b) => b.index), [0, 1]);
+  assert.deepEqual(
+    ok.map((b) => b.index),
+    [0, 1],
+  );
   assert.equal(ok[0].signMaps.length, 3);
   client.close();
   pool.close();
@@ -200,11 +323,27 @@ test('bad requests get their status with the field named; the extractor keeps se
 
 test('a teacher whose queue is full refuses at once; the extractor backs off and retries, both streams complete', async () => {
   // Room for one 8-image batch, held 300 ms: a second stream's batch is refused meanwhile.
-  const small = await stack.startTeacher({ ABD_TEACHER_MAX_BATCH_SIZE: '8', ABD_TEACHER_MAX_ENQUEUED_BATCHES: '1', ABD_TEACHER_MAX_QUEUE_DELAY_US: '300000' });
+  const small = await stack.startTeacher({
+    ABD_TEACHER_MAX_BATCH_SIZE: '8',
+    ABD_TEACHER_MAX_ENQUEUED_BATCHES: '1',
+    ABD_TEACHER_MAX_QUEUE_DELAY_US: '300000',
+  });
   const { client, pool } = await startExtractor([small.address], 1);
   const req: boundaryExtractor.StreamRequest = {
-    teacher: { id: 'teacher-a', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: common.Split.SPLIT_TRAIN, subset: { size: { $case: 'count', count: 16 }, seed: 0 },
-    epoch: 0, seed: 1, batchSize: 8, augmentation: undefined, taps: [], useCache: false, shuffle: true, teacherLogits: true, batchNormTrainMode: false, startBatch: 0,
+    teacher: { id: 'teacher-a', epoch: 0 },
+    dataset: { name: 'fashion-mnist' },
+    split: common.Split.SPLIT_TRAIN,
+    subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+    epoch: 0,
+    seed: 1,
+    batchSize: 8,
+    augmentation: undefined,
+    taps: [],
+    useCache: false,
+    shuffle: true,
+    teacherLogits: true,
+    batchNormTrainMode: false,
+    startBatch: 0,
   };
   const run = () =>
     new Promise<boundaryExtractor.Batch[]>((res, rej) => {
@@ -215,8 +354,14 @@ test('a teacher whose queue is full refuses at once; the extractor backs off and
       s.on('end', () => res(out));
     });
   const [a, b] = await Promise.all([run(), run()]);
-  assert.deepEqual(a.map((x) => x.index), [0, 1]);
-  assert.deepEqual(b.map((x) => x.index), [0, 1]);
+  assert.deepEqual(
+    a.map((x) => x.index),
+    [0, 1],
+  );
+  assert.deepEqual(
+    b.map((x) => x.index),
+    [0, 1],
+  );
   assert.deepEqual(Buffer.from(a[1].signMaps[0].bits), Buffer.from(b[1].signMaps[0].bits));
   client.close();
   pool.close();

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '@abd/artifacts';
-import { FailedPreconditionError, InvalidArgumentError, serverStream, type Logger, type ServiceRegistration } from '@abd/grpc-kit';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  serverStream,
+  type Logger,
+  type ServiceRegistration,
+} from '@abd/grpc-kit';
 import { boundaryExtractor, teacherInference } from '@abd/proto';
 import { DatasetCache, planBatches, planImages, type BatchPlan } from './batch-plan';
 import { TeacherPool, type TeacherJob } from './teacher-pool';
@@ -35,7 +41,8 @@ export function cachePrefix(plan: BatchPlan): string {
   return `signs/${r.teacher!.id}/${r.dataset!.name}/${hash}`;
 }
 
-const batchKey = (prefix: string, index: number) => `${prefix}/batch-${String(index).padStart(6, '0')}.pb`;
+const batchKey = (prefix: string, index: number) =>
+  `${prefix}/batch-${String(index).padStart(6, '0')}.pb`;
 
 /**
  * The deterministic batch stream (docs/design.md §5 (Services and their contracts)): the batches the student sees, with the teacher's
@@ -44,39 +51,84 @@ const batchKey = (prefix: string, index: number) => `${prefix}/batch-${String(in
 export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): ServiceRegistration {
   const data = new DatasetCache(o.dataDir);
   const implementation: boundaryExtractor.BoundaryExtractorServer = {
-    stream: serverStream<boundaryExtractor.StreamRequest, boundaryExtractor.Batch>(async function* (req, ctx) {
-      const plan = await planBatches(req, data);
-      const total = plan.batches.length;
-      if (req.startBatch > total) throw new InvalidArgumentError('start_batch', `${req.startBatch} is past the epoch's ${total} batches`);
-      if (!req.teacher) {
-        for await (const b of planImages(plan)) yield { index: b.index, total, images: b.images, signMaps: [], teacherLogits: undefined, fromCache: false };
-        return;
-      }
-      const cache = req.useCache && !req.batchNormTrainMode && o.store ? cachePrefix(plan) : undefined;
-      if (cache && (await o.store!.exists(`${cache}/complete.json`))) {
-        for await (const b of planImages(plan)) {
-          const res = teacherInference.InferResponse.decode(await o.store!.get(batchKey(cache, b.index)));
-          yield { index: b.index, total, images: b.images, signMaps: res.signMaps, teacherLogits: res.logits, fromCache: true };
+    stream: serverStream<boundaryExtractor.StreamRequest, boundaryExtractor.Batch>(
+      async function* (req, ctx) {
+        const plan = await planBatches(req, data);
+        const total = plan.batches.length;
+        if (req.startBatch > total)
+          throw new InvalidArgumentError(
+            'start_batch',
+            `${req.startBatch} is past the epoch's ${total} batches`,
+          );
+        if (!req.teacher) {
+          for await (const b of planImages(plan))
+            yield {
+              index: b.index,
+              total,
+              images: b.images,
+              signMaps: [],
+              teacherLogits: undefined,
+              fromCache: false,
+            };
+          return;
         }
-        return;
-      }
-      if (!o.pool) throw new FailedPreconditionError('this extractor has no teacher-inference addresses (set ABD_TEACHER_ADDRESSES)');
-      let seq = 0;
-      const jobs = (async function* (): AsyncGenerator<TeacherJob> {
-        for await (const b of planImages(plan)) yield { seq: seq++, index: b.index, images: b.images };
-      })();
-      const params = { teacher: req.teacher, taps: req.taps, logits: req.teacherLogits, batchNormTrainMode: req.batchNormTrainMode };
-      let written = 0;
-      for await (const { job, res } of o.pool.run(jobs, params, ctx.signal)) {
-        if (cache) {
-          await o.store!.put(batchKey(cache, job.index), teacherInference.InferResponse.encode({ ...res, requestId: 0 }).finish());
-          written++;
+        const cache =
+          req.useCache && !req.batchNormTrainMode && o.store ? cachePrefix(plan) : undefined;
+        if (cache && (await o.store!.exists(`${cache}/complete.json`))) {
+          for await (const b of planImages(plan)) {
+            const res = teacherInference.InferResponse.decode(
+              await o.store!.get(batchKey(cache, b.index)),
+            );
+            yield {
+              index: b.index,
+              total,
+              images: b.images,
+              signMaps: res.signMaps,
+              teacherLogits: res.logits,
+              fromCache: true,
+            };
+          }
+          return;
         }
-        yield { index: job.index, total, images: job.images, signMaps: res.signMaps, teacherLogits: req.teacherLogits ? res.logits : undefined, fromCache: false };
-      }
-      // Marked complete only when the whole epoch is in the cache, so a reader never sees a hole.
-      if (cache && req.startBatch === 0 && written === total && !ctx.signal.aborted) await o.store!.putJson(`${cache}/complete.json`, { batches: total });
-    }, { log: o.log }),
+        if (!o.pool)
+          throw new FailedPreconditionError(
+            'this extractor has no teacher-inference addresses (set ABD_TEACHER_ADDRESSES)',
+          );
+        let seq = 0;
+        const jobs = (async function* (): AsyncGenerator<TeacherJob> {
+          for await (const b of planImages(plan))
+            yield { seq: seq++, index: b.index, images: b.images };
+        })();
+        const params = {
+          teacher: req.teacher,
+          taps: req.taps,
+          logits: req.teacherLogits,
+          batchNormTrainMode: req.batchNormTrainMode,
+        };
+        let written = 0;
+        for await (const { job, res } of o.pool.run(jobs, params, ctx.signal)) {
+          if (cache) {
+            await o.store!.put(
+              batchKey(cache, job.index),
+              teacherInference.InferResponse.encode({ ...res, requestId: 0 }).finish(),
+            );
+            written++;
+          }
+          yield {
+            index: job.index,
+            total,
+            images: job.images,
+            signMaps: res.signMaps,
+            teacherLogits: req.teacherLogits ? res.logits : undefined,
+            fromCache: false,
+          };
+        }
+        // Marked complete only when the whole epoch is in the cache, so a reader never sees a hole.
+        if (cache && req.startBatch === 0 && written === total && !ctx.signal.aborted)
+          await o.store!.putJson(`${cache}/complete.json`, { batches: total });
+      },
+      { log: o.log },
+    ),
   };
   return { definition: boundaryExtractor.BoundaryExtractorService, implementation };
 }

@@ -1,3 +1,13 @@
-export { boundaryExtractorService, cachePrefix, type BoundaryExtractorOptions } from './boundary-extractor.service';
+export {
+  boundaryExtractorService,
+  cachePrefix,
+  type BoundaryExtractorOptions,
+} from './boundary-extractor.service';
 export { TeacherPool, type PoolOptions, type TeacherJob, type InferParams } from './teacher-pool';
-export { planBatches, planImages, checkStreamRequest, DatasetCache, type BatchPlan } from './batch-plan';
+export {
+  planBatches,
+  planImages,
+  checkStreamRequest,
+  DatasetCache,
+  type BatchPlan,
+} from './batch-plan';

@@ -6,10 +6,14 @@ import { TeacherPool } from './teacher-pool';
 
 async function main(): Promise<void> {
   const teachers = process.env[ENV.TEACHER_ADDRESSES];
-  const max = process.env[ENV.MAX_MESSAGE_BYTES] ? Number(process.env[ENV.MAX_MESSAGE_BYTES]) : undefined;
+  const max = process.env[ENV.MAX_MESSAGE_BYTES]
+    ? Number(process.env[ENV.MAX_MESSAGE_BYTES])
+    : undefined;
   const pool = teachers
     ? new TeacherPool(teachers, {
-        window: process.env.ABD_EXTRACTOR_WINDOW ? Number(process.env.ABD_EXTRACTOR_WINDOW) : undefined,
+        window: process.env.ABD_EXTRACTOR_WINDOW
+          ? Number(process.env.ABD_EXTRACTOR_WINDOW)
+          : undefined,
         token: authTokenFromEnv(),
         tls: clientTlsFromEnv(),
         maxMessageBytes: max,

@@ -21,18 +21,34 @@ test('a replica that comes up seconds after the first send still answers every b
   const fx = await serviceFixture();
   const port = await freePort();
   const pool = new TeacherPool([`127.0.0.1:${port}`], { maxAttempts: 2, minRetryMs: 30_000 });
-  const jobs: TeacherJob[] = [0, 1].map((seq) => ({ seq, index: seq, images: { data: Buffer.alloc(4 * 784, seq + 1), shape: [4, 28, 28, 1], labels: [], indices: [] } }));
+  const jobs: TeacherJob[] = [0, 1].map((seq) => ({
+    seq,
+    index: seq,
+    images: {
+      data: Buffer.alloc(4 * 784, seq + 1),
+      shape: [4, 28, 28, 1],
+      labels: [],
+      indices: [],
+    },
+  }));
   async function* source(): AsyncGenerator<TeacherJob> {
     yield* jobs;
   }
   // The replica process is started with the first send; it listens only seconds later.
   let server: ServiceProcess | undefined;
-  const up = startServiceProcess('teacher-inference', fx.storeDir, { [ENV.PORT]: String(port) }).then((p) => {
+  const up = startServiceProcess('teacher-inference', fx.storeDir, {
+    [ENV.PORT]: String(port),
+  }).then((p) => {
     server = p;
   });
   try {
     const got: number[] = [];
-    for await (const r of pool.run(source(), { teacher: { id: 'teacher-a', epoch: 0 }, taps: [], logits: true, batchNormTrainMode: false })) {
+    for await (const r of pool.run(source(), {
+      teacher: { id: 'teacher-a', epoch: 0 },
+      taps: [],
+      logits: true,
+      batchNormTrainMode: false,
+    })) {
       got.push(r.job.seq);
       assert.equal(r.res.signMaps.length, 3);
     }

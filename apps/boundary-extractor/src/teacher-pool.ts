@@ -52,12 +52,20 @@ interface Lane {
 type Sent = TeacherJob & { attempts: number; firstFailedAt?: number };
 
 // Worth retrying on another replica: the replica went away or failed inside.
-const RETRYABLE = new Set([status.UNAVAILABLE, status.CANCELLED, status.UNKNOWN, status.INTERNAL, status.ABORTED, status.DEADLINE_EXCEEDED]);
+const RETRYABLE = new Set([
+  status.UNAVAILABLE,
+  status.CANCELLED,
+  status.UNKNOWN,
+  status.INTERNAL,
+  status.ABORTED,
+  status.DEADLINE_EXCEEDED,
+]);
 // A replica whose batcher queue is full refuses at once (RESOURCE_EXHAUSTED "teacher queue full"):
 // back off and retry, like a replica that went away; other RESOURCE_EXHAUSTED (a request over a
 // limit) would fail again anywhere.
 const retryable = (e: { code: number; details?: string }): boolean =>
-  RETRYABLE.has(e.code) || (e.code === status.RESOURCE_EXHAUSTED && /^teacher queue full/.test(e.details ?? ''));
+  RETRYABLE.has(e.code) ||
+  (e.code === status.RESOURCE_EXHAUSTED && /^teacher queue full/.test(e.details ?? ''));
 
 /**
  * The teacher replicas: one channel per address given (or one round-robin channel per `dns:`
@@ -74,15 +82,26 @@ export class TeacherPool {
   readonly served = new Map<string, number>();
 
   constructor(addresses: string | string[], o: PoolOptions = {}) {
-    const list = (Array.isArray(addresses) ? addresses : addresses.split(',')).map((a) => a.trim()).filter(Boolean);
+    const list = (Array.isArray(addresses) ? addresses : addresses.split(','))
+      .map((a) => a.trim())
+      .filter(Boolean);
     if (list.length === 0) throw new Error('no teacher-inference address given');
     this.window = Math.max(1, o.window ?? 8);
     this.maxAttempts = o.maxAttempts ?? 6;
     this.minRetryMs = o.minRetryMs ?? 30_000;
     this.targets = list.map((name) => {
       const balanced = name.startsWith('dns:');
-      const client = makeClient(teacherInference.TeacherInferenceClient, name, { ...o, roundRobin: balanced || o.roundRobin });
-      return { name, client, lanes: balanced ? (o.lanesPerBalancedTarget ?? 2) : 1, retryAt: 0, backoffMs: 250 };
+      const client = makeClient(teacherInference.TeacherInferenceClient, name, {
+        ...o,
+        roundRobin: balanced || o.roundRobin,
+      });
+      return {
+        name,
+        client,
+        lanes: balanced ? (o.lanesPerBalancedTarget ?? 2) : 1,
+        retryAt: 0,
+        backoffMs: 250,
+      };
     });
   }
 
@@ -91,7 +110,11 @@ export class TeacherPool {
   }
 
   /** Teacher answers for `jobs` (seq 0, 1, 2, ... in order), yielded in order. */
-  async *run(jobs: AsyncIterator<TeacherJob>, p: InferParams, signal?: AbortSignal): AsyncGenerator<{ job: TeacherJob; res: teacherInference.InferResponse }> {
+  async *run(
+    jobs: AsyncIterator<TeacherJob>,
+    p: InferParams,
+    signal?: AbortSignal,
+  ): AsyncGenerator<{ job: TeacherJob; res: teacherInference.InferResponse }> {
     const lanes: Lane[] = [];
     const retry: Sent[] = [];
     const results = new Map<number, { job: TeacherJob; res: teacherInference.InferResponse }>();
@@ -110,7 +133,15 @@ export class TeacherPool {
       call.on('data', (res: teacherInference.InferResponse) => {
         const job = lane.outstanding.shift();
         if (!job || res.requestId !== job.seq) {
-          fail(lane, Object.assign(new Error(`teacher ${target.name} answered request ${res.requestId}, expected ${job?.seq}`), { code: status.INTERNAL }));
+          fail(
+            lane,
+            Object.assign(
+              new Error(
+                `teacher ${target.name} answered request ${res.requestId}, expected ${job?.seq}`,
+              ),
+              { code: status.INTERNAL },
+            ),
+          );
           return;
         }
         lane.probing = false;
@@ -121,7 +152,8 @@ export class TeacherPool {
       });
       call.on('error', (e: ServiceError) => fail(lane, e));
       call.on('end', () => {
-        if (lane.outstanding.length > 0) fail(lane, Object.assign(new Error('stream ended early'), { code: status.UNAVAILABLE }));
+        if (lane.outstanding.length > 0)
+          fail(lane, Object.assign(new Error('stream ended early'), { code: status.UNAVAILABLE }));
       });
       lanes.push(lane);
       return lane;
@@ -138,7 +170,13 @@ export class TeacherPool {
         for (const j of lane.outstanding) {
           j.attempts++;
           j.firstFailedAt ??= now;
-          if (j.attempts >= this.maxAttempts && now - j.firstFailedAt >= this.minRetryMs) fatal ??= Object.assign(new Error(`batch ${j.seq}: no teacher replica answered after ${j.attempts} attempts (last: ${e.message})`), { code: 'UNAVAILABLE' });
+          if (j.attempts >= this.maxAttempts && now - j.firstFailedAt >= this.minRetryMs)
+            fatal ??= Object.assign(
+              new Error(
+                `batch ${j.seq}: no teacher replica answered after ${j.attempts} attempts (last: ${e.message})`,
+              ),
+              { code: 'UNAVAILABLE' },
+            );
         }
         retry.push(...lane.outstanding);
         retry.sort((a, b) => a.seq - b.seq);
@@ -171,7 +209,15 @@ export class TeacherPool {
     };
     const send = (lane: Lane, job: Sent): void => {
       lane.outstanding.push(job);
-      lane.call.write({ teacher: p.teacher, requestId: job.seq, images: job.images, taps: p.taps, rawPreactivations: false, logits: p.logits, batchNormTrainMode: p.batchNormTrainMode });
+      lane.call.write({
+        teacher: p.teacher,
+        requestId: job.seq,
+        images: job.images,
+        taps: p.taps,
+        rawPreactivations: false,
+        logits: p.logits,
+        batchNormTrainMode: p.batchNormTrainMode,
+      });
     };
 
     try {
@@ -191,7 +237,8 @@ export class TeacherPool {
               exhausted = true;
               break;
             }
-            if (n.value.seq !== pulled) throw new Error(`jobs out of order: got seq ${n.value.seq}, expected ${pulled}`);
+            if (n.value.seq !== pulled)
+              throw new Error(`jobs out of order: got seq ${n.value.seq}, expected ${pulled}`);
             pulled++;
             send(lane, { ...n.value, attempts: 0 });
           }
@@ -207,7 +254,8 @@ export class TeacherPool {
         // Wait for an answer, a failure, or the next time a dead replica may be retried.
         const next = Math.min(...this.targets.map((t) => t.retryAt)) - Date.now();
         const woken = wakeup.wait();
-        if (lanes.length === 0 || retry.length > 0) setTimeout(notify, Math.max(10, Math.min(next, 1000))).unref();
+        if (lanes.length === 0 || retry.length > 0)
+          setTimeout(notify, Math.max(10, Math.min(next, 1000))).unref();
         await woken;
       }
     } finally {
@@ -229,5 +277,8 @@ export class TeacherPool {
 
 /** Throws RESOURCE_EXHAUSTED when an answer would not fit a message (checked before sending). */
 export function checkMessageSize(bytes: number, max: number, what: string): void {
-  if (bytes > max) throw new ResourceExhaustedError(`${what} would be ${bytes} bytes, over the ${max}-byte message limit`);
+  if (bytes > max)
+    throw new ResourceExhaustedError(
+      `${what} would be ${bytes} bytes, over the ${max}-byte message limit`,
+    );
 }

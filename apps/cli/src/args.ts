@@ -11,7 +11,10 @@ export class UsageError extends Error {
 /** Rejects flags a command does not know, naming them. */
 export function checkFlags(args: ParsedArgs, known: readonly string[], command: string): void {
   for (const k of args.flags.keys()) {
-    if (!known.includes(k)) throw new UsageError(`abd ${command}: unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
+    if (!known.includes(k))
+      throw new UsageError(
+        `abd ${command}: unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`,
+      );
   }
 }
 

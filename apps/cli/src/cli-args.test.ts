@@ -8,14 +8,33 @@ import { tempDir, writeBandDataset } from '@abd/train/testing';
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const tmp = tempDir('abd-cli-args-');
 // stdin is not a terminal here (spawnSync pipes it), as in CI.
-const abd = (...args: string[]) => spawnSync(process.execPath, [ABD, ...args], { encoding: 'utf8', cwd: tmp.dir, env: { ...process.env, ABD_STORE: '' }, timeout: 240_000 });
-const COMMANDS = ['demo', 'run', 'distill', 'train', 'eval', 'repro', 'bench', 'doctor', 'up', 'call', 'ui'];
+const abd = (...args: string[]) =>
+  spawnSync(process.execPath, [ABD, ...args], {
+    encoding: 'utf8',
+    cwd: tmp.dir,
+    env: { ...process.env, ABD_STORE: '' },
+    timeout: 240_000,
+  });
+const COMMANDS = [
+  'demo',
+  'run',
+  'distill',
+  'train',
+  'eval',
+  'repro',
+  'bench',
+  'doctor',
+  'up',
+  'call',
+  'ui',
+];
 
 before(() => writeBandDataset(tmp.dir, 120, 40));
 after(() => tmp.cleanup());
 
 function filesUnder(dir: string): number {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+    .length;
 }
 
 test('every command has --help listing its flags, and `abd help <cmd>` says the same', () => {
@@ -25,9 +44,11 @@ test('every command has --help listing its flags, and `abd help <cmd>` says the 
     assert.match(r.stdout, new RegExp(`^Usage: abd ${c} `), c);
     assert.match(r.stdout, /Options:/, c);
   }
-  for (const c of ['run', 'distill']) assert.equal(abd('help', c).stdout, abd(c, '--help').stdout, c);
+  for (const c of ['run', 'distill'])
+    assert.equal(abd('help', c).stdout, abd(c, '--help').stdout, c);
   const run = abd('run', '--help').stdout;
-  for (const f of ['--store', '--backend', '--run-id', '--fresh', '--yes', '--quiet', '--remote']) assert.ok(run.includes(f), f);
+  for (const f of ['--store', '--backend', '--run-id', '--fresh', '--yes', '--quiet', '--remote'])
+    assert.ok(run.includes(f), f);
 });
 
 test('--version prints the package version', () => {
@@ -51,10 +72,16 @@ test('unknown options and extra arguments exit 2 naming the command that was cal
 
 test('the trainer being unreachable during run --remote is a one-line hint with the exact rerun command', () => {
   const cfg = join(tmp.dir, 'remote.yaml');
-  writeFileSync(cfg, `name: remote\nteacher: { arch: wrn-10-1, checkpoint: models/t }\nstudent: { arch: wrn-10-1 }\nepochs: { e1: 1, e2: 1 }\n`);
+  writeFileSync(
+    cfg,
+    `name: remote\nteacher: { arch: wrn-10-1, checkpoint: models/t }\nstudent: { arch: wrn-10-1 }\nepochs: { e1: 1, e2: 1 }\n`,
+  );
   const r = abd('run', cfg, '--remote', '127.0.0.1:1', '--store', join(tmp.dir, 'rs'));
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /^abd: the trainer went away; rerun `abd run \S+remote\.yaml --remote 127\.0\.0\.1:1 --store \S+rs --run-id remote` to resume\n$/);
+  assert.match(
+    r.stderr,
+    /^abd: the trainer went away; rerun `abd run \S+remote\.yaml --remote 127\.0\.0\.1:1 --store \S+rs --run-id remote` to resume\n$/,
+  );
 });
 
 test('--fresh=false keeps a finished run; --fresh without a terminal or --yes refuses; hints carry the flags', () => {
@@ -80,7 +107,12 @@ test('--fresh=false keeps a finished run; --fresh without a terminal or --yes re
   assert.ok(n > 4, `a finished run has its files (${n})`);
   // The report's command reproduces the run: the store (quoted, it has a space), run id, backend.
   const report = readFileSync(join(runDir, 'report.md'), 'utf8');
-  assert.ok(report.includes(`Command: \`abd run ${cfg} --store '${store}' --backend wasm --run-id test--fresh\``), report);
+  assert.ok(
+    report.includes(
+      `Command: \`abd run ${cfg} --store '${store}' --backend wasm --run-id test--fresh\``,
+    ),
+    report,
+  );
 
   const keep = abd('run', cfg, '--store', store, '--fresh=false');
   assert.equal(keep.status, 0, keep.stderr);
@@ -89,15 +121,27 @@ test('--fresh=false keeps a finished run; --fresh without a terminal or --yes re
 
   const refuse = abd('run', cfg, '--store', store, '--fresh');
   assert.equal(refuse.status, 2);
-  assert.match(refuse.stderr, /^abd run: --fresh would delete the \d+ .*add --yes to confirm.*nothing was deleted/);
+  assert.match(
+    refuse.stderr,
+    /^abd run: --fresh would delete the \d+ .*add --yes to confirm.*nothing was deleted/,
+  );
   assert.equal(filesUnder(runDir), n);
 });
 
-test('key=value overrides meet the file\'s schema; --print-config prints the effective config and does no work', () => {
+test("key=value overrides meet the file's schema; --print-config prints the effective config and does no work", () => {
   const cfg = join(tmp.dir, 'ov.yaml');
   writeFileSync(cfg, `name: ov\nteacher: { arch: wrn-10-1 }\nstudent: { arch: wrn-10-1 }\n`);
   const store = join(tmp.dir, 'ov-store');
-  const p = abd('run', cfg, 'train.lr=0.05', 'epochs.e1=2', 'methods=[none, kd]', '--print-config', '--store', store);
+  const p = abd(
+    'run',
+    cfg,
+    'train.lr=0.05',
+    'epochs.e1=2',
+    'methods=[none, kd]',
+    '--print-config',
+    '--store',
+    store,
+  );
   assert.equal(p.status, 0, p.stderr);
   assert.match(p.stdout, /^name: ov$/m);
   assert.match(p.stdout, /^  lr: 0\.05$/m);

@@ -7,7 +7,8 @@ import { tempDir } from '@abd/train/testing';
 
 const ABD = join(__dirname, '..', '..', '..', 'bin', 'abd');
 const ONNX = join(__dirname, '..', '..', '..', 'libs', 'models', 'reference', 'tiny_teacher.onnx');
-const abd = (...args: string[]) => spawnSync(process.execPath, [ABD, ...args], { encoding: 'utf8' });
+const abd = (...args: string[]) =>
+  spawnSync(process.execPath, [ABD, ...args], { encoding: 'utf8' });
 
 test('abd inspect-model lists an ONNX teacher’s values with their shapes (table and --json)', () => {
   const r = abd('inspect-model', ONNX, '--input', '2,12,10,3');
@@ -17,9 +18,15 @@ test('abd inspect-model lists an ONNX teacher’s values with their shapes (tabl
   assert.match(r.stdout, /logits\s+Gemm\s+\[2, 5\]/);
   const j = abd('inspect-model', ONNX, '--json');
   assert.equal(j.status, 0, j.stderr);
-  const parsed = JSON.parse(j.stdout) as { format: string; candidates: Array<{ name: string; shape: number[] }> };
+  const parsed = JSON.parse(j.stdout) as {
+    format: string;
+    candidates: Array<{ name: string; shape: number[] }>;
+  };
   assert.equal(parsed.format, 'onnx');
-  assert.deepEqual(parsed.candidates.find((c) => c.name === '/net/conv2/Conv_output_0')?.shape, [1, 6, 5, 6]);
+  assert.deepEqual(
+    parsed.candidates.find((c) => c.name === '/net/conv2/Conv_output_0')?.shape,
+    [1, 6, 5, 6],
+  );
 });
 
 test('abd inspect-model: unknown format, bad --input and wrong input shape are clear errors', () => {
@@ -29,13 +36,19 @@ test('abd inspect-model: unknown format, bad --input and wrong input shape are c
     writeFileSync(pt, 'x');
     const r = abd('inspect-model', pt);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^abd: unknown model format: .*teacher\.pt \(expected an \.onnx file, or a tfjs model\.json/);
+    assert.match(
+      r.stderr,
+      /^abd: unknown model format: .*teacher\.pt \(expected an \.onnx file, or a tfjs model\.json/,
+    );
     const bad = abd('inspect-model', ONNX, '--input', '1,x');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--input must be positive integers/);
     const wrong = abd('inspect-model', ONNX, '--input', '1,32,32,3');
     assert.equal(wrong.status, 1);
-    assert.match(wrong.stderr, /^abd: .*\(its input is NCHW\): input dimension 2 of \[\?,3,12,10\] is 12, --input gave 32/);
+    assert.match(
+      wrong.stderr,
+      /^abd: .*\(its input is NCHW\): input dimension 2 of \[\?,3,12,10\] is 12, --input gave 32/,
+    );
   } finally {
     tmp.cleanup();
   }

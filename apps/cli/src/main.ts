@@ -26,13 +26,28 @@ main(argv).then(
       // help and --version end through here with exit code 0.
       if (e.exitCode === 0) process.exit(0);
       const cmd = buildProgram().commands.find((c) => c.name() === argv[0]);
-      console.error(`abd${cmd ? ` ${cmd.name()}` : ''}: ${e.message.replace(/^error: /, '')}\n(see \`abd help${cmd ? ` ${cmd.name()}` : ''}\`)`);
+      console.error(
+        `abd${cmd ? ` ${cmd.name()}` : ''}: ${e.message.replace(/^error: /, '')}\n(see \`abd help${cmd ? ` ${cmd.name()}` : ''}\`)`,
+      );
       process.exit(2);
     }
     // Typed errors carry a message meant for the user; anything else gets its stack.
-    const known = ['UsageError', 'ConfigError', 'DataError', 'CheckpointError', 'ModelConfigError', 'StoreError', 'NotFoundError', 'InvalidKeyError', 'BackendUnavailableError', 'TrainerGoneError', 'TeacherFormatError'];
+    const known = [
+      'UsageError',
+      'ConfigError',
+      'DataError',
+      'CheckpointError',
+      'ModelConfigError',
+      'StoreError',
+      'NotFoundError',
+      'InvalidKeyError',
+      'BackendUnavailableError',
+      'TrainerGoneError',
+      'TeacherFormatError',
+    ];
     // Messages that already name the command (`abd run: …`) are not prefixed twice.
-    if (known.includes(e.name)) console.error(/^abd[ :]/.test(e.message) ? e.message : `abd: ${e.message}`);
+    if (known.includes(e.name))
+      console.error(/^abd[ :]/.test(e.message) ? e.message : `abd: ${e.message}`);
     else console.error(e.stack ?? String(e));
     process.exit(e.name === 'UsageError' ? 2 : 1);
   },

@@ -25,11 +25,25 @@ import { REPO_ROOT } from './context';
 /** Flags that take no value; `--flag=false` means "not given" (see normalizeBooleans). */
 export const BOOLEAN_FLAGS = ['fresh', 'yes', 'quiet', 'json'] as const;
 
-const STORE = () => new Option('--store <url>', 'artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)');
-const BACKEND = () => new Option('--backend <name>', 'wasm | cpu | tensorflow | tensorflow-gpu (env ABD_BACKEND; default: best available)');
-const RUN_ID = () => new Option('--run-id <id>', "name of the run in the store (default: from the config's name)");
-const FRESH = () => new Option('--fresh', 'start the run over instead of resuming it (deletes its stored files; asks, or needs --yes)');
-const YES = () => new Option('--yes', 'confirm destructive actions without asking (needed without a terminal)');
+const STORE = () =>
+  new Option(
+    '--store <url>',
+    'artifact store: a directory, file:///dir or s3://bucket/prefix (env ABD_STORE; default ./.abd/store)',
+  );
+const BACKEND = () =>
+  new Option(
+    '--backend <name>',
+    'wasm | cpu | tensorflow | tensorflow-gpu (env ABD_BACKEND; default: best available)',
+  );
+const RUN_ID = () =>
+  new Option('--run-id <id>', "name of the run in the store (default: from the config's name)");
+const FRESH = () =>
+  new Option(
+    '--fresh',
+    'start the run over instead of resuming it (deletes its stored files; asks, or needs --yes)',
+  );
+const YES = () =>
+  new Option('--yes', 'confirm destructive actions without asking (needed without a terminal)');
 const QUIET = () => new Option('--quiet', 'no per-epoch progress lines');
 
 /** Turns commander's parsed options back into the flag map the commands read (kebab-case names). */
@@ -65,7 +79,9 @@ export function normalizeBooleans(argv: string[]): string[] {
   return out;
 }
 
-const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** The `abd` program: every command with its flags; actions call the command modules. */
 export function buildProgram(): Command {
@@ -76,16 +92,35 @@ export function buildProgram(): Command {
   const sub = (name: string, desc: string) => program.command(name).description(desc);
 
   sub('demo', 'none vs KD vs AB+KD on Fashion-MNIST with the committed teacher (in-process)')
-    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
-    .option('--config <path>', 'demo config, relative to the repository (default configs/demo.yaml)')
+    .addOption(STORE())
+    .addOption(BACKEND())
+    .addOption(RUN_ID())
+    .addOption(FRESH())
+    .addOption(YES())
+    .addOption(QUIET())
+    .option(
+      '--config <path>',
+      'demo config, relative to the repository (default configs/demo.yaml)',
+    )
     .action((_o, c: Command) => demoCommand(toArgs(c, [])));
 
   sub('run', 'teacher → AB init → classification → evaluation → report in the store')
     .argument('<config>', 'run config (YAML)')
-    .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file, e.g. train.lr=0.05')
-    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .argument(
+      '[overrides...]',
+      'key=value config overrides (YAML values), validated like the file, e.g. train.lr=0.05',
+    )
+    .addOption(STORE())
+    .addOption(BACKEND())
+    .addOption(RUN_ID())
+    .addOption(FRESH())
+    .addOption(YES())
+    .addOption(QUIET())
     .option('--print-config', 'print the effective config (YAML) and exit without work')
-    .option('--remote [address]', 'the same run through the services (student-trainer at address, default 127.0.0.1:50053)')
+    .option(
+      '--remote [address]',
+      'the same run through the services (student-trainer at address, default 127.0.0.1:50053)',
+    )
     .option('--token <token>', 'bearer token for --remote (env ABD_TOKEN)')
     .addHelpText('after', () => `\n${configHelpText()}`)
     .action(async (config: string, overrides: string[], _o, c: Command) => {
@@ -97,39 +132,62 @@ export function buildProgram(): Command {
   sub('distill', 'like run, AB+KD only')
     .argument('<config>', 'run config (YAML)')
     .argument('[overrides...]', 'key=value config overrides (YAML values), validated like the file')
-    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .addOption(STORE())
+    .addOption(BACKEND())
+    .addOption(RUN_ID())
+    .addOption(FRESH())
+    .addOption(YES())
+    .addOption(QUIET())
     .option('--print-config', 'print the effective config (YAML) and exit without work')
     .action(async (config: string, overrides: string[], _o, c: Command) => {
-      await runCommand(toArgs(c, [config, ...overrides]), (cfg) => ({ ...cfg, methods: ['ab+kd'] }), 'distill');
+      await runCommand(
+        toArgs(c, [config, ...overrides]),
+        (cfg) => ({ ...cfg, methods: ['ab+kd'] }),
+        'distill',
+      );
     });
 
   const config = sub('config', 'the run config: its keys with types and defaults, its JSON Schema');
-  config.command('keys').description('every config key with its type and default, and the recipe presets').action(() => configKeysCommand());
-  config.command('schema').description('the JSON Schema of a run config (configs/run-config.schema.json)').action(() => configSchemaCommand());
+  config
+    .command('keys')
+    .description('every config key with its type and default, and the recipe presets')
+    .action(() => configKeysCommand());
+  config
+    .command('schema')
+    .description('the JSON Schema of a run config (configs/run-config.schema.json)')
+    .action(() => configSchemaCommand());
 
   sub('train', "train the config's teacher with CE")
     .argument('<config>', 'run config (YAML)')
-    .addOption(STORE()).addOption(BACKEND()).addOption(RUN_ID()).addOption(QUIET())
+    .addOption(STORE())
+    .addOption(BACKEND())
+    .addOption(RUN_ID())
+    .addOption(QUIET())
     .option('--out <dir>', 'export the trained teacher to this directory')
     .action((config: string, _o, c: Command) => trainCommand(toArgs(c, [config])));
 
   sub('eval', 'test error, loss and confusion matrix of a checkpoint')
     .argument('<checkpoint>', 'checkpoint directory or models/<id> in the store')
-    .addOption(STORE()).addOption(BACKEND())
+    .addOption(STORE())
+    .addOption(BACKEND())
     .option('--dataset <name>', "dataset to evaluate on (default: the checkpoint's)")
     .option('--json', 'print the result as JSON')
     .action((ck: string, _o, c: Command) => evalCommand(toArgs(c, [ck])));
 
   sub('export', "a run's student as a model stock libraries load (tfjs, onnxruntime)")
     .argument('<student>', '<run-id>/<method> in the store, or a checkpoint directory')
-    .addOption(STORE()).addOption(BACKEND())
+    .addOption(STORE())
+    .addOption(BACKEND())
     .requiredOption('--format <format>', 'tfjs-layers | tfjs-graph | onnx')
     .requiredOption('--out <dir>', 'directory to write the model to')
     .action((ref: string, _o, c: Command) => exportCommand(toArgs(c, [ref])));
-  sub('inspect-model', "a tfjs model.json or .onnx teacher's layers / nodes with their shapes, to pick taps from")
+  sub(
+    'inspect-model',
+    "a tfjs model.json or .onnx teacher's layers / nodes with their shapes, to pick taps from",
+  )
     .argument('<path>', 'model.json (or its directory) or an .onnx file')
     .option('--input <shape>', 'probe input N,H,W,C when the model does not fix it')
-    .option('--layout <layout>', 'nchw | nhwc: the ONNX model\'s image layout (default nchw)')
+    .option('--layout <layout>', "nchw | nhwc: the ONNX model's image layout (default nchw)")
     .option('--json', 'print the candidates as JSON')
     .action((path: string, _o, c: Command) => inspectModelCommand(toArgs(c, [path])));
   sub('repro', "the paper's experiments (resumes; tables + plots in docs/results)")
@@ -140,7 +198,11 @@ export function buildProgram(): Command {
     .option('--config <path>', 'base config (default configs/repro/<experiment>.yaml)')
     .option('--data-dir <dir>', 'dataset directory')
     .option('--out <dir>', 'where tables and plots go (default docs/results)')
-    .addOption(STORE()).addOption(BACKEND()).addOption(FRESH()).addOption(YES()).addOption(QUIET())
+    .addOption(STORE())
+    .addOption(BACKEND())
+    .addOption(FRESH())
+    .addOption(YES())
+    .addOption(QUIET())
     .action((exp: string, _o, c: Command) => reproCommand(toArgs(c, [exp])));
 
   sub('bench', 'training / AB stage / inference throughput and peak RSS')
@@ -154,7 +216,10 @@ export function buildProgram(): Command {
     .option('--teachers <n>', 'teacher replicas for --remote (default 1)')
     .action((_o, c: Command) => benchCommand(toArgs(c, [])));
 
-  sub('bench-teacher', 'teacher-inference under 1/8/32 concurrent clients: batching off vs on, img/s, p50/p99, RSS')
+  sub(
+    'bench-teacher',
+    'teacher-inference under 1/8/32 concurrent clients: batching off vs on, img/s, p50/p99, RSS',
+  )
     .option('--seconds <s>', 'measured seconds per point (default 6)')
     .option('--warmup <s>', 'warm-up seconds per point (default 4)')
     .option('--clients <list>', 'concurrent clients (default 1,8,32)')
@@ -163,7 +228,8 @@ export function buildProgram(): Command {
     .option('--big <n>', 'images of the large request for the memory figure (default 1024)')
     .action((_o, c: Command) => benchTeacherCommand(toArgs(c, [])));
   sub('doctor', 'backend, kernels, threads, versions, dataset location')
-    .addOption(STORE()).addOption(BACKEND())
+    .addOption(STORE())
+    .addOption(BACKEND())
     .action((_o, c: Command) => doctorCommand(toArgs(c, [])));
 
   sub('up', 'start the four gRPC services locally')
@@ -179,10 +245,13 @@ export function buildProgram(): Command {
     .argument('[json]', 'request as JSON (default {})')
     .option('--token <token>', 'bearer token (env ABD_TOKEN)')
     .option('--deadline <seconds>', 'deadline of the call')
-    .action((address: string, method: string, json: string | undefined, _o, c: Command) => callCommand(toArgs(c, [address, method, json as string])));
+    .action((address: string, method: string, json: string | undefined, _o, c: Command) =>
+      callCommand(toArgs(c, [address, method, json as string])),
+    );
 
   sub('ui', 'read-only web view of the store: runs, curves, results, boundaries')
-    .addOption(STORE()).addOption(BACKEND())
+    .addOption(STORE())
+    .addOption(BACKEND())
     .option('--port <port>', 'port (default 8080)')
     .option('--host <host>', 'listen address (default 127.0.0.1)')
     .action((_o, c: Command) => uiCommand(toArgs(c, [])));

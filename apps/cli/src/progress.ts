@@ -36,7 +36,9 @@ class LiveLine {
  * On a terminal (stderr) the position is also a line redrawn at every step; without one, plain
  * lines at each tenth of an epoch instead, free of control characters.
  */
-export function consoleReporter(opts: { quiet?: boolean; live?: boolean; epochLog?: boolean } = {}): ((e: TrainEvent) => void) & { log: (text: string) => void; close: () => void } {
+export function consoleReporter(
+  opts: { quiet?: boolean; live?: boolean; epochLog?: boolean } = {},
+): ((e: TrainEvent) => void) & { log: (text: string) => void; close: () => void } {
   const live = opts.live ?? process.stderr.isTTY === true;
   const line = live ? new LiveLine(process.stderr) : undefined;
   const model = new RunProgress();
@@ -65,8 +67,11 @@ export function consoleReporter(opts: { quiet?: boolean; live?: boolean; epochLo
         if (!opts.quiet) {
           const snap = model.snapshot();
           const step = e.fromStep ? `, step ${e.fromStep + 1}` : '';
-          const from = e.fromEpoch > 0 || step ? ` (resuming at epoch ${e.fromEpoch + 1}${step})` : '';
-          log(`\n== stage ${snap?.stage}/${snap?.stages} ${e.label}: ${e.stage}, ${e.epochs} epoch(s) × ${e.stepsPerEpoch} steps${from}`);
+          const from =
+            e.fromEpoch > 0 || step ? ` (resuming at epoch ${e.fromEpoch + 1}${step})` : '';
+          log(
+            `\n== stage ${snap?.stage}/${snap?.stages} ${e.label}: ${e.stage}, ${e.epochs} epoch(s) × ${e.stepsPerEpoch} steps${from}`,
+          );
         }
         draw(true);
         break;
@@ -80,7 +85,8 @@ export function consoleReporter(opts: { quiet?: boolean; live?: boolean; epochLo
         break;
       case 'epoch':
         // A remote run's epoch events carry no metrics block (its trainer's lines are printed).
-        if (!opts.quiet) log(opts.epochLog === false ? position() : `${formatEpochLog(e)}\n${position()}`);
+        if (!opts.quiet)
+          log(opts.epochLog === false ? position() : `${formatEpochLog(e)}\n${position()}`);
         draw(true);
         break;
       case 'checkpoint':

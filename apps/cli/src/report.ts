@@ -17,12 +17,21 @@ export function resultTable(r: RunResult, ref?: Reference): string {
     if (ref) row.push(ref.errorPct[m.method] !== undefined ? pct(ref.errorPct[m.method]) : '—');
     return row;
   });
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((x) => `| ${x.join(' | ')} |`)];
+  const lines = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((x) => `| ${x.join(' | ')} |`),
+  ];
   return lines.join('\n');
 }
 
 /** The Markdown report stored beside a run's JSON result. */
-export function reportMarkdown(r: RunResult, ref?: Reference, command?: string, students?: string): string {
+export function reportMarkdown(
+  r: RunResult,
+  ref?: Reference,
+  command?: string,
+  students?: string,
+): string {
   const c = r.config;
   const lines = [
     `# ${c.name}`,

@@ -12,7 +12,13 @@ const env = { ...process.env, ABD_DATA_DIR: tmp.dir, ABD_STORE: '', ABD_AUTH_TOK
 // Ports base..base+3 and the second teacher at base+11 (abd up's layout).
 const base = 20000 + Math.floor(Math.random() * 20000);
 let up: ChildProcess;
-const abd = (...args: string[]) => spawnSync(process.execPath, [ABD, ...args], { encoding: 'utf8', cwd: tmp.dir, env, timeout: 240_000 });
+const abd = (...args: string[]) =>
+  spawnSync(process.execPath, [ABD, ...args], {
+    encoding: 'utf8',
+    cwd: tmp.dir,
+    env,
+    timeout: 240_000,
+  });
 
 before(async () => {
   writeBandDataset(tmp.dir, 120, 40);
@@ -21,12 +27,24 @@ before(async () => {
     join(tmp.dir, 'teacher.yaml'),
     `name: t\ndataset: { name: fashion-mnist, dir: ${tmp.dir} }\nteacher: { arch: wrn-10-1, epochs: 1 }\nstudent: { arch: wrn-10-1 }\ntrain: { batchSize: 40 }\n`,
   );
-  const t = abd('train', join(tmp.dir, 'teacher.yaml'), '--store', store, '--out', join(tmp.dir, 'teacher'));
+  const t = abd(
+    'train',
+    join(tmp.dir, 'teacher.yaml'),
+    '--store',
+    store,
+    '--out',
+    join(tmp.dir, 'teacher'),
+  );
   assert.equal(t.status, 0, t.stderr);
-  up = spawn(process.execPath, [ABD, 'up', '--teachers', '2', '--port-base', String(base), '--store', store], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  up = spawn(
+    process.execPath,
+    [ABD, 'up', '--teachers', '2', '--port-base', String(base), '--store', store],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   up.stdout!.on('data', (d) => (out += d));
-  for (let i = 0; i < 120 && !out.includes('Ctrl-C stops all'); i++) await new Promise((r) => setTimeout(r, 250));
+  for (let i = 0; i < 120 && !out.includes('Ctrl-C stops all'); i++)
+    await new Promise((r) => setTimeout(r, 250));
 });
 after(async () => {
   up?.kill('SIGINT');
@@ -57,24 +75,70 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
   // The trainer's job events give the same progress as a local run: phases, position, rate, ETA.
   assert.doesNotMatch(run.stdout, /[\x1b\r]/);
   const lines = run.stdout.split('\n');
-  for (const re of [/^  loading fashion-mnist$/, /^  evaluating the teacher on 40 test images/, /^  stage 2\/2 ab\+kd classify · epoch 1\/1 · testing on 40 images/]) {
-    assert.ok(lines.some((l) => re.test(l)), `${re} in\n${run.stdout}`);
+  for (const re of [
+    /^  loading fashion-mnist$/,
+    /^  evaluating the teacher on 40 test images/,
+    /^  stage 2\/2 ab\+kd classify · epoch 1\/1 · testing on 40 images/,
+  ]) {
+    assert.ok(
+      lines.some((l) => re.test(l)),
+      `${re} in\n${run.stdout}`,
+    );
   }
-  const positions = lines.filter((l) => /^  stage \d\/2 .* done · [\d.]+ img\/s · ETA \d+ (s|min)$/.test(l)).map((l) => l.split(' · ').slice(0, 2).join(' · '));
-  assert.deepEqual(positions, ['  stage 1/2 ab+kd init · epoch 1/1 done', '  stage 2/2 ab+kd classify · epoch 1/1 done']);
+  const positions = lines
+    .filter((l) => /^  stage \d\/2 .* done · [\d.]+ img\/s · ETA \d+ (s|min)$/.test(l))
+    .map((l) => l.split(' · ').slice(0, 2).join(' · '));
+  assert.deepEqual(positions, [
+    '  stage 1/2 ab+kd init · epoch 1/1 done',
+    '  stage 2/2 ab+kd classify · epoch 1/1 done',
+  ]);
   const last = run.stdout.trim().split('\n').at(-1)!;
-  assert.match(last, /^Students: .*\/runs\/test--remote-cli-ab-kd\/ab\+kd\/final; export one with: abd export test--remote-cli-ab-kd\/ab\+kd --format onnx --out test--remote-cli-ab-kd-ab-kd --store .* \(formats: /);
-  const exported = abd('export', 'test--remote-cli-ab-kd/ab+kd', '--format', 'onnx', '--out', join(tmp.dir, 'remote-onnx'), '--store', store);
+  assert.match(
+    last,
+    /^Students: .*\/runs\/test--remote-cli-ab-kd\/ab\+kd\/final; export one with: abd export test--remote-cli-ab-kd\/ab\+kd --format onnx --out test--remote-cli-ab-kd-ab-kd --store .* \(formats: /,
+  );
+  const exported = abd(
+    'export',
+    'test--remote-cli-ab-kd/ab+kd',
+    '--format',
+    'onnx',
+    '--out',
+    join(tmp.dir, 'remote-onnx'),
+    '--store',
+    store,
+  );
   assert.equal(exported.status, 0, exported.stderr);
   // A teacher file runs in-process only: said before anything is sent.
-  const own = abd('run', cfg, 'teacher={format: onnx, path: t.onnx, taps: [a]}', 'ab.weights=[1]', '--remote', `127.0.0.1:${base + 2}`, '--store', store);
+  const own = abd(
+    'run',
+    cfg,
+    'teacher={format: onnx, path: t.onnx, taps: [a]}',
+    'ab.weights=[1]',
+    '--remote',
+    `127.0.0.1:${base + 2}`,
+    '--store',
+    store,
+  );
   assert.equal(own.status, 2, own.stderr);
-  assert.match(own.stderr, /a onnx teacher file \(teacher\.format\) is not served by teacher-inference; run this config in-process/);
-  const d = abd('call', `127.0.0.1:${base}`, 'abd.v1.TeacherInference/Describe', '{"model":{"id":"test--remote-cli-teacher"}}');
+  assert.match(
+    own.stderr,
+    /a onnx teacher file \(teacher\.format\) is not served by teacher-inference; run this config in-process/,
+  );
+  const d = abd(
+    'call',
+    `127.0.0.1:${base}`,
+    'abd.v1.TeacherInference/Describe',
+    '{"model":{"id":"test--remote-cli-teacher"}}',
+  );
   assert.equal(d.status, 0, d.stderr);
   const desc = JSON.parse(d.stdout);
   assert.equal(desc.taps.length, 3);
-  const bad = abd('call', `127.0.0.1:${base}`, 'abd.v1.TeacherInference/Describe', '{"model":{"id":"nope"}}');
+  const bad = abd(
+    'call',
+    `127.0.0.1:${base}`,
+    'abd.v1.TeacherInference/Describe',
+    '{"model":{"id":"nope"}}',
+  );
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /abd call: 5 /);
 });

@@ -16,7 +16,14 @@ let client: evaluator.EvaluatorClient;
 
 before(async () => {
   fx = await serviceFixture();
-  server = await startServer({ port: 0, host: '127.0.0.1', services: [evaluatorService({ store: fx.store, log: silentLogger })], log: silentLogger, auth: null, tls: null });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    services: [evaluatorService({ store: fx.store, log: silentLogger })],
+    log: silentLogger,
+    auth: null,
+    tls: null,
+  });
   client = makeClient(evaluator.EvaluatorClient, `127.0.0.1:${server.port}`);
 });
 after(async () => {
@@ -27,24 +34,59 @@ after(async () => {
 
 const call = (r: Partial<evaluator.EvaluateRequest>) =>
   new Promise<evaluator.EvaluationReport>((res, rej) =>
-    client.evaluate({ model: { id: 'teacher-a', epoch: 0 }, dataset: undefined, split: 0, subset: undefined, teacher: undefined, taps: [], batchSize: 0, writeReport: false, reportName: '', ...r }, (e, v) => (e ? rej(e) : res(v))),
+    client.evaluate(
+      {
+        model: { id: 'teacher-a', epoch: 0 },
+        dataset: undefined,
+        split: 0,
+        subset: undefined,
+        teacher: undefined,
+        taps: [],
+        batchSize: 0,
+        writeReport: false,
+        reportName: '',
+        ...r,
+      },
+      (e, v) => (e ? rej(e) : res(v)),
+    ),
   );
 
 test('Evaluate = the library evaluate() at the same batch size; similarity per tap; report JSON + Markdown in the store', async () => {
-  const r = await call({ teacher: { id: 'teacher-a', epoch: 0 }, writeReport: true, reportName: 'teacher-a-self' });
+  const r = await call({
+    teacher: { id: 'teacher-a', epoch: 0 },
+    writeReport: true,
+    reportName: 'teacher-a-self',
+  });
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
   const test = await loadDataset('fashion-mnist', 'test', { dir: fx.dataDir });
   // At the evaluator's default batch (the loss is summed per batch, so the batch size matters bitwise).
-  const ev = evaluate(ck.model, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })), DEFAULT_EVAL_BATCH);
+  const ev = evaluate(
+    ck.model,
+    test,
+    channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })),
+    DEFAULT_EVAL_BATCH,
+  );
   ck.model.dispose();
   assert.equal(r.examples, 60);
   assert.equal(r.errorPercent, ev.errorPct);
   assert.equal(r.loss, ev.loss);
   assert.deepEqual(r.confusion!.counts, ev.confusion.flat());
   assert.equal(r.split, common.Split.SPLIT_TEST);
-  assert.deepEqual(r.similarity.map((s) => [s.tap, Math.round(s.percent)]), [['tap1', 100], ['tap2', 100], ['tap3', 100]]);
-  assert.deepEqual(r.reportKeys, ['reports/teacher-a-self/report.json', 'reports/teacher-a-self/report.md']);
-  const json = await fx.store.getJson<{ errorPercent: number }>('reports/teacher-a-self/report.json');
+  assert.deepEqual(
+    r.similarity.map((s) => [s.tap, Math.round(s.percent)]),
+    [
+      ['tap1', 100],
+      ['tap2', 100],
+      ['tap3', 100],
+    ],
+  );
+  assert.deepEqual(r.reportKeys, [
+    'reports/teacher-a-self/report.json',
+    'reports/teacher-a-self/report.md',
+  ]);
+  const json = await fx.store.getJson<{ errorPercent: number }>(
+    'reports/teacher-a-self/report.json',
+  );
   assert.equal(json.errorPercent, ev.errorPct);
   assert.match(await fx.store.getText('reports/teacher-a-self/report.md'), /\| 60 \| /);
 });
@@ -54,9 +96,16 @@ test('a ResNet student in the store is evaluated like a WRN: Evaluate = the libr
   const ser = await saveStudent(m, { role: 'student', dataset: 'fashion-mnist' });
   await fx.store.put('models/resnet-s/weights.bin', ser.weights);
   await fx.store.putJson('models/resnet-s/model.json', ser.json);
-  const r = await call({ model: { id: 'resnet-s', epoch: 0 }, teacher: { id: 'teacher-a', epoch: 0 } });
+  const r = await call({
+    model: { id: 'resnet-s', epoch: 0 },
+    teacher: { id: 'teacher-a', epoch: 0 },
+  });
   const test = await loadDataset('fashion-mnist', 'test', { dir: fx.dataDir });
-  const ev = evaluate(m, test, channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })));
+  const ev = evaluate(
+    m,
+    test,
+    channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })),
+  );
   m.dispose();
   assert.equal(r.errorPercent, ev.errorPct);
   assert.equal(r.loss, ev.loss);
@@ -66,19 +115,52 @@ test('a ResNet student in the store is evaluated like a WRN: Evaluate = the libr
 test('bad inputs: statuses with the field named; nothing half-written', async () => {
   const cases: [string, Partial<evaluator.EvaluateRequest>, status, RegExp][] = [
     ['unknown model', { model: { id: 'ghost', epoch: 0 } }, status.NOT_FOUND, /ghost/],
-    ['path-like model', { model: { id: '../models/x', epoch: 0 } }, status.INVALID_ARGUMENT, /model.id/],
+    [
+      'path-like model',
+      { model: { id: '../models/x', epoch: 0 } },
+      status.INVALID_ARGUMENT,
+      /model.id/,
+    ],
     ['unknown dataset', { dataset: { name: 'svhn' } }, status.NOT_FOUND, /svhn/],
-    ['bad report name', { writeReport: true, reportName: '/etc/passwd' }, status.INVALID_ARGUMENT, /report_name/],
-    ['unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap8'] }, status.INVALID_ARGUMENT, /tap8/],
-    ['duplicate tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap1', 'tap1'] }, status.INVALID_ARGUMENT, /listed twice/],
-    ['long unknown tap', { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['x'.repeat(10_000)] }, status.INVALID_ARGUMENT, /10000 characters/],
+    [
+      'bad report name',
+      { writeReport: true, reportName: '/etc/passwd' },
+      status.INVALID_ARGUMENT,
+      /report_name/,
+    ],
+    [
+      'unknown tap',
+      { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap8'] },
+      status.INVALID_ARGUMENT,
+      /tap8/,
+    ],
+    [
+      'duplicate tap',
+      { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['tap1', 'tap1'] },
+      status.INVALID_ARGUMENT,
+      /listed twice/,
+    ],
+    [
+      'long unknown tap',
+      { teacher: { id: 'teacher-a', epoch: 0 }, taps: ['x'.repeat(10_000)] },
+      status.INVALID_ARGUMENT,
+      /10000 characters/,
+    ],
     ['bad enum', { split: 9 as common.Split }, status.INVALID_ARGUMENT, /split/],
   ];
   for (const [name, r, code, msg] of cases) {
-    const e = await call(r).then(() => assert.fail(name), (x: ServiceError) => x);
+    const e = await call(r).then(
+      () => assert.fail(name),
+      (x: ServiceError) => x,
+    );
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg);
   }
-  assert.deepEqual((await fx.store.list('reports/')).map((o) => o.key).filter((k) => !k.startsWith('reports/teacher-a-self/')), []);
+  assert.deepEqual(
+    (await fx.store.list('reports/'))
+      .map((o) => o.key)
+      .filter((k) => !k.startsWith('reports/teacher-a-self/')),
+    [],
+  );
   assert.equal((await call({})).examples, 60);
 });

@@ -11,25 +11,42 @@ import { outputModelId } from './job-spec';
  * JSON round trip would silently drop (NaN → default), and that the dataset is on this machine.
  * A job that passes can run; one that does not is refused before anything is written.
  */
-export async function admitJob(spec: studentTrainer.JobSpec, cfg: RunConfig, jobId: string): Promise<void> {
+export async function admitJob(
+  spec: studentTrainer.JobSpec,
+  cfg: RunConfig,
+  jobId: string,
+): Promise<void> {
   if (spec.kind?.$case === 'run') {
     const run = spec.kind.run;
     for (const [k, v] of Object.entries(run.methodParams)) {
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(`spec.run.method_params.${k}`, `must be a finite number, got ${v}`);
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(
+          `spec.run.method_params.${k}`,
+          `must be a finite number, got ${v}`,
+        );
     }
     // The published model ids are store keys (models/<id>); check the longest one now.
     const prefix = run.outputPrefix || jobId;
     validateName('spec.run.output_prefix', prefix);
-    const longest = RUN_METHODS.filter((m) => cfg.methods.includes(m)).map((m) => outputModelId(prefix, m)).sort((a, b) => b.length - a.length)[0];
+    const longest = RUN_METHODS.filter((m) => cfg.methods.includes(m))
+      .map((m) => outputModelId(prefix, m))
+      .sort((a, b) => b.length - a.length)[0];
     if (longest) validateName('spec.run.output_prefix', longest);
   }
   // The services serve our own models and datasets; a user's files run in the in-process pipeline.
-  const field = spec.kind?.$case === 'run' && spec.kind.run.configJson ? 'spec.run.config_json' : 'spec';
+  const field =
+    spec.kind?.$case === 'run' && spec.kind.run.configJson ? 'spec.run.config_json' : 'spec';
   if (cfg.teacher.format) {
-    throw new InvalidArgumentError(`${field}.teacher.format`, `a ${cfg.teacher.format} teacher file is not served by teacher-inference (it loads WRN checkpoints from the store); run this config in-process: abd run without --remote`);
+    throw new InvalidArgumentError(
+      `${field}.teacher.format`,
+      `a ${cfg.teacher.format} teacher file is not served by teacher-inference (it loads WRN checkpoints from the store); run this config in-process: abd run without --remote`,
+    );
   }
   if (cfg.dataset.format) {
-    throw new InvalidArgumentError(`${field}.dataset.format`, `a ${cfg.dataset.format} dataset is not read by the boundary-extractor (built-in datasets only); run this config in-process: abd run without --remote`);
+    throw new InvalidArgumentError(
+      `${field}.dataset.format`,
+      `a ${cfg.dataset.format} dataset is not read by the boundary-extractor (built-in datasets only); run this config in-process: abd run without --remote`,
+    );
   }
   await checkInstalled(cfg);
 }
@@ -46,7 +63,9 @@ async function checkInstalled(cfg: RunConfig): Promise<void> {
     else await locateFashionMnist(opts);
   } catch (e) {
     if (downloadable) return;
-    throw new FailedPreconditionError(`spec.dataset.name: dataset '${name}' is not installed on this trainer: ${(e as Error).message}`);
+    throw new FailedPreconditionError(
+      `spec.dataset.name: dataset '${name}' is not installed on this trainer: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -58,7 +77,9 @@ const UINT32_MAX = 0xffff_ffff;
  * Such a job is marked FAILED (not resumed), its counts clamped so the message encodes.
  */
 export function sanitizeLoadedJob(job: studentTrainer.Job): studentTrainer.Job {
-  const bad = [job.epoch, job.totalEpochs].some((v) => !Number.isInteger(v) || v < 0 || v > UINT32_MAX);
+  const bad = [job.epoch, job.totalEpochs].some(
+    (v) => !Number.isInteger(v) || v < 0 || v > UINT32_MAX,
+  );
   if (!bad) return job;
   const clamp = (v: number) => (Number.isInteger(v) && v >= 0 ? Math.min(v, UINT32_MAX) : 0);
   return {

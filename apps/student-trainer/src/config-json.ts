@@ -34,9 +34,17 @@ function conflicting(spec: studentTrainer.JobSpec, r: studentTrainer.RunJob): st
  * The RunConfig of a run job's config_json: parsed and validated by libs/train's own
  * validator; every problem is INVALID_ARGUMENT naming the field.
  */
-export async function runConfigOfJson(spec: studentTrainer.JobSpec, r: studentTrainer.RunJob, store: ArtifactStore): Promise<RunConfig> {
+export async function runConfigOfJson(
+  spec: studentTrainer.JobSpec,
+  r: studentTrainer.RunJob,
+  store: ArtifactStore,
+): Promise<RunConfig> {
   const extra = conflicting(spec, r);
-  if (extra.length) throw new InvalidArgumentError(extra[0], `must be unset when ${FIELD} is given (the config is the whole recipe; also set: ${extra.join(', ')})`);
+  if (extra.length)
+    throw new InvalidArgumentError(
+      extra[0],
+      `must be unset when ${FIELD} is given (the config is the whole recipe; also set: ${extra.join(', ')})`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(r.configJson);
@@ -44,29 +52,62 @@ export async function runConfigOfJson(spec: studentTrainer.JobSpec, r: studentTr
     throw new InvalidArgumentError(FIELD, `is not valid JSON: ${(e as Error).message}`);
   }
   const hole = firstHole(raw, FIELD);
-  if (hole) throw new InvalidArgumentError(hole, 'is null (or was a non-finite number); a complete config gives every value');
+  if (hole)
+    throw new InvalidArgumentError(
+      hole,
+      'is null (or was a non-finite number); a complete config gives every value',
+    );
   let cfg: RunConfig;
   try {
     cfg = validateRunConfig(raw);
   } catch (e) {
-    if (e instanceof ConfigError) throw new InvalidArgumentError(`${FIELD}.${e.path || 'config'}`, e.message);
+    if (e instanceof ConfigError)
+      throw new InvalidArgumentError(`${FIELD}.${e.path || 'config'}`, e.message);
     throw e;
   }
-  if (cfg.methods.length !== 1) throw new InvalidArgumentError(`${FIELD}.methods`, `a run job trains one method, got [${cfg.methods.join(', ')}]`);
-  if (r.method && r.method !== cfg.methods[0]) throw new InvalidArgumentError('spec.run.method', `'${r.method}' differs from ${FIELD}.methods [${cfg.methods[0]}]`);
+  if (cfg.methods.length !== 1)
+    throw new InvalidArgumentError(
+      `${FIELD}.methods`,
+      `a run job trains one method, got [${cfg.methods.join(', ')}]`,
+    );
+  if (r.method && r.method !== cfg.methods[0])
+    throw new InvalidArgumentError(
+      'spec.run.method',
+      `'${r.method}' differs from ${FIELD}.methods [${cfg.methods[0]}]`,
+    );
   if (cfg.teacher.format !== undefined && r.teacherSource !== undefined) {
-    throw new InvalidArgumentError('spec.run.teacher', `must be unset when ${FIELD}.teacher.format gives the teacher`);
+    throw new InvalidArgumentError(
+      'spec.run.teacher',
+      `must be unset when ${FIELD}.teacher.format gives the teacher`,
+    );
   }
   if (r.teacherSource?.$case === 'teacher') {
-    if (r.teacherSource.teacher.epoch) throw new InvalidArgumentError('spec.run.teacher.epoch', 'run jobs take the final checkpoint (0)');
+    if (r.teacherSource.teacher.epoch)
+      throw new InvalidArgumentError(
+        'spec.run.teacher.epoch',
+        'run jobs take the final checkpoint (0)',
+      );
     const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');
-    if (wrnOf(cfg.teacher.arch) !== m.arch) throw new InvalidArgumentError(`${FIELD}.teacher.arch`, `'${cfg.teacher.arch}' but the stored teacher '${m.id}' is ${m.arch}`);
+    if (wrnOf(cfg.teacher.arch) !== m.arch)
+      throw new InvalidArgumentError(
+        `${FIELD}.teacher.arch`,
+        `'${cfg.teacher.arch}' but the stored teacher '${m.id}' is ${m.arch}`,
+      );
     if (cfg.teacher.checkpoint !== undefined && cfg.teacher.checkpoint !== m.key) {
-      throw new InvalidArgumentError(`${FIELD}.teacher.checkpoint`, `'${cfg.teacher.checkpoint}' differs from spec.run.teacher (${m.key})`);
+      throw new InvalidArgumentError(
+        `${FIELD}.teacher.checkpoint`,
+        `'${cfg.teacher.checkpoint}' differs from spec.run.teacher (${m.key})`,
+      );
     }
     cfg.teacher.checkpoint = m.key;
-  } else if (cfg.teacher.checkpoint !== undefined && !/^models\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cfg.teacher.checkpoint)) {
-    throw new InvalidArgumentError(`${FIELD}.teacher.checkpoint`, `must be a stored model (models/<id>) on the trainer, got '${cfg.teacher.checkpoint}'`);
+  } else if (
+    cfg.teacher.checkpoint !== undefined &&
+    !/^models\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cfg.teacher.checkpoint)
+  ) {
+    throw new InvalidArgumentError(
+      `${FIELD}.teacher.checkpoint`,
+      `must be a stored model (models/<id>) on the trainer, got '${cfg.teacher.checkpoint}'`,
+    );
   }
   return cfg;
 }

@@ -23,32 +23,74 @@ async function serve(): Promise<TrainerServer> {
   client = tr.client;
   return tr;
 }
-const rpc = <T>(method: Parameters<typeof call>[1], req: unknown): Promise<T> => call<T>(client!, method, req);
-const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
+const rpc = <T>(method: Parameters<typeof call>[1], req: unknown): Promise<T> =>
+  call<T>(client!, method, req);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => assert.fail('no error'),
+    (e: ServiceError) => e,
+  );
 const runOf = (s: studentTrainer.JobSpec) => (s.kind as { run: studentTrainer.RunJob }).run;
-const withConfig = (f: (c: Record<string, unknown>) => Record<string, unknown>): studentTrainer.JobSpec => {
+const withConfig = (
+  f: (c: Record<string, unknown>) => Record<string, unknown>,
+): studentTrainer.JobSpec => {
   const run = runOf(configSpec);
-  return { ...configSpec, kind: { $case: 'run', run: { ...run, configJson: JSON.stringify(f(JSON.parse(run.configJson))) } } };
+  return {
+    ...configSpec,
+    kind: {
+      $case: 'run',
+      run: { ...run, configJson: JSON.stringify(f(JSON.parse(run.configJson))) },
+    },
+  };
 };
-const withRun = (over: Partial<studentTrainer.RunJob>, base = spec): studentTrainer.JobSpec => ({ ...base, kind: { $case: 'run', run: { ...runOf(base), ...over } } });
+const withRun = (over: Partial<studentTrainer.RunJob>, base = spec): studentTrainer.JobSpec => ({
+  ...base,
+  kind: { $case: 'run', run: { ...runOf(base), ...over } },
+});
 
 /** The run job in the structured fields (no config_json), as a client that builds JobSpecs by hand sends it. */
-function structuredSpecOf(cfg: RunConfig, method: string, teacherId: string): studentTrainer.JobSpec {
+function structuredSpecOf(
+  cfg: RunConfig,
+  method: string,
+  teacherId: string,
+): studentTrainer.JobSpec {
   const m = /(\d+)-(\d+)$/.exec(cfg.student.arch)!;
   const sub = cfg.dataset.subset;
   return {
     name: `${cfg.name}-${method}`,
     seed: cfg.seed,
     dataset: { name: cfg.dataset.name },
-    subset: sub ? { size: sub.fraction !== undefined ? { $case: 'fraction', fraction: sub.fraction } : { $case: 'count', count: sub.count! }, seed: sub.seed } : undefined,
+    subset: sub
+      ? {
+          size:
+            sub.fraction !== undefined
+              ? { $case: 'fraction', fraction: sub.fraction }
+              : { $case: 'count', count: sub.count! },
+          seed: sub.seed,
+        }
+      : undefined,
     batchSize: cfg.train.batchSize,
-    lr: { initialLr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov, milestones: [], divisor: 0, perStep: cfg.train.schedule === 'per-step' },
+    lr: {
+      initialLr: cfg.train.lr,
+      momentum: cfg.train.momentum,
+      weightDecay: cfg.train.weightDecay,
+      nesterov: cfg.train.nesterov,
+      milestones: [],
+      divisor: 0,
+      perStep: cfg.train.schedule === 'per-step',
+    },
     augmentation: { pad: cfg.train.augment.pad, flip: cfg.train.augment.flip },
     kind: {
       $case: 'run',
       run: {
         teacherSource: { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
-        student: { family: 'wrn', depth: Number(m[1]), widen: Number(m[2]), numClasses: 0, init: 'paper' },
+        student: {
+          family: 'wrn',
+          depth: Number(m[1]),
+          widen: Number(m[2]),
+          numClasses: 0,
+          init: 'paper',
+        },
         initEpochs: cfg.epochs.e1,
         classifyEpochs: cfg.epochs.e2,
         method,
@@ -64,7 +106,14 @@ let configSpec: studentTrainer.JobSpec;
 /** The config job with an ONNX teacher file of one tap (its weight: the default for one tap). */
 function foreignSpec(): studentTrainer.JobSpec {
   const c = JSON.parse(runOf(configSpec).configJson);
-  return jobSpecsOf(validateRunConfig({ ...c, teacher: { format: 'onnx', path: 'net.onnx', taps: ['a'] }, ab: { ...c.ab, weights: undefined } }), 'teacher-a')[0];
+  return jobSpecsOf(
+    validateRunConfig({
+      ...c,
+      teacher: { format: 'onnx', path: 'net.onnx', taps: ['a'] },
+      ab: { ...c.ab, weights: undefined },
+    }),
+    'teacher-a',
+  )[0];
 }
 
 before(async () => {
@@ -84,37 +133,109 @@ after(async () => {
 test('StartJob refuses, before any work, specs that would fail later or overflow a reported field', async () => {
   const big = 4294967295;
   const cases: [string, studentTrainer.JobSpec, status, RegExp][] = [
-    ['epochs overflowing total_epochs', withRun({ initEpochs: big, classifyEpochs: big }), status.INVALID_ARGUMENT, /epochs\.e1.*≤ 10000/],
-    ['path-like output_prefix', withRun({ outputPrefix: '../models/x' }), status.INVALID_ARGUMENT, /output_prefix/],
-    ['batch_size 2^32-1', { ...spec, batchSize: big }, status.INVALID_ARGUMENT, /batchSize.*≤ 8192/],
-    ['widen 2^32-1', withRun({ student: { ...runOf(spec).student!, widen: big } }), status.INVALID_ARGUMENT, /student\.arch.*widen/],
-    ['student_seed NaN', withRun({ methodParams: { student_seed: NaN } }), status.INVALID_ARGUMENT, /student_seed/],
-    ['dataset not installed', { ...spec, dataset: { name: 'mnist' } }, status.FAILED_PRECONDITION, /mnist.*not installed/],
-    ['config_json epochs overflowing total_epochs', withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })), status.INVALID_ARGUMENT, /config_json\.epochs\.e1/],
+    [
+      'epochs overflowing total_epochs',
+      withRun({ initEpochs: big, classifyEpochs: big }),
+      status.INVALID_ARGUMENT,
+      /epochs\.e1.*≤ 10000/,
+    ],
+    [
+      'path-like output_prefix',
+      withRun({ outputPrefix: '../models/x' }),
+      status.INVALID_ARGUMENT,
+      /output_prefix/,
+    ],
+    [
+      'batch_size 2^32-1',
+      { ...spec, batchSize: big },
+      status.INVALID_ARGUMENT,
+      /batchSize.*≤ 8192/,
+    ],
+    [
+      'widen 2^32-1',
+      withRun({ student: { ...runOf(spec).student!, widen: big } }),
+      status.INVALID_ARGUMENT,
+      /student\.arch.*widen/,
+    ],
+    [
+      'student_seed NaN',
+      withRun({ methodParams: { student_seed: NaN } }),
+      status.INVALID_ARGUMENT,
+      /student_seed/,
+    ],
+    [
+      'dataset not installed',
+      { ...spec, dataset: { name: 'mnist' } },
+      status.FAILED_PRECONDITION,
+      /mnist.*not installed/,
+    ],
+    [
+      'config_json epochs overflowing total_epochs',
+      withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })),
+      status.INVALID_ARGUMENT,
+      /config_json\.epochs\.e1/,
+    ],
     // A user's files are for the in-process pipeline: said at once, not a failure deep in the job.
-    ['an ONNX teacher file', foreignSpec(), status.INVALID_ARGUMENT, /config_json\.teacher\.format: a onnx teacher file is not served by teacher-inference.*abd run without --remote/],
-    ['an npz dataset', withConfig((c) => ({ ...c, dataset: { format: 'npz', path: 'data/own.npz', layout: 'nhwc' } })), status.INVALID_ARGUMENT, /config_json\.dataset\.format: a npz dataset is not read by the boundary-extractor.*abd run without --remote/],
+    [
+      'an ONNX teacher file',
+      foreignSpec(),
+      status.INVALID_ARGUMENT,
+      /config_json\.teacher\.format: a onnx teacher file is not served by teacher-inference.*abd run without --remote/,
+    ],
+    [
+      'an npz dataset',
+      withConfig((c) => ({
+        ...c,
+        dataset: { format: 'npz', path: 'data/own.npz', layout: 'nhwc' },
+      })),
+      status.INVALID_ARGUMENT,
+      /config_json\.dataset\.format: a npz dataset is not read by the boundary-extractor.*abd run without --remote/,
+    ],
   ];
   for (const [i, [name, s, code, msg]] of cases.entries()) {
     const e = await fail(rpc('startJob', { jobId: `bad-${i}`, spec: s, resume: false }));
     assert.equal(e.code, code, `${name}: ${status[e.code]} ${e.details}`);
     assert.match(e.details, msg, name);
-    assert.equal(await fx.store.exists(`jobs/bad-${i}/job.json`), false, `${name}: nothing written`);
+    assert.equal(
+      await fx.store.exists(`jobs/bad-${i}/job.json`),
+      false,
+      `${name}: nothing written`,
+    );
   }
-  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
+  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', {
+    state: S.JOB_STATE_UNSPECIFIED,
+    limit: 0,
+    pageToken: '',
+  });
   assert.deepEqual(list.jobs, []);
 });
 
 test('a job.json an older trainer wrote with overflowing counts does not break ListJobs after a restart', async () => {
   const bad = studentTrainer.Job.toJSON({
-    id: 'old-bad', spec: withRun({ initEpochs: 4294967295, classifyEpochs: 4294967295 }), state: S.JOB_STATE_RUNNING, stage: 'classify',
-    epoch: 0, totalEpochs: 8589934590, metrics: {}, error: '', outputModels: [], createdMs: 1, updatedMs: 1,
+    id: 'old-bad',
+    spec: withRun({ initEpochs: 4294967295, classifyEpochs: 4294967295 }),
+    state: S.JOB_STATE_RUNNING,
+    stage: 'classify',
+    epoch: 0,
+    totalEpochs: 8589934590,
+    metrics: {},
+    error: '',
+    outputModels: [],
+    createdMs: 1,
+    updatedMs: 1,
   });
   await fx.store.putJson('jobs/old-bad/job.json', bad);
   const { resumed } = await serve();
   assert.deepEqual(resumed, [], 'not resumed');
-  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_UNSPECIFIED, limit: 0, pageToken: '' });
-  assert.deepEqual(list.jobs.map((j) => j.id), ['old-bad']);
+  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', {
+    state: S.JOB_STATE_UNSPECIFIED,
+    limit: 0,
+    pageToken: '',
+  });
+  assert.deepEqual(
+    list.jobs.map((j) => j.id),
+    ['old-bad'],
+  );
   const j = await rpc<studentTrainer.Job>('getJob', { jobId: 'old-bad' });
   assert.equal(j.state, S.JOB_STATE_FAILED);
   assert.match(j.error, /out of range/);
@@ -124,7 +245,8 @@ test('a job.json an older trainer wrote with overflowing counts does not break L
 test('job.json follows the server state with cancels racing jobs; a restart resurrects no final job', async () => {
   const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'];
   const { jobs } = await serve();
-  const saved = async (id: string) => studentTrainer.Job.fromJSON(await fx.store.getJson(`jobs/${id}/job.json`)).state;
+  const saved = async (id: string) =>
+    studentTrainer.Job.fromJSON(await fx.store.getJson(`jobs/${id}/job.json`)).state;
   for (const id of ids) {
     await rpc('startJob', { jobId: id, spec, resume: false });
     // Once StartJob answers, the job is in the store (it may have started since).
@@ -141,7 +263,11 @@ test('job.json follows the server state with cancels racing jobs; a restart resu
   for (const id of ['r1', 'r3']) {
     const c = await rpc<studentTrainer.Job>('cancelJob', { jobId: id });
     assert.equal(c.state, S.JOB_STATE_CANCELLED);
-    assert.equal(await saved(id), S.JOB_STATE_CANCELLED, `${id}: job.json says CANCELLED once CancelJob answered`);
+    assert.equal(
+      await saved(id),
+      S.JOB_STATE_CANCELLED,
+      `${id}: job.json says CANCELLED once CancelJob answered`,
+    );
   }
   await watched;
   // r2 races: cancelled right as it may start.
@@ -152,11 +278,15 @@ test('job.json follows the server state with cancels racing jobs; a restart resu
   for (const id of ids) {
     const j = await rpc<studentTrainer.Job>('getJob', { jobId: id });
     final.set(id, j.state);
-    assert.ok([S.JOB_STATE_CANCELLED, S.JOB_STATE_SUCCEEDED].includes(j.state), `${id}: ${S[j.state]} ${j.error}`);
+    assert.ok(
+      [S.JOB_STATE_CANCELLED, S.JOB_STATE_SUCCEEDED].includes(j.state),
+      `${id}: ${S[j.state]} ${j.error}`,
+    );
     assert.equal(await saved(id), j.state, `${id}: job.json agrees with the server`);
   }
   for (const id of ['r1', 'r3']) assert.equal(final.get(id), S.JOB_STATE_CANCELLED, id);
   const again = await serve();
   assert.deepEqual(again.resumed, [], 'no final job re-queued');
-  for (const id of ids) assert.equal((await rpc<studentTrainer.Job>('getJob', { jobId: id })).state, final.get(id));
+  for (const id of ids)
+    assert.equal((await rpc<studentTrainer.Job>('getJob', { jobId: id })).state, final.get(id));
 });

@@ -67,27 +67,46 @@ export class JobManager {
   }
 
   async start(req: studentTrainer.StartJobRequest): Promise<studentTrainer.Job> {
-    const id = req.jobId ? validateName('job_id', req.jobId) : `job-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const id = req.jobId
+      ? validateName('job_id', req.jobId)
+      : `job-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const existing = this.jobs.get(id) ?? (await this.load(id));
     if (existing) {
-      if (!req.resume) throw new AlreadyExistsError(`job '${id}' exists (set resume to continue it)`);
-      if (existing.job.state === S.JOB_STATE_QUEUED || existing.job.state === S.JOB_STATE_RUNNING) return existing.job;
+      if (!req.resume)
+        throw new AlreadyExistsError(`job '${id}' exists (set resume to continue it)`);
+      if (existing.job.state === S.JOB_STATE_QUEUED || existing.job.state === S.JOB_STATE_RUNNING)
+        return existing.job;
       await this.enqueue(existing, 'resumed on request');
       return existing.job;
     }
     if (!req.spec) throw new NotFoundError(`job '${id}' does not exist`);
     // Validates the whole spec before anything is written, so an accepted job can run.
-    if (req.spec.kind?.$case === 'run') await admitJob(req.spec, await runConfigOf(req.spec, this.o.store, id), id);
+    if (req.spec.kind?.$case === 'run')
+      await admitJob(req.spec, await runConfigOf(req.spec, this.o.store, id), id);
     else {
       const plan = await stagePlanOf(req.spec, this.o.store, id);
       await admitJob(req.spec, plan.cfg, id);
       if (await this.o.store.exists(`models/${plan.output}/model.json`)) {
-        throw new AlreadyExistsError(`spec.${plan.kind}.output_model: model '${plan.output}' is already in the store`);
+        throw new AlreadyExistsError(
+          `spec.${plan.kind}.output_model: model '${plan.output}' is already in the store`,
+        );
       }
     }
     const now = Date.now();
     const rec: Record_ = {
-      job: { id, spec: req.spec, state: S.JOB_STATE_UNSPECIFIED, stage: '', epoch: 0, totalEpochs: 0, metrics: {}, error: '', outputModels: [], createdMs: now, updatedMs: now },
+      job: {
+        id,
+        spec: req.spec,
+        state: S.JOB_STATE_UNSPECIFIED,
+        stage: '',
+        epoch: 0,
+        totalEpochs: 0,
+        metrics: {},
+        error: '',
+        outputModels: [],
+        createdMs: now,
+        updatedMs: now,
+      },
       events: [],
       listeners: new Set(),
     };
@@ -103,7 +122,10 @@ export class JobManager {
   }
 
   list(state: studentTrainer.JobState): studentTrainer.Job[] {
-    return [...this.jobs.values()].map((r) => r.job).filter((j) => state === S.JOB_STATE_UNSPECIFIED || j.state === state).sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id));
+    return [...this.jobs.values()]
+      .map((r) => r.job)
+      .filter((j) => state === S.JOB_STATE_UNSPECIFIED || j.state === state)
+      .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id));
   }
 
   /** A queued job is CANCELLED (and saved so) before the answer; a running one stops at its next step. */
@@ -111,12 +133,17 @@ export class JobManager {
     const job = this.get(id);
     const rec = this.jobs.get(id)!;
     rec.ctl?.abort();
-    if (job.state === S.JOB_STATE_QUEUED) await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled before it started');
+    if (job.state === S.JOB_STATE_QUEUED)
+      await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled before it started');
     return rec.job;
   }
 
   /** Past events after `afterSeq`, then live ones until the job is final. */
-  async *watch(id: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<studentTrainer.JobEvent> {
+  async *watch(
+    id: string,
+    afterSeq: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<studentTrainer.JobEvent> {
     const rec = this.jobs.get(validateName('job_id', id));
     if (!rec) throw new NotFoundError(`job '${id}' not found`);
     const queue: studentTrainer.JobEvent[] = rec.events.filter((e) => e.seq > afterSeq);
@@ -155,13 +182,22 @@ export class JobManager {
   }
 
   private emit(rec: Record_, event: studentTrainer.JobEvent['event']): void {
-    const e: studentTrainer.JobEvent = { jobId: rec.job.id, seq: (rec.events.at(-1)?.seq ?? 0) + 1, timeMs: Date.now(), event };
+    const e: studentTrainer.JobEvent = {
+      jobId: rec.job.id,
+      seq: (rec.events.at(-1)?.seq ?? 0) + 1,
+      timeMs: Date.now(),
+      event,
+    };
     rec.events.push(e);
     for (const l of rec.listeners) l(e);
   }
 
   /** Changes the state and resolves once it is saved (after every earlier save of the job). */
-  private async setState(rec: Record_, state: studentTrainer.JobState, reason: string): Promise<void> {
+  private async setState(
+    rec: Record_,
+    state: studentTrainer.JobState,
+    reason: string,
+  ): Promise<void> {
     const previous = rec.job.state;
     rec.job.state = state;
     rec.job.updatedMs = Date.now();
@@ -171,7 +207,11 @@ export class JobManager {
   }
 
   private persist(rec: Record_): Promise<void> {
-    return this.saved.save(rec.job).catch((e: Error) => this.o.log?.error('cannot save job', { id: rec.job.id, error: e.message }));
+    return this.saved
+      .save(rec.job)
+      .catch((e: Error) =>
+        this.o.log?.error('cannot save job', { id: rec.job.id, error: e.message }),
+      );
   }
 
   private async enqueue(rec: Record_, reason: string): Promise<void> {
@@ -188,15 +228,20 @@ export class JobManager {
     try {
       let cancelled = ctl.signal.aborted;
       if (!cancelled) {
-        const run = this.runner(rec.job, { onStart: (n) => (rec.job.totalEpochs = n), onEvent: (e) => this.onTrainEvent(rec, e) });
+        const run = this.runner(rec.job, {
+          onStart: (n) => (rec.job.totalEpochs = n),
+          onEvent: (e) => this.onTrainEvent(rec, e),
+        });
         const onAbort = (): void => run.cancel();
         ctl.signal.addEventListener('abort', onAbort);
         const r = await run.result.finally(() => ctl.signal.removeEventListener('abort', onAbort));
         cancelled = r.cancelled;
-        for (const id of r.outputModels) if (!rec.job.outputModels.includes(id)) rec.job.outputModels.push(id);
+        for (const id of r.outputModels)
+          if (!rec.job.outputModels.includes(id)) rec.job.outputModels.push(id);
         Object.assign(rec.job.metrics, r.metrics);
       }
-      if (cancelled) await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
+      if (cancelled)
+        await this.setState(rec, S.JOB_STATE_CANCELLED, 'cancelled; the last checkpoint is kept');
       else await this.setState(rec, S.JOB_STATE_SUCCEEDED, 'finished');
     } catch (e) {
       rec.job.error = (e as Error).message;
@@ -214,9 +259,22 @@ export class JobManager {
     if (e.type === 'stage-start') {
       job.stage = e.stage;
       this.stageEpochs = e.epochs;
-      this.emit(rec, { $case: 'log', log: `${e.label}: ${e.stage} from epoch ${e.fromEpoch + 1} of ${e.epochs}` });
+      this.emit(rec, {
+        $case: 'log',
+        log: `${e.label}: ${e.stage} from epoch ${e.fromEpoch + 1} of ${e.epochs}`,
+      });
       // The stage's position before its first step, so a watcher knows the stage at once.
-      const progress = { stage: e.stage, done: e.fromStep ?? 0, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `${e.label}: ${e.stage}`, epoch: Math.min(e.fromEpoch + 1, e.epochs), totalEpochs: e.epochs, label: e.label };
+      const progress = {
+        stage: e.stage,
+        done: e.fromStep ?? 0,
+        total: e.stepsPerEpoch,
+        unit: 'batches',
+        rate: 0,
+        message: `${e.label}: ${e.stage}`,
+        epoch: Math.min(e.fromEpoch + 1, e.epochs),
+        totalEpochs: e.epochs,
+        label: e.label,
+      };
       this.emit(rec, { $case: 'progress', progress });
       this.lastProgress = Date.now();
     } else if (e.type === 'phase') {
@@ -225,7 +283,17 @@ export class JobManager {
       const now = Date.now();
       if (now - this.lastProgress < 500 && e.step + 1 < e.stepsPerEpoch) return;
       this.lastProgress = now;
-      const progress = { stage: e.stage, done: e.step + 1, total: e.stepsPerEpoch, unit: 'batches', rate: 0, message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}`, epoch: e.epoch + 1, totalEpochs: this.stageEpochs, label: e.label };
+      const progress = {
+        stage: e.stage,
+        done: e.step + 1,
+        total: e.stepsPerEpoch,
+        unit: 'batches',
+        rate: 0,
+        message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}`,
+        epoch: e.epoch + 1,
+        totalEpochs: this.stageEpochs,
+        label: e.label,
+      };
       this.emit(rec, { $case: 'progress', progress });
     } else if (e.type === 'epoch') {
       job.epoch = e.epoch + 1;
@@ -234,13 +302,32 @@ export class JobManager {
       if (e.ab) metrics.train_loss = e.ab.loss;
       if (e.classify) {
         metrics.train_loss = e.classify.loss;
-        metrics.train_error_percent = (100 * (e.classify.total - e.classify.correct)) / Math.max(1, e.classify.total);
-        if (e.classify.test) metrics.test_error_percent = (100 * (e.classify.test.total - e.classify.test.correct)) / Math.max(1, e.classify.test.total);
+        metrics.train_error_percent =
+          (100 * (e.classify.total - e.classify.correct)) / Math.max(1, e.classify.total);
+        if (e.classify.test)
+          metrics.test_error_percent =
+            (100 * (e.classify.test.total - e.classify.test.correct)) /
+            Math.max(1, e.classify.test.total);
       }
       Object.assign(job.metrics, metrics);
-      const similarity = (e.ab?.similarity ?? []).map((s, i) => ({ tap: `tap${i + 1}`, percent: 100 * s }));
+      const similarity = (e.ab?.similarity ?? []).map((s, i) => ({
+        tap: `tap${i + 1}`,
+        percent: 100 * s,
+      }));
       const text = `${e.stage} epoch ${e.epoch + 1} loss ${(metrics.train_loss ?? 0).toFixed(4)}${similarity.map((s, i) => ` layer${i + 1}_activation similarity ${s.percent.toFixed(1)}%`).join('')}`;
-      this.emit(rec, { $case: 'epoch', epoch: { stage: e.stage, epoch: e.epoch + 1, totalEpochs: this.stageEpochs, lr: 0, metrics, similarity, seconds: e.seconds, text } });
+      this.emit(rec, {
+        $case: 'epoch',
+        epoch: {
+          stage: e.stage,
+          epoch: e.epoch + 1,
+          totalEpochs: this.stageEpochs,
+          lr: 0,
+          metrics,
+          similarity,
+          seconds: e.seconds,
+          text,
+        },
+      });
       void this.persist(rec);
     }
   }

@@ -21,10 +21,17 @@ export interface JobRun {
 export type JobRunner = (job: studentTrainer.Job, hooks: JobRunHooks) => JobRun;
 
 /** The work on this process's event loop (tests of the library calls; not for a served trainer). */
-export function inlineRunner(o: { store: ArtifactStore; extractor?: boundaryExtractor.BoundaryExtractorClient; useCache?: boolean }): JobRunner {
+export function inlineRunner(o: {
+  store: ArtifactStore;
+  extractor?: boundaryExtractor.BoundaryExtractorClient;
+  useCache?: boolean;
+}): JobRunner {
   return (job, hooks) => {
     const ctl = new AbortController();
-    return { result: runJobWork(job, { ...o, signal: ctl.signal, ...hooks }), cancel: () => ctl.abort() };
+    return {
+      result: runJobWork(job, { ...o, signal: ctl.signal, ...hooks }),
+      cancel: () => ctl.abort(),
+    };
   };
 }
 
@@ -56,7 +63,11 @@ export function childRunner(o: ChildRunnerOptions = {}): JobRunner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const send = (m: ToWorker): void => {
-      if (child.connected) child.send(m, (e) => e && o.log?.warn('cannot reach job worker', { id: job.id, error: e.message }));
+      if (child.connected)
+        child.send(
+          m,
+          (e) => e && o.log?.warn('cannot reach job worker', { id: job.id, error: e.message }),
+        );
     };
     let settled = false;
     let started = false;
@@ -72,15 +83,22 @@ export function childRunner(o: ChildRunnerOptions = {}): JobRunner {
       // Only after both the exit and the end of the IPC channel are all of its messages read.
       const maybeDead = (): void => {
         if (exited !== undefined && disconnected) {
-          settle(() => reject(new Error(`the job's worker process exited (${exited}) before the job finished; its last checkpoint is kept, StartJob with resume continues from it`)));
+          settle(() =>
+            reject(
+              new Error(
+                `the job's worker process exited (${exited}) before the job finished; its last checkpoint is kept, StartJob with resume continues from it`,
+              ),
+            ),
+          );
         }
       };
       cancelEarly = () => settle(() => resolve({ cancelled: true, outputModels: [], metrics: {} }));
       child.on('message', (m: FromWorker) => {
-        if (m.t === 'start') (started = true), hooks.onStart(m.totalEpochs);
+        if (m.t === 'start') ((started = true), hooks.onStart(m.totalEpochs));
         else if (m.t === 'event') hooks.onEvent(m.e);
         else if (m.t === 'done') settle(() => resolve(m.result));
-        else if (m.t === 'error') settle(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
+        else if (m.t === 'error')
+          settle(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
       });
       child.on('error', (e) => settle(() => reject(e)));
       child.on('exit', (code, signal) => ((exited = signal ?? `code ${code}`), maybeDead()));

@@ -32,14 +32,17 @@ export class JobStore {
   async all(): Promise<studentTrainer.Job[]> {
     const out: studentTrainer.Job[] = [];
     for (const obj of await this.store.list('jobs/')) {
-      if (obj.key.endsWith('/job.json')) out.push(sanitizeLoadedJob(studentTrainer.Job.fromJSON(await this.store.getJson(obj.key))));
+      if (obj.key.endsWith('/job.json'))
+        out.push(sanitizeLoadedJob(studentTrainer.Job.fromJSON(await this.store.getJson(obj.key))));
     }
     return out;
   }
 
   async load(id: string): Promise<studentTrainer.Job | undefined> {
     try {
-      return sanitizeLoadedJob(studentTrainer.Job.fromJSON(await this.store.getJson(`jobs/${id}/job.json`)));
+      return sanitizeLoadedJob(
+        studentTrainer.Job.fromJSON(await this.store.getJson(`jobs/${id}/job.json`)),
+      );
     } catch (e) {
       if (e instanceof StoreNotFound) return undefined;
       throw e;

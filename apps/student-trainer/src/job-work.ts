@@ -30,7 +30,10 @@ export interface JobWorkContext {
  * (stage-jobs.ts) checkpointing under jobs/<id>/; either resumes from its last checkpoint.
  * It runs in a job worker process (job-runner.ts) so the trainer's event loop stays free.
  */
-export async function runJobWork(job: studentTrainer.Job, ctx: JobWorkContext): Promise<JobWorkResult> {
+export async function runJobWork(
+  job: studentTrainer.Job,
+  ctx: JobWorkContext,
+): Promise<JobWorkResult> {
   if (ctx.signal.aborted) return { cancelled: true, outputModels: [], metrics: {} };
   return job.spec!.kind?.$case === 'run' ? runJob(job, ctx) : stageJob(job, ctx);
 }
@@ -43,7 +46,9 @@ async function runJob(job: studentTrainer.Job, ctx: JobWorkContext): Promise<Job
     runId: job.id,
     signal: ctx.signal,
     onEvent: ctx.onEvent,
-    batchSource: ctx.extractor ? remoteSourceFactory(ctx.extractor, { useCache: ctx.useCache }) : undefined,
+    batchSource: ctx.extractor
+      ? remoteSourceFactory(ctx.extractor, { useCache: ctx.useCache })
+      : undefined,
   });
   const out: JobWorkResult = { cancelled: result.cancelled, outputModels: [], metrics: {} };
   if (result.cancelled) return out;
@@ -63,6 +68,15 @@ async function runJob(job: studentTrainer.Job, ctx: JobWorkContext): Promise<Job
 async function stageJob(job: studentTrainer.Job, ctx: JobWorkContext): Promise<JobWorkResult> {
   const plan = await stagePlanOf(job.spec!, ctx.store, job.id);
   ctx.onStart(plan.epochs);
-  const r = await runStageJob(plan, { store: ctx.store, jobId: job.id, signal: ctx.signal, onEvent: ctx.onEvent, extractor: ctx.extractor, useCache: ctx.useCache });
-  return r.cancelled ? { cancelled: true, outputModels: [], metrics: {} } : { cancelled: false, outputModels: [plan.output], metrics: r.metrics };
+  const r = await runStageJob(plan, {
+    store: ctx.store,
+    jobId: job.id,
+    signal: ctx.signal,
+    onEvent: ctx.onEvent,
+    extractor: ctx.extractor,
+    useCache: ctx.useCache,
+  });
+  return r.cancelled
+    ? { cancelled: true, outputModels: [], metrics: {} }
+    : { cancelled: false, outputModels: [plan.output], metrics: r.metrics };
 }

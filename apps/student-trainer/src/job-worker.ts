@@ -8,7 +8,8 @@ import { runJobWork } from './job-work';
 import type { FromWorker, ToWorker } from './job-worker-protocol';
 
 const ctl = new AbortController();
-const send = (m: FromWorker): Promise<void> => new Promise((resolve) => (process.connected ? process.send!(m, () => resolve()) : resolve()));
+const send = (m: FromWorker): Promise<void> =>
+  new Promise((resolve) => (process.connected ? process.send!(m, () => resolve()) : resolve()));
 
 // The trainer is gone (killed, or restarted): stop at once, a new trainer resumes the job.
 process.on('disconnect', () => process.exit(1));
@@ -16,7 +17,12 @@ process.on('disconnect', () => process.exit(1));
 async function run(json: unknown): Promise<void> {
   await initBackend();
   const address = process.env[ENV.EXTRACTOR_ADDRESS];
-  const extractor = address ? makeClient(boundaryExtractor.BoundaryExtractorClient, address, { token: authTokenFromEnv(), tls: clientTlsFromEnv() }) : undefined;
+  const extractor = address
+    ? makeClient(boundaryExtractor.BoundaryExtractorClient, address, {
+        token: authTokenFromEnv(),
+        tls: clientTlsFromEnv(),
+      })
+    : undefined;
   try {
     const result = await runJobWork(studentTrainer.Job.fromJSON(json), {
       store: storeFromEnv('.abd/store'),

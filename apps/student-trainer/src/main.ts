@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   const log = jsonLogger();
   // Each job's compute runs in a worker process that reads the same environment (job-worker.ts);
   // this process keeps the job states and answers the RPCs.
-  const jobs = new JobManager({ store: storeFromEnv('.abd/store'), runner: childRunner({ log }), log });
+  const jobs = new JobManager({
+    store: storeFromEnv('.abd/store'),
+    runner: childRunner({ log }),
+    log,
+  });
   const resumed = await jobs.recover();
   if (resumed.length) log.info('resuming jobs', { jobs: resumed });
   await startServer({

@@ -40,13 +40,22 @@ for (const [i, method] of RUN_METHODS.entries()) {
     const job = await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId });
     assert.equal(job.state, studentTrainer.JobState.JOB_STATE_SUCCEEDED, job.error);
     // Every method but CE needs the teacher: its batches come from teacher-inference.
-    if (method !== 'none') assert.ok((await served()) > before, `teacher-inference served ${method}'s batches`);
-    await assertSameWeights(svc.fx.store, `runs/ref/${method}/final`, `runs/${jobId}/${method}/final`);
+    if (method !== 'none')
+      assert.ok((await served()) > before, `teacher-inference served ${method}'s batches`);
+    await assertSameWeights(
+      svc.fx.store,
+      `runs/ref/${method}/final`,
+      `runs/${jobId}/${method}/final`,
+    );
   });
 }
 
 test('a ResNet student (resnet-8) through the services gives exactly the in-process one (ab+kd, stored WRN teacher)', async () => {
-  const rc = validateRunConfig({ ...cfg, student: { ...cfg.student, arch: 'resnet-8' }, methods: ['ab+kd'] });
+  const rc = validateRunConfig({
+    ...cfg,
+    student: { ...cfg.student, arch: 'resnet-8' },
+    methods: ['ab+kd'],
+  });
   await runPipeline(rc, { store: svc.fx.store, runId: 'ref-resnet' });
   const [spec] = jobSpecsOf(rc, 'teacher-a');
   const before = await served();
@@ -55,6 +64,13 @@ test('a ResNet student (resnet-8) through the services gives exactly the in-proc
   const job = await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId: 'm-resnet' });
   assert.equal(job.state, studentTrainer.JobState.JOB_STATE_SUCCEEDED, job.error);
   assert.ok((await served()) > before, 'the sign maps came from teacher-inference');
-  assert.equal((await svc.fx.store.getJson<{ modelTopology: { class_name: string } }>('runs/m-resnet/ab+kd/final/model.json')).modelTopology.class_name, 'ResNet');
+  assert.equal(
+    (
+      await svc.fx.store.getJson<{ modelTopology: { class_name: string } }>(
+        'runs/m-resnet/ab+kd/final/model.json',
+      )
+    ).modelTopology.class_name,
+    'ResNet',
+  );
   await assertSameWeights(svc.fx.store, 'runs/ref-resnet/ab+kd/final', 'runs/m-resnet/ab+kd/final');
 });

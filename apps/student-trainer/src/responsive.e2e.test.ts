@@ -22,8 +22,19 @@ const S = studentTrainer.JobState;
 before(async () => {
   fx = await serviceFixture();
   // No extractor: the worker makes the batches itself, so all of a job's compute is in it.
-  const jobs = new JobManager({ store: fx.store, runner: childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: '' } }), log: silentLogger });
-  server = await startServer({ log: silentLogger, tls: null, host: '127.0.0.1', port: 0, auth: null, services: [studentTrainerService(jobs, silentLogger)] });
+  const jobs = new JobManager({
+    store: fx.store,
+    runner: childRunner({ env: { ABD_STORE: fx.storeDir, ABD_EXTRACTOR_ADDRESS: '' } }),
+    log: silentLogger,
+  });
+  server = await startServer({
+    log: silentLogger,
+    tls: null,
+    host: '127.0.0.1',
+    port: 0,
+    auth: null,
+    services: [studentTrainerService(jobs, silentLogger)],
+  });
   address = `127.0.0.1:${server.port}`;
   trainer = makeClient(studentTrainer.StudentTrainerClient, address);
 });
@@ -40,28 +51,56 @@ const teacherSpec = (output: string, epochs: number) =>
     dataset: { name: 'fashion-mnist' },
     batchSize: 160,
     augmentation: { pad: 4, flip: false },
-    kind: { $case: 'teacher', teacher: { arch: { family: 'wrn', depth: 16, widen: 2, numClasses: 0, init: 'paper' }, epochs, outputModel: output } },
+    kind: {
+      $case: 'teacher',
+      teacher: {
+        arch: { family: 'wrn', depth: 16, widen: 2, numClasses: 0, init: 'paper' },
+        epochs,
+        outputModel: output,
+      },
+    },
   });
 
 test('health on new connections answers within 1 s (p99) while a job trains; none fails', async (t) => {
-  await unaryCall(trainer, 'startJob', { jobId: 'busy', spec: teacherSpec('teacher-busy', 2), resume: false });
+  await unaryCall(trainer, 'startJob', {
+    jobId: 'busy',
+    spec: teacherSpec('teacher-busy', 2),
+    resume: false,
+  });
   const prober = startHealthProber(address);
   await watchJob(trainer, 'busy');
   const { latencies, failed, errors } = await prober.stop();
   const job = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'busy' });
   assert.equal(job.state, S.JOB_STATE_SUCCEEDED, job.error);
   const late = latencies.filter((l) => l > 1000).length;
-  t.diagnostic(`${latencies.length} health checks, ${failed} failed, ${late} over 1 s, p99 ${quantile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+  t.diagnostic(
+    `${latencies.length} health checks, ${failed} failed, ${late} over 1 s, p99 ${quantile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+  );
   assert.ok(latencies.length >= 20, `probed ${latencies.length} times during the job`);
-  assert.equal(failed, 0, `${failed} of ${latencies.length} health checks failed: ${errors.join('; ')}`);
-  assert.ok(quantile(latencies, 0.99) < 1000 && late <= latencies.length / 100, `p99 ${quantile(latencies, 0.99).toFixed(0)} ms, ${late} of ${latencies.length} over 1 s`);
+  assert.equal(
+    failed,
+    0,
+    `${failed} of ${latencies.length} health checks failed: ${errors.join('; ')}`,
+  );
+  assert.ok(
+    quantile(latencies, 0.99) < 1000 && late <= latencies.length / 100,
+    `p99 ${quantile(latencies, 0.99).toFixed(0)} ms, ${late} of ${latencies.length} over 1 s`,
+  );
 });
 
 test('GetJob and CancelJob answer at once during a step; a cancelled job ends CANCELLED', async () => {
-  await unaryCall(trainer, 'startJob', { jobId: 'stop', spec: teacherSpec('teacher-stop', 20), resume: false });
+  await unaryCall(trainer, 'startJob', {
+    jobId: 'stop',
+    spec: teacherSpec('teacher-stop', 20),
+    resume: false,
+  });
   let firstProgress!: () => void;
   const progressed = new Promise<void>((r) => (firstProgress = r));
-  const finished = watchJob(trainer, 'stop', (e) => e.event?.$case === 'progress' && firstProgress());
+  const finished = watchJob(
+    trainer,
+    'stop',
+    (e) => e.event?.$case === 'progress' && firstProgress(),
+  );
   await progressed;
   const t0 = performance.now();
   const running = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'stop' });
@@ -88,7 +127,11 @@ test('a worker that dies fails its job, naming the resume; StartJob with resume 
   let killed = false;
   await watchJob(trainer, 'killed', (e) => {
     // In epoch 2, the checkpoint of epoch 1 is written.
-    if (!killed && e.event?.$case === 'progress' && e.event.progress.message.startsWith('epoch 2 ')) {
+    if (
+      !killed &&
+      e.event?.$case === 'progress' &&
+      e.event.progress.message.startsWith('epoch 2 ')
+    ) {
       killed = true;
       for (const pid of workers()) process.kill(pid, 'SIGKILL');
     }
@@ -101,12 +144,19 @@ test('a worker that dies fails its job, naming the resume; StartJob with resume 
   const done = await unaryCall<studentTrainer.Job>(trainer, 'getJob', { jobId: 'killed' });
   assert.equal(done.state, S.JOB_STATE_SUCCEEDED, done.error);
   assert.deepEqual(done.outputModels, ['teacher-killed']);
-  assert.ok(events.some((e) => e.event?.$case === 'log' && /from epoch [23] of 3/.test(e.event.log)), 'resumed after the first epoch');
+  assert.ok(
+    events.some((e) => e.event?.$case === 'log' && /from epoch [23] of 3/.test(e.event.log)),
+    'resumed after the first epoch',
+  );
   assert.deepEqual(workers(), [], 'no worker left');
 });
 
 test('a job cancelled while its worker boots ends CANCELLED at once; no worker is left', async () => {
-  await unaryCall(trainer, 'startJob', { jobId: 'early', spec: teacherSpec('teacher-early', 2), resume: false });
+  await unaryCall(trainer, 'startJob', {
+    jobId: 'early',
+    spec: teacherSpec('teacher-early', 2),
+    resume: false,
+  });
   let t0 = 0;
   await watchJob(trainer, 'early', (e) => {
     if (e.event?.$case === 'state' && e.event.state.current === S.JOB_STATE_RUNNING) {

@@ -2,7 +2,15 @@ import type { ArtifactStore } from '@abd/artifacts';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
 import type { RunConfig } from '@abd/train';
-import { abRawConfig, archOf, baseRawConfig, finite, initOf, kdRawConfig, toRunConfig } from './job-spec';
+import {
+  abRawConfig,
+  archOf,
+  baseRawConfig,
+  finite,
+  initOf,
+  kdRawConfig,
+  toRunConfig,
+} from './job-spec';
 import { checkFitsDataset, storedModel, type StoredModel } from './stored-model';
 
 /**
@@ -12,8 +20,24 @@ import { checkFitsDataset, storedModel, type StoredModel } from './stored-model'
  */
 export type StagePlan =
   | { kind: 'teacher'; cfg: RunConfig; epochs: number; output: string }
-  | { kind: 'ab_init'; cfg: RunConfig; epochs: number; output: string; teacher: StoredModel; lr: number }
-  | { kind: 'classify'; cfg: RunConfig; epochs: number; output: string; method: 'ce' | 'kd'; teacher?: StoredModel; init?: StoredModel; dataEpochOffset: number };
+  | {
+      kind: 'ab_init';
+      cfg: RunConfig;
+      epochs: number;
+      output: string;
+      teacher: StoredModel;
+      lr: number;
+    }
+  | {
+      kind: 'classify';
+      cfg: RunConfig;
+      epochs: number;
+      output: string;
+      method: 'ce' | 'kd';
+      teacher?: StoredModel;
+      init?: StoredModel;
+      dataEpochOffset: number;
+    };
 
 export type StageKind = StagePlan['kind'];
 
@@ -25,17 +49,35 @@ function outputOf(name: string, field: string, jobId: string): string {
 }
 
 /** Checks a teacher / AB-init / classify JobSpec and reads the models it refers to. */
-export async function stagePlanOf(spec: studentTrainer.JobSpec, store: ArtifactStore, jobId: string): Promise<StagePlan> {
+export async function stagePlanOf(
+  spec: studentTrainer.JobSpec,
+  store: ArtifactStore,
+  jobId: string,
+): Promise<StagePlan> {
   const base = baseRawConfig(spec, jobId);
   const dataset = (base.dataset as { name: string }).name;
   const k = spec.kind;
   if (k?.$case === 'teacher') {
     const t = k.teacher;
     // trainTeacher (as in a run) trains on the whole training split.
-    if (spec.subset) throw new InvalidArgumentError('spec.subset', 'a teacher job trains on the whole training split; leave subset unset');
+    if (spec.subset)
+      throw new InvalidArgumentError(
+        'spec.subset',
+        'a teacher job trains on the whole training split; leave subset unset',
+      );
     const arch = archOf(t.arch, 'spec.teacher.arch');
-    const cfg = toRunConfig({ ...base, teacher: { arch, epochs: t.epochs || undefined, ...initOf(t.arch) }, student: { arch }, methods: ['none'] });
-    return { kind: 'teacher', cfg, epochs: cfg.teacher.epochs, output: outputOf(t.outputModel, 'spec.teacher.output_model', jobId) };
+    const cfg = toRunConfig({
+      ...base,
+      teacher: { arch, epochs: t.epochs || undefined, ...initOf(t.arch) },
+      student: { arch },
+      methods: ['none'],
+    });
+    return {
+      kind: 'teacher',
+      cfg,
+      epochs: cfg.teacher.epochs,
+      output: outputOf(t.outputModel, 'spec.teacher.output_model', jobId),
+    };
   }
   if (k?.$case === 'abInit') {
     const a = k.abInit;
@@ -61,10 +103,17 @@ export async function stagePlanOf(spec: studentTrainer.JobSpec, store: ArtifactS
     const output = outputOf(c.outputModel, 'spec.classify.output_model', jobId);
     const method = CLASSIFY_METHODS[c.method || 'ce'];
     if (!method) {
-      throw new InvalidArgumentError('spec.classify.method', `'${c.method}' is not a classify-job method (known: ce, kd; feature methods need a run job)`);
+      throw new InvalidArgumentError(
+        'spec.classify.method',
+        `'${c.method}' is not a classify-job method (known: ce, kd; feature methods need a run job)`,
+      );
     }
     const unknown = Object.keys(c.methodParams);
-    if (unknown.length) throw new InvalidArgumentError('spec.classify.method_params', `${method} takes no parameters, got ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new InvalidArgumentError(
+        'spec.classify.method_params',
+        `${method} takes no parameters, got ${unknown.join(', ')}`,
+      );
     let init: StoredModel | undefined;
     let arch: string;
     if (c.init) {
@@ -72,7 +121,10 @@ export async function stagePlanOf(spec: studentTrainer.JobSpec, store: ArtifactS
       checkFitsDataset(init, dataset, 'spec.classify.init');
       arch = init.arch;
       if (c.student && archOf(c.student, 'spec.classify.student') !== init.arch) {
-        throw new InvalidArgumentError('spec.classify.student', `is ${archOf(c.student, 'spec.classify.student')} but init model '${init.id}' is ${init.arch}`);
+        throw new InvalidArgumentError(
+          'spec.classify.student',
+          `is ${archOf(c.student, 'spec.classify.student')} but init model '${init.id}' is ${init.arch}`,
+        );
       }
     } else arch = archOf(c.student, 'spec.classify.student');
     let teacher: StoredModel | undefined;
@@ -89,7 +141,19 @@ export async function stagePlanOf(spec: studentTrainer.JobSpec, store: ArtifactS
       epochs: { e2: c.epochs || undefined },
       kd: kdRawConfig(c.kd, 'spec.classify.kd'),
     });
-    return { kind: 'classify', cfg, epochs: cfg.epochs.e2, output, method, teacher, init, dataEpochOffset: c.dataEpochOffset };
+    return {
+      kind: 'classify',
+      cfg,
+      epochs: cfg.epochs.e2,
+      output,
+      method,
+      teacher,
+      init,
+      dataEpochOffset: c.dataEpochOffset,
+    };
   }
-  throw new InvalidArgumentError('spec.kind', `give one of teacher, ab_init, classify, run (got ${k?.$case ?? 'none'})`);
+  throw new InvalidArgumentError(
+    'spec.kind',
+    `give one of teacher, ab_init, classify, run (got ${k?.$case ?? 'none'})`,
+  );
 }

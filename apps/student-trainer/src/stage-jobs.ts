@@ -37,7 +37,8 @@ export interface StageJobResult {
 
 /** Copies a checkpoint directory to `models/<id>`: weights first, model.json (with their hash) last. */
 export async function publishModel(store: ArtifactStore, from: string, id: string): Promise<void> {
-  for (const f of ['weights.bin', 'model.json']) await store.put(`models/${id}/${f}`, await store.get(`${from}/${f}`));
+  for (const f of ['weights.bin', 'model.json'])
+    await store.put(`models/${id}/${f}`, await store.get(`${from}/${f}`));
 }
 
 /**
@@ -56,23 +57,51 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
     const t = await trainTeacher(plan.cfg, d.train, d.test, d.stats, store, dir, io);
     t.model.dispose();
     if (t.cancelled) return { cancelled: true, metrics: {} };
-    const { metadata } = await store.getJson<{ metadata: { testErrorPct: number } }>(`${dir}/model.json`);
+    const { metadata } = await store.getJson<{ metadata: { testErrorPct: number } }>(
+      `${dir}/model.json`,
+    );
     await publishModel(store, dir, plan.output);
     return { cancelled: false, metrics: { test_error_percent: metadata.testErrorPct } };
   }
   const cfg = plan.cfg;
   const { depth, widen } = parseWrnName(cfg.student.arch);
-  const student = plan.kind === 'classify' && plan.init ? await loadModel(store, plan.init) : new Wrn({ depth, widen, inChannels: d.train.channels, numClasses: d.train.classes }, cfg.student.init, cfg.student.seed);
+  const student =
+    plan.kind === 'classify' && plan.init
+      ? await loadModel(store, plan.init)
+      : new Wrn(
+          { depth, widen, inChannels: d.train.channels, numClasses: d.train.classes },
+          cfg.student.init,
+          cfg.student.seed,
+        );
   const teacherRef = plan.teacher;
   // In-process batches need the teacher's weights; through the extractor, AB still needs its tap widths.
-  const teacher = teacherRef && (!ctx.extractor || plan.kind === 'ab_init') ? await loadModel(store, teacherRef) : undefined;
-  const sgd = { lr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov };
+  const teacher =
+    teacherRef && (!ctx.extractor || plan.kind === 'ab_init')
+      ? await loadModel(store, teacherRef)
+      : undefined;
+  const sgd = {
+    lr: cfg.train.lr,
+    momentum: cfg.train.momentum,
+    weightDecay: cfg.train.weightDecay,
+    nesterov: cfg.train.nesterov,
+  };
   const source = batchSource(plan, d, teacher, teacherRef, ctx);
-  const metadata = { role: 'student', stage: plan.kind, dataset: cfg.dataset.name, normalization: d.stats, config: cfg };
+  const metadata = {
+    role: 'student',
+    stage: plan.kind,
+    dataset: cfg.dataset.name,
+    normalization: d.stats,
+    config: cfg,
+  };
   const metrics: Record<string, number> = {};
   try {
     if (plan.kind === 'ab_init') {
-      const conns = new Connectors(student.tapWidths, teacher!.tapWidths, cfg.student.init, cfg.student.seed + 7919);
+      const conns = new Connectors(
+        student.tapWidths,
+        teacher!.tapWidths,
+        cfg.student.init,
+        cfg.student.seed + 7919,
+      );
       let similarity: number[] | undefined;
       const onEvent: EventSink = (e) => {
         if (e.type === 'epoch' && e.ab) similarity = e.ab.similarity;
@@ -83,7 +112,15 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
         student,
         conns,
         source,
-        { label: `ab-init ${cfg.student.arch}`, epochs: plan.epochs, mu: ab.mu, weights: ab.weights, sgd: { ...sgd, lr: plan.lr }, schedule: ab.schedule, resetOptimizer: ab.resetOptimizer },
+        {
+          label: `ab-init ${cfg.student.arch}`,
+          epochs: plan.epochs,
+          mu: ab.mu,
+          weights: ab.weights,
+          sgd: { ...sgd, lr: plan.lr },
+          schedule: ab.schedule,
+          resetOptimizer: ab.resetOptimizer,
+        },
         { ...io, onEvent, prefix: `${prefix}/ab-init` },
       ).finally(() => conns.dispose());
       if (r.cancelled) return { cancelled: true, metrics };
@@ -95,13 +132,25 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
       const r = await trainClassifier(
         student,
         source,
-        { label: `${plan.method} ${cfg.student.arch}`, epochs: plan.epochs, dataEpochOffset: plan.dataEpochOffset, sgd, schedule: cfg.train.schedule, kd, test },
+        {
+          label: `${plan.method} ${cfg.student.arch}`,
+          epochs: plan.epochs,
+          dataEpochOffset: plan.dataEpochOffset,
+          sgd,
+          schedule: cfg.train.schedule,
+          kd,
+          test,
+        },
         { ...io, prefix: `${prefix}/classify` },
       );
       if (r.cancelled) return { cancelled: true, metrics };
       const ev = evaluate(student, d.test, d.stats);
       Object.assign(metrics, { test_error_percent: ev.errorPct, test_loss: ev.loss });
-      await putCheckpoint(store, `${prefix}/final`, student, { ...metadata, method: plan.method, testErrorPct: ev.errorPct });
+      await putCheckpoint(store, `${prefix}/final`, student, {
+        ...metadata,
+        method: plan.method,
+        testErrorPct: ev.errorPct,
+      });
     }
     await publishModel(store, `${prefix}/final`, plan.output);
     return { cancelled: false, metrics };
@@ -118,10 +167,25 @@ async function loadModel(store: ArtifactStore, m: StoredModel): Promise<Wrn> {
 }
 
 /** The students' batches as runPipeline makes them: a LocalBatchSource, or a RemoteBatchSource over the extractor. */
-function batchSource(plan: StagePlan, d: RunData, teacher: Wrn | undefined, ref: StoredModel | undefined, ctx: StageJobContext): BatchSource {
+function batchSource(
+  plan: StagePlan,
+  d: RunData,
+  teacher: Wrn | undefined,
+  ref: StoredModel | undefined,
+  ctx: StageJobContext,
+): BatchSource {
   const cfg = plan.cfg;
   if (!ctx.extractor) {
-    return new LocalBatchSource({ set: d.train, indices: d.indices, stats: d.stats, batchSize: cfg.train.batchSize, seed: cfg.seed, augment: cfg.train.augment, teacher, teacherBnMode: cfg.ab.teacherBnMode });
+    return new LocalBatchSource({
+      set: d.train,
+      indices: d.indices,
+      stats: d.stats,
+      batchSize: cfg.train.batchSize,
+      seed: cfg.seed,
+      augment: cfg.train.augment,
+      teacher,
+      teacherBnMode: cfg.ab.teacherBnMode,
+    });
   }
   return new RemoteBatchSource({
     client: ctx.extractor,

@@ -17,7 +17,9 @@ export interface StoredModel {
 }
 
 interface ModelJson {
-  modelTopology: { config: { depth: number; widen: number; inChannels: number; numClasses: number } };
+  modelTopology: {
+    config: { depth: number; widen: number; inChannels: number; numClasses: number };
+  };
   metadata?: { dataset?: string; config?: { dataset?: { name?: string } } };
 }
 
@@ -26,7 +28,11 @@ export function modelKey(id: string, epoch: number): string {
 }
 
 /** Reads `ref`'s model.json: INVALID_ARGUMENT for a bad id (naming `<field>.id`), NOT_FOUND when absent. */
-export async function storedModel(store: ArtifactStore, ref: common.ModelRef | undefined, field: string): Promise<StoredModel> {
+export async function storedModel(
+  store: ArtifactStore,
+  ref: common.ModelRef | undefined,
+  field: string,
+): Promise<StoredModel> {
   const id = validateName(`${field}.id`, ref?.id ?? '');
   const epoch = ref?.epoch ?? 0;
   const key = modelKey(id, epoch);
@@ -34,12 +40,23 @@ export async function storedModel(store: ArtifactStore, ref: common.ModelRef | u
   try {
     json = await store.getJson<ModelJson>(`${key}/model.json`);
   } catch (e) {
-    if (e instanceof StoreNotFound) throw new NotFoundError(`model '${id}'${epoch ? ` epoch ${epoch}` : ''} not found (no ${key}/model.json in the store)`);
+    if (e instanceof StoreNotFound)
+      throw new NotFoundError(
+        `model '${id}'${epoch ? ` epoch ${epoch}` : ''} not found (no ${key}/model.json in the store)`,
+      );
     throw e;
   }
   const c = json.modelTopology.config;
   const dataset = json.metadata?.dataset ?? json.metadata?.config?.dataset?.name;
-  return { id, epoch, key, arch: `wrn-${c.depth}-${c.widen}`, inChannels: c.inChannels, numClasses: c.numClasses, dataset };
+  return {
+    id,
+    epoch,
+    key,
+    arch: `wrn-${c.depth}-${c.widen}`,
+    inChannels: c.inChannels,
+    numClasses: c.numClasses,
+    dataset,
+  };
 }
 
 /** A model used on `dataset` must take its images and predict its classes. */

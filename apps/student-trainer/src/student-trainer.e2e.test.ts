@@ -8,7 +8,11 @@ import { tinyConfig } from '@abd/train/testing';
 import { jobSpecsOf } from '@abd/train-io';
 import { JobManager } from './job-manager';
 import { childRunner } from './job-runner';
-import { assertSameWeights as sameWeights, unaryCall as call, watchJob } from './testing/trainer-client';
+import {
+  assertSameWeights as sameWeights,
+  unaryCall as call,
+  watchJob,
+} from './testing/trainer-client';
 import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
 let svc: TrainerStack;
@@ -17,24 +21,42 @@ const S = studentTrainer.JobState;
 
 before(async () => {
   svc = await startTrainerStack({ teachers: 2 }, { token: 's3cret' });
-  cfg = tinyConfig(svc.fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' } });
+  cfg = tinyConfig(svc.fx.dataDir, {
+    methods: ['ab+kd'],
+    teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+  });
 });
 after(() => svc.stop());
 
-const unaryCall = <T>(method: Parameters<typeof call>[1], req: unknown, client = svc.trainer): Promise<T> => call<T>(client, method, req);
-const watch = (jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void) => watchJob(svc.trainer, jobId, onEvent);
+const unaryCall = <T>(
+  method: Parameters<typeof call>[1],
+  req: unknown,
+  client = svc.trainer,
+): Promise<T> => call<T>(client, method, req);
+const watch = (jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void) =>
+  watchJob(svc.trainer, jobId, onEvent);
 const assertSameWeights = (a: string, b: string) => sameWeights(svc.fx.store, a, b);
 
 test('AB+KD through the four services (two teacher replicas) gives exactly the in-process student weights', async () => {
   await runPipeline(cfg, { store: svc.fx.store, runId: 'ref' });
   const [spec] = jobSpecsOf(cfg, 'teacher-a');
-  const job = await unaryCall<studentTrainer.Job>('startJob', { jobId: 'e2e', spec, resume: false });
+  const job = await unaryCall<studentTrainer.Job>('startJob', {
+    jobId: 'e2e',
+    spec,
+    resume: false,
+  });
   assert.equal(job.id, 'e2e');
   const events = await watch('e2e');
   const final = await unaryCall<studentTrainer.Job>('getJob', { jobId: 'e2e' });
   assert.equal(final.state, S.JOB_STATE_SUCCEEDED, final.error);
-  assert.ok(events.some((e) => e.event?.$case === 'epoch' && e.event.epoch.similarity.length === 3), 'an AB epoch line with similarity');
-  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  assert.ok(
+    events.some((e) => e.event?.$case === 'epoch' && e.event.epoch.similarity.length === 3),
+    'an AB epoch line with similarity',
+  );
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  );
   await assertSameWeights('runs/ref/ab+kd/final', 'runs/e2e/ab+kd/final');
   assert.deepEqual(final.outputModels, ['e2e-ab-kd']);
   await assertSameWeights('runs/ref/ab+kd/final', 'models/e2e-ab-kd');
@@ -54,12 +76,25 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   });
   const j = await unaryCall<studentTrainer.Job>('getJob', { jobId: 'c1' });
   assert.equal(j.state, S.JOB_STATE_CANCELLED);
-  const list = await unaryCall<studentTrainer.ListJobsResponse>('listJobs', { state: S.JOB_STATE_CANCELLED, limit: 0, pageToken: '' });
-  assert.deepEqual(list.jobs.map((x) => x.id), ['c1']);
+  const list = await unaryCall<studentTrainer.ListJobsResponse>('listJobs', {
+    state: S.JOB_STATE_CANCELLED,
+    limit: 0,
+    pageToken: '',
+  });
+  assert.deepEqual(
+    list.jobs.map((x) => x.id),
+    ['c1'],
+  );
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
   const saved = await svc.fx.store.getJson<Record<string, unknown>>('jobs/c1/job.json');
   await svc.fx.store.putJson('jobs/c1/job.json', { ...saved, state: 'JOB_STATE_RUNNING' });
-  const again = new JobManager({ store: svc.fx.store, runner: childRunner({ env: { ABD_STORE: svc.fx.storeDir, ABD_EXTRACTOR_ADDRESS: svc.stack.extractor?.address } }), log: silentLogger });
+  const again = new JobManager({
+    store: svc.fx.store,
+    runner: childRunner({
+      env: { ABD_STORE: svc.fx.storeDir, ABD_EXTRACTOR_ADDRESS: svc.stack.extractor?.address },
+    }),
+    log: silentLogger,
+  });
   assert.ok((await again.recover()).includes('c1'));
   await again.idle();
   const done = again.get('c1');
@@ -68,7 +103,10 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
 });
 
 /** `spec` with its config_json edited. */
-function withConfig(spec: studentTrainer.JobSpec, edit: (c: Record<string, unknown>) => void): studentTrainer.JobSpec {
+function withConfig(
+  spec: studentTrainer.JobSpec,
+  edit: (c: Record<string, unknown>) => void,
+): studentTrainer.JobSpec {
   const run = (spec.kind as { run: studentTrainer.RunJob }).run;
   const c = JSON.parse(run.configJson) as Record<string, unknown>;
   edit(c);
@@ -76,26 +114,162 @@ function withConfig(spec: studentTrainer.JobSpec, edit: (c: Record<string, unkno
 }
 
 /** A run job in the structured fields (no config_json). */
-const structured = (top: Partial<studentTrainer.JobSpec>, run: Partial<studentTrainer.RunJob> = {}): studentTrainer.JobSpec => ({
+const structured = (
+  top: Partial<studentTrainer.JobSpec>,
+  run: Partial<studentTrainer.RunJob> = {},
+): studentTrainer.JobSpec => ({
   name: 'structured',
   seed: 1,
   batchSize: 0,
   ...top,
-  kind: { $case: 'run', run: { teacherSource: { $case: 'teacher', teacher: { id: 'teacher-a', epoch: 0 } }, initEpochs: 1, classifyEpochs: 1, method: 'ab+kd', outputPrefix: '', methodParams: {}, configJson: '', ...run } },
+  kind: {
+    $case: 'run',
+    run: {
+      teacherSource: { $case: 'teacher', teacher: { id: 'teacher-a', epoch: 0 } },
+      initEpochs: 1,
+      classifyEpochs: 1,
+      method: 'ab+kd',
+      outputPrefix: '',
+      methodParams: {},
+      configJson: '',
+      ...run,
+    },
+  },
 });
 
 test('bad job requests and bad tokens get their status; the trainer keeps serving', async () => {
   const [spec] = jobSpecsOf(cfg, 'teacher-a');
-  const fail = (p: Promise<unknown>) => p.then(() => assert.fail('no error'), (e: ServiceError) => e);
+  const fail = (p: Promise<unknown>) =>
+    p.then(
+      () => assert.fail('no error'),
+      (e: ServiceError) => e,
+    );
   const cases: [string, () => Promise<unknown>, status, RegExp][] = [
-    ['path-like job id', () => unaryCall('startJob', { jobId: '../../etc', spec, resume: false }), status.INVALID_ARGUMENT, /job_id/],
-    ['existing job', () => unaryCall('startJob', { jobId: 'e2e', spec, resume: false }), status.ALREADY_EXISTS, /exists/],
-    ['unknown teacher', () => unaryCall('startJob', { jobId: 'x1', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, teacherSource: { $case: 'teacher', teacher: { id: 'ghost', epoch: 0 } } } } }, resume: false }), status.NOT_FOUND, /ghost/],
-    ['unknown method', () => unaryCall('startJob', { jobId: 'x2', spec: { ...spec, kind: { $case: 'run', run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, method: 'magic' } } }, resume: false }), status.INVALID_ARGUMENT, /method/],
-    ['no lr in the config', () => unaryCall('startJob', { jobId: 'x3', spec: withConfig(spec, (c) => ((c.train as Record<string, unknown>).lr = null)), resume: false }), status.INVALID_ARGUMENT, /config_json\.train\.lr/],
-    ['recipe field beside the config', () => unaryCall('startJob', { jobId: 'x5', spec: { ...spec, lr: { initialLr: 0.2, momentum: 0, weightDecay: 0, nesterov: false, milestones: [], divisor: 0, perStep: false } }, resume: false }), status.INVALID_ARGUMENT, /spec\.lr/],
-    ['non-finite lr', () => unaryCall('startJob', { jobId: 'x3', spec: structured({ lr: { initialLr: NaN, momentum: 0, weightDecay: 0, nesterov: false, milestones: [], divisor: 0, perStep: false } }), resume: false }), status.INVALID_ARGUMENT, /initial_lr/],
-    ['AB lr on a run job', () => unaryCall('startJob', { jobId: 'x4', spec: structured({}, { ab: { mu: 1, tapWeights: [], teacherBnTrainMode: false, lr: 0.05, optimizerResetFraction: 0 } }), resume: false }), status.INVALID_ARGUMENT, /spec\.run\.ab\.lr/],
+    [
+      'path-like job id',
+      () => unaryCall('startJob', { jobId: '../../etc', spec, resume: false }),
+      status.INVALID_ARGUMENT,
+      /job_id/,
+    ],
+    [
+      'existing job',
+      () => unaryCall('startJob', { jobId: 'e2e', spec, resume: false }),
+      status.ALREADY_EXISTS,
+      /exists/,
+    ],
+    [
+      'unknown teacher',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x1',
+          spec: {
+            ...spec,
+            kind: {
+              $case: 'run',
+              run: {
+                ...(spec.kind as { run: studentTrainer.RunJob }).run,
+                teacherSource: { $case: 'teacher', teacher: { id: 'ghost', epoch: 0 } },
+              },
+            },
+          },
+          resume: false,
+        }),
+      status.NOT_FOUND,
+      /ghost/,
+    ],
+    [
+      'unknown method',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x2',
+          spec: {
+            ...spec,
+            kind: {
+              $case: 'run',
+              run: { ...(spec.kind as { run: studentTrainer.RunJob }).run, method: 'magic' },
+            },
+          },
+          resume: false,
+        }),
+      status.INVALID_ARGUMENT,
+      /method/,
+    ],
+    [
+      'no lr in the config',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x3',
+          spec: withConfig(spec, (c) => ((c.train as Record<string, unknown>).lr = null)),
+          resume: false,
+        }),
+      status.INVALID_ARGUMENT,
+      /config_json\.train\.lr/,
+    ],
+    [
+      'recipe field beside the config',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x5',
+          spec: {
+            ...spec,
+            lr: {
+              initialLr: 0.2,
+              momentum: 0,
+              weightDecay: 0,
+              nesterov: false,
+              milestones: [],
+              divisor: 0,
+              perStep: false,
+            },
+          },
+          resume: false,
+        }),
+      status.INVALID_ARGUMENT,
+      /spec\.lr/,
+    ],
+    [
+      'non-finite lr',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x3',
+          spec: structured({
+            lr: {
+              initialLr: NaN,
+              momentum: 0,
+              weightDecay: 0,
+              nesterov: false,
+              milestones: [],
+              divisor: 0,
+              perStep: false,
+            },
+          }),
+          resume: false,
+        }),
+      status.INVALID_ARGUMENT,
+      /initial_lr/,
+    ],
+    [
+      'AB lr on a run job',
+      () =>
+        unaryCall('startJob', {
+          jobId: 'x4',
+          spec: structured(
+            {},
+            {
+              ab: {
+                mu: 1,
+                tapWeights: [],
+                teacherBnTrainMode: false,
+                lr: 0.05,
+                optimizerResetFraction: 0,
+              },
+            },
+          ),
+          resume: false,
+        }),
+      status.INVALID_ARGUMENT,
+      /spec\.run\.ab\.lr/,
+    ],
     ['unknown job', () => unaryCall('getJob', { jobId: 'nope' }), status.NOT_FOUND, /nope/],
   ];
   for (const [name, p, code, msg] of cases) {
@@ -110,6 +284,13 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
     assert.equal(e.code, status.UNAUTHENTICATED);
     c.close();
   }
-  assert.equal((await unaryCall<studentTrainer.Job>('getJob', { jobId: 'e2e' })).state, S.JOB_STATE_SUCCEEDED);
-  assert.equal(await svc.fx.store.exists('jobs/x1/job.json'), false, 'nothing written for a rejected job');
+  assert.equal(
+    (await unaryCall<studentTrainer.Job>('getJob', { jobId: 'e2e' })).state,
+    S.JOB_STATE_SUCCEEDED,
+  );
+  assert.equal(
+    await svc.fx.store.exists('jobs/x1/job.json'),
+    false,
+    'nothing written for a rejected job',
+  );
 });

@@ -7,7 +7,10 @@ export function studentTrainerService(jobs: JobManager, log?: Logger): ServiceRe
   const opts = { log };
   const implementation: studentTrainer.StudentTrainerServer = {
     startJob: unary((req: studentTrainer.StartJobRequest) => jobs.start(req), opts),
-    watchJob: serverStream((req: studentTrainer.WatchJobRequest, ctx) => jobs.watch(req.jobId, req.afterSeq, ctx.signal), opts),
+    watchJob: serverStream(
+      (req: studentTrainer.WatchJobRequest, ctx) => jobs.watch(req.jobId, req.afterSeq, ctx.signal),
+      opts,
+    ),
     cancelJob: unary((req: studentTrainer.CancelJobRequest) => jobs.cancel(req.jobId), opts),
     getJob: unary((req: studentTrainer.GetJobRequest) => jobs.get(req.jobId), opts),
     listJobs: unary((req: studentTrainer.ListJobsRequest) => {

@@ -26,14 +26,20 @@ after(async () => {
 });
 
 /** The status a stream ends with (OK when it ends cleanly). */
-function streamStatus(s: NodeJS.EventEmitter): Promise<ServiceError | { code: status.OK; details: string }> {
+function streamStatus(
+  s: NodeJS.EventEmitter,
+): Promise<ServiceError | { code: status.OK; details: string }> {
   return new Promise((res) => {
     s.on('data', () => undefined);
     s.on('error', (e: ServiceError) => res(e));
     s.on('end', () => res({ code: status.OK, details: '' }));
   });
 }
-const unaryStatus = (p: Promise<unknown>) => p.then(() => ({ code: status.OK, details: '' }), (e: ServiceError) => e);
+const unaryStatus = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: status.OK, details: '' }),
+    (e: ServiceError) => e,
+  );
 
 test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, and the services keep serving', async () => {
   const [spec] = jobSpecsOf(tinyConfig(svc.fx.dataDir, { methods: ['kd'] }), 'teacher-a');
@@ -42,20 +48,89 @@ test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, an
   const infer = (m: Partial<teacherInference.InferRequest>) => {
     const s = teacher.infer();
     const done = streamStatus(s);
-    s.write({ teacher: { id: 'teacher-a', epoch: 0 }, requestId: 1, images: { ...images, indices: [0] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false, ...m });
+    s.write({
+      teacher: { id: 'teacher-a', epoch: 0 },
+      requestId: 1,
+      images: { ...images, indices: [0] },
+      taps: [],
+      rawPreactivations: false,
+      logits: true,
+      batchNormTrainMode: false,
+      ...m,
+    });
     s.end();
     return done;
   };
-  const stream = (m: object) => boundaryExtractor.StreamRequest.fromPartial({ dataset: { name: 'fashion-mnist' }, batchSize: 32, ...m });
+  const stream = (m: object) =>
+    boundaryExtractor.StreamRequest.fromPartial({
+      dataset: { name: 'fashion-mnist' },
+      batchSize: 32,
+      ...m,
+    });
   const cases: [string, () => Promise<{ code: status; details: string }>][] = [
     ['InferRequest.request_id', () => infer({ requestId: BIG })],
     ['ImageBatch.indices', () => infer({ images })],
     ['StreamRequest.seed', () => streamStatus(extractor.stream(stream({ seed: BIG })))],
-    ['StreamRequest.subset.seed', () => streamStatus(extractor.stream(stream({ subset: { size: { $case: 'count', count: 16 }, seed: BIG } })))],
-    ['JobSpec.seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u1', spec: { ...spec, seed: BIG }, resume: false }))],
-    ['JobSpec.subset.seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u2', spec: { ...spec, subset: { size: { $case: 'count', count: 16 }, seed: BIG } }, resume: false }))],
-    ['ModelArch.init_seed', () => unaryStatus(unaryCall(svc.trainer, 'startJob', { jobId: 'u3', spec: { ...spec, kind: { $case: 'run', run: { ...run, student: { family: 'wrn', depth: 10, widen: 1, numClasses: 0, init: 'paper', seed: { $case: 'initSeed', initSeed: BIG } } } } }, resume: false }))],
-    ['WatchJobRequest.after_seq', () => streamStatus(svc.trainer.watchJob({ jobId: 'nope', afterSeq: BIG }))],
+    [
+      'StreamRequest.subset.seed',
+      () =>
+        streamStatus(
+          extractor.stream(stream({ subset: { size: { $case: 'count', count: 16 }, seed: BIG } })),
+        ),
+    ],
+    [
+      'JobSpec.seed',
+      () =>
+        unaryStatus(
+          unaryCall(svc.trainer, 'startJob', {
+            jobId: 'u1',
+            spec: { ...spec, seed: BIG },
+            resume: false,
+          }),
+        ),
+    ],
+    [
+      'JobSpec.subset.seed',
+      () =>
+        unaryStatus(
+          unaryCall(svc.trainer, 'startJob', {
+            jobId: 'u2',
+            spec: { ...spec, subset: { size: { $case: 'count', count: 16 }, seed: BIG } },
+            resume: false,
+          }),
+        ),
+    ],
+    [
+      'ModelArch.init_seed',
+      () =>
+        unaryStatus(
+          unaryCall(svc.trainer, 'startJob', {
+            jobId: 'u3',
+            spec: {
+              ...spec,
+              kind: {
+                $case: 'run',
+                run: {
+                  ...run,
+                  student: {
+                    family: 'wrn',
+                    depth: 10,
+                    widen: 1,
+                    numClasses: 0,
+                    init: 'paper',
+                    seed: { $case: 'initSeed', initSeed: BIG },
+                  },
+                },
+              },
+            },
+            resume: false,
+          }),
+        ),
+    ],
+    [
+      'WatchJobRequest.after_seq',
+      () => streamStatus(svc.trainer.watchJob({ jobId: 'nope', afterSeq: BIG })),
+    ],
   ];
   for (const [field, call] of cases) {
     const r = await call();

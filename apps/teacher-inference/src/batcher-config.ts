@@ -58,7 +58,8 @@ export const BATCHER_ENV: Record<keyof BatcherConfig, string> = {
 export function checkBatcherConfig(c: BatcherConfig): BatcherConfig {
   const int = (k: keyof BatcherConfig, min: number, max: number): void => {
     const v = c[k] as number;
-    if (!Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(k, `must be an integer in ${min}..${max}, got ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new InvalidArgumentError(k, `must be an integer in ${min}..${max}, got ${v}`);
   };
   int('maxBatchSize', 1, 8192);
   int('passImages', 1, 8192);
@@ -70,13 +71,20 @@ export function checkBatcherConfig(c: BatcherConfig): BatcherConfig {
 }
 
 /** The config from `get(name)` (env or flags), defaults for what is unset. */
-export function batcherConfigFrom(get: (key: keyof BatcherConfig) => string | undefined, base: BatcherConfig = DEFAULT_BATCHER): BatcherConfig {
+export function batcherConfigFrom(
+  get: (key: keyof BatcherConfig) => string | undefined,
+  base: BatcherConfig = DEFAULT_BATCHER,
+): BatcherConfig {
   const c = { ...base };
   for (const k of Object.keys(BATCHER_ENV) as (keyof BatcherConfig)[]) {
     const v = get(k);
     if (v === undefined || v === '') continue;
     if (k === 'enabled') {
-      if (!/^(1|0|true|false|on|off)$/.test(v)) throw new InvalidArgumentError(BATCHER_ENV[k], `must be 1/0, true/false or on/off, got '${v}'`);
+      if (!/^(1|0|true|false|on|off)$/.test(v))
+        throw new InvalidArgumentError(
+          BATCHER_ENV[k],
+          `must be 1/0, true/false or on/off, got '${v}'`,
+        );
       c.enabled = /^(1|true|on)$/.test(v);
     } else c[k] = Number(v);
   }

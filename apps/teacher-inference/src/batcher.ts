@@ -18,7 +18,13 @@ export interface BatchRequest {
 }
 
 /** The compute the batcher calls on a merged batch (infer's `teacherForward`). */
-export type ForwardFn = (t: LoadedTeacher, images: Uint8Array, n: number, taps: readonly string[], o: ForwardOptions) => TeacherForward;
+export type ForwardFn = (
+  t: LoadedTeacher,
+  images: Uint8Array,
+  n: number,
+  taps: readonly string[],
+  o: ForwardOptions,
+) => TeacherForward;
 
 /** What the batcher reports per forward pass and per queue change (the metrics). */
 export interface BatcherEvents {
@@ -82,23 +88,56 @@ export class DynamicBatcher {
     const limit = c.maxEnqueuedBatches * c.maxBatchSize;
     const most = Math.min(c.maxImagesPerRequest, limit);
     if (req.n > most) {
-      const why = most === c.maxImagesPerRequest ? 'max_images_per_request' : 'max_enqueued_batches x max_batch_size';
-      return Promise.reject(new ResourceExhaustedError(`images: ${req.n} images in one request, over this replica's limit of ${most} (${why}); send smaller batches`));
+      const why =
+        most === c.maxImagesPerRequest
+          ? 'max_images_per_request'
+          : 'max_enqueued_batches x max_batch_size';
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `images: ${req.n} images in one request, over this replica's limit of ${most} (${why}); send smaller batches`,
+        ),
+      );
     }
     if (req.bnTrain && req.n > c.maxBatchSize) {
-      return Promise.reject(new ResourceExhaustedError(`images: ${req.n} images with batch-norm in train mode, which needs them in one pass; at most ${c.maxBatchSize} (max_batch_size)`));
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `images: ${req.n} images with batch-norm in train mode, which needs them in one pass; at most ${c.maxBatchSize} (max_batch_size)`,
+        ),
+      );
     }
     if (this.queued + req.n > limit) {
-      return Promise.reject(new ResourceExhaustedError(`teacher queue full: ${this.queued} images queued, ${req.n} more would pass the limit of ${limit} (max_enqueued_batches ${c.maxEnqueuedBatches} x max_batch_size ${c.maxBatchSize}); retry later or add replicas`));
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `teacher queue full: ${this.queued} images queued, ${req.n} more would pass the limit of ${limit} (max_enqueued_batches ${c.maxEnqueuedBatches} x max_batch_size ${c.maxBatchSize}); retry later or add replicas`,
+        ),
+      );
     }
     if (req.signal?.aborted) return Promise.reject(req.signal.reason as Error);
     return new Promise<TeacherForward>((resolve, reject) => {
-      const job: Job = { parts: [], left: 0, done: false, start: performance.now(), resolve, reject, items: [] };
+      const job: Job = {
+        parts: [],
+        left: 0,
+        done: false,
+        start: performance.now(),
+        resolve,
+        reject,
+        items: [],
+      };
       // Merge key: same model, outputs and taps; batch-norm train mode and batching off never merge.
-      const key = req.bnTrain || !c.enabled ? `#${unique++}` : `${req.teacher.key}\0${req.logits}\0${req.raw}\0${req.taps.join('\0')}`;
+      const key =
+        req.bnTrain || !c.enabled
+          ? `#${unique++}`
+          : `${req.teacher.key}\0${req.logits}\0${req.raw}\0${req.taps.join('\0')}`;
       const step = req.bnTrain ? req.n : c.maxBatchSize;
       for (let offset = 0; offset < req.n; offset += step) {
-        const item: Item = { key, req, offset, n: Math.min(step, req.n - offset), enqueued: performance.now(), job };
+        const item: Item = {
+          key,
+          req,
+          offset,
+          n: Math.min(step, req.n - offset),
+          enqueued: performance.now(),
+          job,
+        };
         job.items.push(item);
         this.queue.push(item);
         this.queued += item.n;
@@ -106,7 +145,8 @@ export class DynamicBatcher {
       job.left = job.items.length;
       job.parts = new Array(job.left);
       if (req.signal) {
-        const abort = (): void => this.finish(job, (req.signal!.reason as Error) ?? new CallAbortedError(status.CANCELLED));
+        const abort = (): void =>
+          this.finish(job, (req.signal!.reason as Error) ?? new CallAbortedError(status.CANCELLED));
         req.signal.addEventListener('abort', abort, { once: true });
         const settle = (): void => req.signal!.removeEventListener('abort', abort);
         job.resolve = (f) => (settle(), resolve(f));
@@ -129,7 +169,10 @@ export class DynamicBatcher {
       }
     }
     this.events.onQueue?.(this.queued);
-    const code = err ? ((err as { grpcCode?: status }).grpcCode ?? (err.name === 'AbortError' ? status.CANCELLED : status.UNKNOWN)) : status.OK;
+    const code = err
+      ? ((err as { grpcCode?: status }).grpcCode ??
+        (err.name === 'AbortError' ? status.CANCELLED : status.UNKNOWN))
+      : status.OK;
     this.events.onDone?.((performance.now() - job.start) / 1000, code);
     if (err) job.reject(err);
     else job.resolve(concat(job.parts as TeacherForward[]));
@@ -154,10 +197,13 @@ export class DynamicBatcher {
         });
       });
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.schedule();
-      }, Math.max(1, Math.ceil((delay - waited) / 1000)));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.schedule();
+        },
+        Math.max(1, Math.ceil((delay - waited) / 1000)),
+      );
     }
   }
 
@@ -184,12 +230,16 @@ export class DynamicBatcher {
     const r0 = take[0].req;
     const bytes = r0.teacher.inputShape.reduce((a, b) => a * b, 1);
     let images: Uint8Array;
-    if (take.length === 1) images = r0.images.subarray(take[0].offset * bytes, (take[0].offset + n) * bytes);
+    if (take.length === 1)
+      images = r0.images.subarray(take[0].offset * bytes, (take[0].offset + n) * bytes);
     else {
       images = new Uint8Array(n * bytes);
       let at = 0;
       for (const it of take) {
-        images.set(it.req.images.subarray(it.offset * bytes, (it.offset + it.n) * bytes), at * bytes);
+        images.set(
+          it.req.images.subarray(it.offset * bytes, (it.offset + it.n) * bytes),
+          at * bytes,
+        );
         at += it.n;
       }
     }
@@ -203,7 +253,9 @@ export class DynamicBatcher {
       for (let at = 0; at < n; at += step) {
         if (at > 0) await new Promise((r) => setImmediate(r));
         const k = Math.min(step, n - at);
-        passes.push(this.forward(r0.teacher, images.subarray(at * bytes, (at + k) * bytes), k, r0.taps, o));
+        passes.push(
+          this.forward(r0.teacher, images.subarray(at * bytes, (at + k) * bytes), k, r0.taps, o),
+        );
       }
       out = concat(passes);
     } catch (e) {
@@ -234,7 +286,12 @@ function slice(f: TeacherForward, at: number, k: number, n: number): TeacherForw
     return b.subarray(at * per, (at + k) * per);
   };
   return {
-    taps: f.taps.map((t) => ({ tap: t.tap, shape: [k, t.shape[1], t.shape[2], t.shape[3]], bits: bytes(t.bits), values: t.values && rows(t.values) })),
+    taps: f.taps.map((t) => ({
+      tap: t.tap,
+      shape: [k, t.shape[1], t.shape[2], t.shape[3]],
+      bits: bytes(t.bits),
+      values: t.values && rows(t.values),
+    })),
     logits: f.logits && { values: rows(f.logits.values), shape: [k, ...f.logits.shape.slice(1)] },
   };
 }
@@ -262,6 +319,9 @@ function concat(parts: TeacherForward[]): TeacherForward {
       bits: join(parts.map((p) => p.taps[i].bits)),
       values: t.values && join(parts.map((p) => p.taps[i].values!)),
     })),
-    logits: parts[0].logits && { values: join(parts.map((p) => p.logits!.values)), shape: [n, ...parts[0].logits.shape.slice(1)] },
+    logits: parts[0].logits && {
+      values: join(parts.map((p) => p.logits!.values)),
+      shape: [n, ...parts[0].logits.shape.slice(1)],
+    },
   };
 }

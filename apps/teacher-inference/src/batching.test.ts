@@ -18,7 +18,12 @@ const quiet = { host: '127.0.0.1', log: silentLogger, auth: null, tls: null } as
 before(async () => {
   fx = await serviceFixture();
   const train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
-  batches = [0, 1, 2, 3, 4, 5].map((b) => makeBatch(train, Int32Array.from({ length: 7 }, (_, i) => b * 7 + i)));
+  batches = [0, 1, 2, 3, 4, 5].map((b) =>
+    makeBatch(
+      train,
+      Int32Array.from({ length: 7 }, (_, i) => b * 7 + i),
+    ),
+  );
 });
 after(() => fx.cleanup());
 
@@ -32,23 +37,52 @@ interface Running {
 
 async function serve(batcher: Partial<BatcherConfig>, metrics?: TeacherMetrics): Promise<Running> {
   const forwards: [number, number][] = [];
-  const svc = teacherInferenceService({ store: fx.store, log: silentLogger, batcher, metrics, onForward: (n, calls) => forwards.push([n, calls]) });
+  const svc = teacherInferenceService({
+    store: fx.store,
+    log: silentLogger,
+    batcher,
+    metrics,
+    onForward: (n, calls) => forwards.push([n, calls]),
+  });
   const server = await startServer({ ...quiet, port: 0, services: [svc] });
   const clients: teacherInference.TeacherInferenceClient[] = [];
   // One channel per caller, as separate client processes would have.
   const client = (): teacherInference.TeacherInferenceClient => {
-    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`, {
+      channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    });
     clients.push(c);
     return c;
   };
-  return { server, svc, forwards, client, close: async () => (clients.forEach((c) => c.close()), await server.shutdown(500), svc.models.dispose()) };
+  return {
+    server,
+    svc,
+    forwards,
+    client,
+    close: async () => (
+      clients.forEach((c) => c.close()),
+      await server.shutdown(500),
+      svc.models.dispose()
+    ),
+  };
 }
 
 /** With raw pre-activations: batched answers are compared with unbatched ones, pre-activations included. */
-const req = (b: { images: Uint8Array; n: number }, id: number, extra: Partial<teacherInference.InferRequest> = {}) => inferRequest(b, id, { rawPreactivations: true, ...extra });
+const req = (
+  b: { images: Uint8Array; n: number },
+  id: number,
+  extra: Partial<teacherInference.InferRequest> = {},
+) => inferRequest(b, id, { rawPreactivations: true, ...extra });
 
-function call(c: teacherInference.TeacherInferenceClient, msgs: teacherInference.InferRequest[], deadlineMs?: number): Promise<teacherInference.InferResponse[]> {
-  const stream = deadlineMs === undefined ? c.infer() : c.infer(new Metadata(), { deadline: Date.now() + deadlineMs });
+function call(
+  c: teacherInference.TeacherInferenceClient,
+  msgs: teacherInference.InferRequest[],
+  deadlineMs?: number,
+): Promise<teacherInference.InferResponse[]> {
+  const stream =
+    deadlineMs === undefined
+      ? c.infer()
+      : c.infer(new Metadata(), { deadline: Date.now() + deadlineMs });
   return bidiAll(stream as never, msgs);
 }
 
@@ -59,19 +93,38 @@ const failure = (p: Promise<unknown>): Promise<ServiceError> =>
   );
 
 // The unbatched answer, computed in this process with the same teacher.
-async function reference(r: Running, m: teacherInference.InferRequest): Promise<teacherInference.InferResponse> {
+async function reference(
+  r: Running,
+  m: teacherInference.InferRequest,
+): Promise<teacherInference.InferResponse> {
   return inferLocal(m, await r.svc.models.get('teacher-a', 0));
 }
 
-function sameBytes(got: teacherInference.InferResponse, want: teacherInference.InferResponse, what: string): void {
+function sameBytes(
+  got: teacherInference.InferResponse,
+  want: teacherInference.InferResponse,
+  what: string,
+): void {
   assert.equal(got.requestId, want.requestId, what);
-  assert.deepEqual(Buffer.from(got.logits!.data), Buffer.from(want.logits!.data), `${what}: logits`);
+  assert.deepEqual(
+    Buffer.from(got.logits!.data),
+    Buffer.from(want.logits!.data),
+    `${what}: logits`,
+  );
   assert.deepEqual(got.logits!.shape, want.logits!.shape);
   assert.equal(got.signMaps.length, want.signMaps.length);
   got.signMaps.forEach((s, i) => {
     assert.deepEqual(s.shape, want.signMaps[i].shape);
-    assert.deepEqual(Buffer.from(s.bits), Buffer.from(want.signMaps[i].bits), `${what}: bits of ${s.tap}`);
-    assert.deepEqual(Buffer.from(got.preactivations[i].tensor!.data), Buffer.from(want.preactivations[i].tensor!.data), `${what}: pre-activations of ${s.tap}`);
+    assert.deepEqual(
+      Buffer.from(s.bits),
+      Buffer.from(want.signMaps[i].bits),
+      `${what}: bits of ${s.tap}`,
+    );
+    assert.deepEqual(
+      Buffer.from(got.preactivations[i].tensor!.data),
+      Buffer.from(want.preactivations[i].tensor!.data),
+      `${what}: pre-activations of ${s.tap}`,
+    );
   });
 }
 
@@ -79,11 +132,24 @@ test('four requests of three callers merge into one forward pass; each gets bitw
   const r = await serve({ maxBatchSize: 64, maxQueueDelayUs: 300_000 });
   try {
     // Caller A sends two requests on its stream, B and C one each: 28 images in one pass.
-    const msgs = [[req(batches[0], 10), req(batches[1], 11)], [req(batches[2], 20)], [req(batches[3], 30)]];
+    const msgs = [
+      [req(batches[0], 10), req(batches[1], 11)],
+      [req(batches[2], 20)],
+      [req(batches[3], 30)],
+    ];
     const got = await Promise.all(msgs.map((m) => call(r.client(), m)));
-    assert.deepEqual(r.forwards, [[28, 4]], 'four requests (A has two in flight on its stream) in one pass');
-    assert.deepEqual(got[0].map((x) => x.requestId), [10, 11]);
-    for (const [i, m] of msgs.entries()) for (const [k, q] of m.entries()) sameBytes(got[i][k], await reference(r, q), `caller ${i} request ${k}`);
+    assert.deepEqual(
+      r.forwards,
+      [[28, 4]],
+      'four requests (A has two in flight on its stream) in one pass',
+    );
+    assert.deepEqual(
+      got[0].map((x) => x.requestId),
+      [10, 11],
+    );
+    for (const [i, m] of msgs.entries())
+      for (const [k, q] of m.entries())
+        sameBytes(got[i][k], await reference(r, q), `caller ${i} request ${k}`);
   } finally {
     await r.close();
   }
@@ -94,17 +160,32 @@ test('a request over max_batch_size is cut into passes and joined back bitwise; 
   try {
     const big = { images: Buffer.concat(batches.map((b) => Buffer.from(b.images))), n: 42 };
     const [a] = await call(r.client(), [req(big, 1)]);
-    assert.deepEqual(r.forwards, [[16, 1], [16, 1], [10, 1]]);
+    assert.deepEqual(r.forwards, [
+      [16, 1],
+      [16, 1],
+      [10, 1],
+    ]);
     sameBytes(a, await reference(r, req(big, 1)), 'cut request');
     r.forwards.length = 0;
-    const bn = (b: { images: Uint8Array; n: number }, id: number) => req(b, id, { batchNormTrainMode: true });
-    const got = await Promise.all([call(r.client(), [bn(batches[0], 1)]), call(r.client(), [bn(batches[1], 2)]), call(r.client(), [req(batches[2], 3)])]);
-    assert.deepEqual(r.forwards.map((f) => f[1]), [1, 1, 1]);
+    const bn = (b: { images: Uint8Array; n: number }, id: number) =>
+      req(b, id, { batchNormTrainMode: true });
+    const got = await Promise.all([
+      call(r.client(), [bn(batches[0], 1)]),
+      call(r.client(), [bn(batches[1], 2)]),
+      call(r.client(), [req(batches[2], 3)]),
+    ]);
+    assert.deepEqual(
+      r.forwards.map((f) => f[1]),
+      [1, 1, 1],
+    );
     sameBytes(got[0][0], await reference(r, bn(batches[0], 1)), 'bn train 0');
     sameBytes(got[1][0], await reference(r, bn(batches[1], 2)), 'bn train 1');
     const e = await failure(call(r.client(), [bn(big, 4)]));
     assert.equal(e.code, status.RESOURCE_EXHAUSTED);
-    assert.match(e.details, /42 images with batch-norm in train mode.*at most 16 \(max_batch_size\)/);
+    assert.match(
+      e.details,
+      /42 images with batch-norm in train mode.*at most 16 \(max_batch_size\)/,
+    );
   } finally {
     await r.close();
   }
@@ -116,7 +197,10 @@ test('different taps or outputs are not merged; each still answers right', async
     const a = req(batches[0], 1, { taps: ['tap2'] });
     const b = req(batches[1], 2, { taps: ['tap1', 'tap3'] });
     const got = await Promise.all([call(r.client(), [a]), call(r.client(), [b])]);
-    assert.deepEqual(r.forwards, [[7, 1], [7, 1]]);
+    assert.deepEqual(r.forwards, [
+      [7, 1],
+      [7, 1],
+    ]);
     sameBytes(got[0][0], await reference(r, a), 'tap2');
     sameBytes(got[1][0], await reference(r, b), 'tap1+tap3');
   } finally {
@@ -133,10 +217,16 @@ test('a full queue answers RESOURCE_EXHAUSTED at once; the queued calls are stil
     const t0 = Date.now();
     const e = await failure(call(r.client(), [req(batches[2], 3)]));
     assert.equal(e.code, status.RESOURCE_EXHAUSTED);
-    assert.match(e.details, /teacher queue full: 14 images queued, 7 more would pass the limit of 16/);
+    assert.match(
+      e.details,
+      /teacher queue full: 14 images queued, 7 more would pass the limit of 16/,
+    );
     assert.ok(Date.now() - t0 < 500, 'refused before the queue delay passed');
     const ok = await Promise.all(queued);
-    assert.deepEqual(ok.map((x) => x[0].requestId), [1, 2]);
+    assert.deepEqual(
+      ok.map((x) => x[0].requestId),
+      [1, 2],
+    );
   } finally {
     await r.close();
   }
@@ -170,7 +260,10 @@ test('over max_images_per_request is RESOURCE_EXHAUSTED naming the limit, before
     const big = { images: Buffer.concat([batches[0].images, batches[1].images]), n: 14 };
     const e = await failure(call(r.client(), [req(big, 1)]));
     assert.equal(e.code, status.RESOURCE_EXHAUSTED);
-    assert.match(e.details, /14 images in one request, over this replica's limit of 10 \(max_images_per_request\)/);
+    assert.match(
+      e.details,
+      /14 images in one request, over this replica's limit of 10 \(max_images_per_request\)/,
+    );
     assert.deepEqual(r.forwards, []);
   } finally {
     await r.close();
@@ -202,7 +295,10 @@ test('metrics: queue depth, batch sizes and latency in Prometheus text on /metri
   const r = await serve({ maxBatchSize: 64, maxQueueDelayUs: 100_000 }, metrics);
   const http = await metrics.serve(0, '127.0.0.1');
   try {
-    await Promise.all([call(r.client(), [req(batches[0], 1)]), call(r.client(), [req(batches[1], 2)])]);
+    await Promise.all([
+      call(r.client(), [req(batches[0], 1)]),
+      call(r.client(), [req(batches[1], 2)]),
+    ]);
     const text = await (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
     assert.match(text, /^abd_teacher_queue_images 0$/m);
     assert.match(text, /^abd_teacher_batch_images_sum 14$/m);

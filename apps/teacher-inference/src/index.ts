@@ -1,6 +1,20 @@
 export { teacherInferenceService, type TeacherInferenceOptions } from './teacher-inference.service';
 export { TeacherModels, modelKey, type LoadedTeacher } from './teacher-models';
-export { infer, checkInfer, floatTensor, floatsOf, teacherForward, inferResponse, type TeacherForward } from './infer';
+export {
+  infer,
+  checkInfer,
+  floatTensor,
+  floatsOf,
+  teacherForward,
+  inferResponse,
+  type TeacherForward,
+} from './infer';
 export { DynamicBatcher, type BatchRequest, type BatcherEvents } from './batcher';
-export { BATCHER_ENV, DEFAULT_BATCHER, batcherConfigFrom, checkBatcherConfig, type BatcherConfig } from './batcher-config';
+export {
+  BATCHER_ENV,
+  DEFAULT_BATCHER,
+  batcherConfigFrom,
+  checkBatcherConfig,
+  type BatcherConfig,
+} from './batcher-config';
 export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV, TeacherMetrics } from './teacher-metrics';

@@ -15,20 +15,30 @@ const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 async function main(): Promise<void> {
   const keys = Object.keys(BATCHER_ENV) as (keyof BatcherConfig)[];
   const { values: parsed } = parseArgs({
-    options: Object.fromEntries([...keys.map((k) => [kebab(k === 'enabled' ? 'batching' : k), { type: 'string' as const }]), ['metrics-port', { type: 'string' as const }]]),
+    options: Object.fromEntries([
+      ...keys.map((k) => [kebab(k === 'enabled' ? 'batching' : k), { type: 'string' as const }]),
+      ['metrics-port', { type: 'string' as const }],
+    ]),
     strict: true,
   });
   const values = parsed as Record<string, string | undefined>;
-  const flag = (k: keyof BatcherConfig): string | undefined => values[kebab(k === 'enabled' ? 'batching' : k)];
+  const flag = (k: keyof BatcherConfig): string | undefined =>
+    values[kebab(k === 'enabled' ? 'batching' : k)];
   const batcher = batcherConfigFrom((k) => flag(k) ?? process.env[BATCHER_ENV[k]]);
   await initBackend();
   const store = storeFromEnv('.abd/store');
-  const max = process.env[ENV.MAX_MESSAGE_BYTES] ? Number(process.env[ENV.MAX_MESSAGE_BYTES]) : undefined;
+  const max = process.env[ENV.MAX_MESSAGE_BYTES]
+    ? Number(process.env[ENV.MAX_MESSAGE_BYTES])
+    : undefined;
   const metrics = new TeacherMetrics(true);
-  const metricsPort = values['metrics-port'] ?? process.env[METRICS_PORT_ENV] ?? String(DEFAULT_METRICS_PORT);
+  const metricsPort =
+    values['metrics-port'] ?? process.env[METRICS_PORT_ENV] ?? String(DEFAULT_METRICS_PORT);
   if (metricsPort !== 'off') {
     const p = Number(metricsPort);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new Error(`${METRICS_PORT_ENV} / --metrics-port: a port or 'off', got '${metricsPort}'`);
+    if (!Number.isInteger(p) || p < 0 || p > 65535)
+      throw new Error(
+        `${METRICS_PORT_ENV} / --metrics-port: a port or 'off', got '${metricsPort}'`,
+      );
     const host = process.env[ENV.HOST] || undefined;
     // Logged like the gRPC port: with port 0 the bound one is known only here.
     const bound = await metrics.serve(p, host);

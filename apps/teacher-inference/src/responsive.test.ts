@@ -22,10 +22,21 @@ before(async () => {
   // The default teacher's size (WRN-16-2): a 128-image pass of it takes about a second on one core.
   const train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
   const big = new Wrn({ depth: 16, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 5);
-  await putCheckpoint(fx.store, 'models/teacher-big', big, { role: 'teacher', dataset: 'fashion-mnist', normalization: channelStats(train) });
+  await putCheckpoint(fx.store, 'models/teacher-big', big, {
+    role: 'teacher',
+    dataset: 'fashion-mnist',
+    normalization: channelStats(train),
+  });
   big.dispose();
   svc = teacherInferenceService({ store: fx.store, log: silentLogger });
-  server = await startServer({ host: '127.0.0.1', port: 0, log: silentLogger, auth: null, tls: null, services: [svc] });
+  server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLogger,
+    auth: null,
+    tls: null,
+    services: [svc],
+  });
 });
 after(async () => {
   await server.shutdown(200);
@@ -41,17 +52,34 @@ test('health on new connections answers within 1 s (p99) during a max_images_per
   // The prober's first check is its start; the request goes once it is probing.
   await new Promise((r) => setTimeout(r, 1500));
   const t0 = performance.now();
-  const [res] = await bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(client.infer() as never, [
-    { teacher: { id: 'teacher-big', epoch: 0 }, requestId: 1, images: { data: Buffer.from(images), shape: [n, 28, 28, 1], labels: [], indices: [] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false },
-  ]);
+  const [res] = await bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(
+    client.infer() as never,
+    [
+      {
+        teacher: { id: 'teacher-big', epoch: 0 },
+        requestId: 1,
+        images: { data: Buffer.from(images), shape: [n, 28, 28, 1], labels: [], indices: [] },
+        taps: [],
+        rawPreactivations: false,
+        logits: true,
+        batchNormTrainMode: false,
+      },
+    ],
+  );
   const took = performance.now() - t0;
   const { latencies, failed, errors } = await prober.stop();
   client.close();
   assert.equal(res.signMaps.length, 3);
   assert.equal(res.logits!.shape[0], n);
   const late = latencies.filter((l) => l > 1000).length;
-  t.diagnostic(`Infer of ${n} images took ${took.toFixed(0)} ms; ${latencies.length} health checks, ${failed} failed, ${late} over 1 s, p99 ${quantile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+  t.diagnostic(
+    `Infer of ${n} images took ${took.toFixed(0)} ms; ${latencies.length} health checks, ${failed} failed, ${late} over 1 s, p99 ${quantile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+  );
   assert.ok(latencies.length >= 10, `probed ${latencies.length} times`);
-  assert.equal(failed, 0, `${failed} of ${latencies.length} health checks failed: ${errors.join('; ')}`);
+  assert.equal(
+    failed,
+    0,
+    `${failed} of ${latencies.length} health checks failed: ${errors.join('; ')}`,
+  );
   assert.ok(quantile(latencies, 0.99) < 1000, `p99 ${quantile(latencies, 0.99).toFixed(0)} ms`);
 });

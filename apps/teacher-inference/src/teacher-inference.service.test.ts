@@ -27,15 +27,24 @@ before(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    services: [teacherInferenceService({ store: fx.store, log: silentLogger, maxMessageBytes: MAX })],
+    services: [
+      teacherInferenceService({ store: fx.store, log: silentLogger, maxMessageBytes: MAX }),
+    ],
     log: silentLogger,
     auth: null,
     tls: null,
     maxMessageBytes: MAX,
   });
-  client = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`, { maxMessageBytes: 4 * MAX });
+  client = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`, {
+    maxMessageBytes: 4 * MAX,
+  });
   const train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
-  batches = [0, 1, 2].map((b) => makeBatch(train, Int32Array.from({ length: 7 }, (_, i) => b * 7 + i)));
+  batches = [0, 1, 2].map((b) =>
+    makeBatch(
+      train,
+      Int32Array.from({ length: 7 }, (_, i) => b * 7 + i),
+    ),
+  );
 });
 after(async () => {
   client.close();
@@ -45,12 +54,25 @@ after(async () => {
 
 const req = inferRequest;
 
-const infer = (msgs: teacherInference.InferRequest[]) => bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(client.infer() as never, msgs);
+const infer = (msgs: teacherInference.InferRequest[]) =>
+  bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(
+    client.infer() as never,
+    msgs,
+  );
 
 test('Describe gives taps, shapes, classes and the input shape', async () => {
-  const d = await new Promise<teacherInference.ModelDescription>((res, rej) => client.describe({ model: { id: 'teacher-a', epoch: 0 } }, (e, r) => (e ? rej(e) : res(r))));
+  const d = await new Promise<teacherInference.ModelDescription>((res, rej) =>
+    client.describe({ model: { id: 'teacher-a', epoch: 0 } }, (e, r) => (e ? rej(e) : res(r))),
+  );
   assert.deepEqual(d.inputShape, [28, 28, 1]);
-  assert.deepEqual(d.taps.map((t) => [t.name, t.shape]), [['tap1', [28, 28, 16]], ['tap2', [14, 14, 32]], ['tap3', [7, 7, 64]]]);
+  assert.deepEqual(
+    d.taps.map((t) => [t.name, t.shape]),
+    [
+      ['tap1', [28, 28, 16]],
+      ['tap2', [14, 14, 32]],
+      ['tap3', [7, 7, 64]],
+    ],
+  );
   assert.equal(d.classes.length, 10);
   assert.equal(d.arch?.depth, 10);
   assert.ok(d.parameters > 0);
@@ -58,9 +80,13 @@ test('Describe gives taps, shapes, classes and the input shape', async () => {
 
 test('Infer answers in order with packed sign bits and logits equal to the in-process teacher', async () => {
   const res = await infer(batches.map((b, i) => req(b, 100 + i)));
-  assert.deepEqual(res.map((r) => r.requestId), [100, 101, 102]);
+  assert.deepEqual(
+    res.map((r) => r.requestId),
+    [100, 101, 102],
+  );
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
-  const stats = (ck.json.metadata as { normalization: { mean: number[]; std: number[] } }).normalization;
+  const stats = (ck.json.metadata as { normalization: { mean: number[]; std: number[] } })
+    .normalization;
   batches.forEach((b, i) => {
     const x = imagesToTensor(b.images, b.n, 28, 28, 1, stats);
     const local = teacherOutputs(ck.model, x, 'eval', { signs: true, logits: true });
@@ -70,8 +96,14 @@ test('Infer answers in order with packed sign bits and logits equal to the in-pr
     res[i].signMaps.forEach((m, k) => {
       assert.equal(m.tap, `tap${k + 1}`);
       assert.deepEqual(m.shape, local.signShapes![k]);
-      assert.deepEqual(Buffer.from(m.bits), Buffer.from(packSigns(local.signs![k], m.shape as [number, number, number, number])));
-      assert.deepEqual(unpackSigns(m.bits, m.shape as [number, number, number, number]), local.signs![k]);
+      assert.deepEqual(
+        Buffer.from(m.bits),
+        Buffer.from(packSigns(local.signs![k], m.shape as [number, number, number, number])),
+      );
+      assert.deepEqual(
+        unpackSigns(m.bits, m.shape as [number, number, number, number]),
+        local.signs![k],
+      );
     });
   });
   ck.model.dispose();
@@ -79,7 +111,9 @@ test('Infer answers in order with packed sign bits and logits equal to the in-pr
 });
 
 test('raw pre-activations on request: their signs are the bits, 32x the bytes', async () => {
-  const [r] = await infer([req(batches[0], 1, { taps: ['tap2'], rawPreactivations: true, logits: false })]);
+  const [r] = await infer([
+    req(batches[0], 1, { taps: ['tap2'], rawPreactivations: true, logits: false }),
+  ]);
   assert.equal(r.signMaps.length, 1);
   assert.equal(r.logits, undefined);
   const raw = floatsOf(r.preactivations[0].tensor!.data);
@@ -99,18 +133,82 @@ async function code(msgs: teacherInference.InferRequest[]): Promise<ServiceError
 test('bad inputs get their status and a message naming the problem; the server keeps serving', async () => {
   const b = batches[0];
   const cases: [string, teacherInference.InferRequest[], status, RegExp][] = [
-    ['unknown model', [req(b, 1, { teacher: { id: 'nope', epoch: 0 } })], status.NOT_FOUND, /model 'nope' not found/],
-    ['path-like id', [req(b, 1, { teacher: { id: '../etc', epoch: 0 } })], status.INVALID_ARGUMENT, /teacher.id/],
-    ['absolute id', [req(b, 1, { teacher: { id: '/abs', epoch: 0 } })], status.INVALID_ARGUMENT, /teacher.id/],
-    ['missing teacher', [req(b, 1, { teacher: undefined })], status.INVALID_ARGUMENT, /teacher.id: is required/],
-    ['unknown tap', [req(b, 1, { taps: ['tap9'] })], status.INVALID_ARGUMENT, /taps\[0\]: unknown tap "tap9"/],
+    [
+      'unknown model',
+      [req(b, 1, { teacher: { id: 'nope', epoch: 0 } })],
+      status.NOT_FOUND,
+      /model 'nope' not found/,
+    ],
+    [
+      'path-like id',
+      [req(b, 1, { teacher: { id: '../etc', epoch: 0 } })],
+      status.INVALID_ARGUMENT,
+      /teacher.id/,
+    ],
+    [
+      'absolute id',
+      [req(b, 1, { teacher: { id: '/abs', epoch: 0 } })],
+      status.INVALID_ARGUMENT,
+      /teacher.id/,
+    ],
+    [
+      'missing teacher',
+      [req(b, 1, { teacher: undefined })],
+      status.INVALID_ARGUMENT,
+      /teacher.id: is required/,
+    ],
+    [
+      'unknown tap',
+      [req(b, 1, { taps: ['tap9'] })],
+      status.INVALID_ARGUMENT,
+      /taps\[0\]: unknown tap "tap9"/,
+    ],
     // All three taps of 7 images as floats (7 x 87 808 bytes) would not fit the 256 KiB limit: refused before the work.
-    ['raw answer over the message limit', [req(b, 1, { rawPreactivations: true })], status.RESOURCE_EXHAUSTED, /raw_preactivations: 7 images x 87808 bytes .* over the message limit of 262144; send at most 2 images/],
-    ['empty batch', [req({ images: new Uint8Array(0), n: 0 }, 1)], status.INVALID_ARGUMENT, /images.shape: empty batch/],
-    ['wrong shape', [req({ images: new Uint8Array(7 * 32 * 32 * 3), n: 7 }, 1, { images: { data: Buffer.alloc(7 * 32 * 32 * 3), shape: [7, 32, 32, 3], labels: [], indices: [] } })], status.INVALID_ARGUMENT, /images.shape/],
-    ['short data', [req({ images: b.images.subarray(0, 100), n: 7 }, 1)], status.INVALID_ARGUMENT, /images.data: has 100 bytes/],
-    ['two models in a stream', [req(b, 1), req(b, 2, { teacher: { id: 'other', epoch: 0 } })], status.INVALID_ARGUMENT, /one model/],
-    ['oversize message', [req({ images: new Uint8Array(400 * 784), n: 400 }, 1)], status.RESOURCE_EXHAUSTED, /./],
+    [
+      'raw answer over the message limit',
+      [req(b, 1, { rawPreactivations: true })],
+      status.RESOURCE_EXHAUSTED,
+      /raw_preactivations: 7 images x 87808 bytes .* over the message limit of 262144; send at most 2 images/,
+    ],
+    [
+      'empty batch',
+      [req({ images: new Uint8Array(0), n: 0 }, 1)],
+      status.INVALID_ARGUMENT,
+      /images.shape: empty batch/,
+    ],
+    [
+      'wrong shape',
+      [
+        req({ images: new Uint8Array(7 * 32 * 32 * 3), n: 7 }, 1, {
+          images: {
+            data: Buffer.alloc(7 * 32 * 32 * 3),
+            shape: [7, 32, 32, 3],
+            labels: [],
+            indices: [],
+          },
+        }),
+      ],
+      status.INVALID_ARGUMENT,
+      /images.shape/,
+    ],
+    [
+      'short data',
+      [req({ images: b.images.subarray(0, 100), n: 7 }, 1)],
+      status.INVALID_ARGUMENT,
+      /images.data: has 100 bytes/,
+    ],
+    [
+      'two models in a stream',
+      [req(b, 1), req(b, 2, { teacher: { id: 'other', epoch: 0 } })],
+      status.INVALID_ARGUMENT,
+      /one model/,
+    ],
+    [
+      'oversize message',
+      [req({ images: new Uint8Array(400 * 784), n: 400 }, 1)],
+      status.RESOURCE_EXHAUSTED,
+      /./,
+    ],
   ];
   for (const [name, msgs, want, msg] of cases) {
     const e = await code(msgs);
@@ -127,7 +225,19 @@ test('a Python grpcio client (stubs generated from the same protos) gets the sam
   const out = join(fx.dir, 'py');
   mkdirSync(out, { recursive: true });
   const protoDir = resolve(__dirname, '../../../protos');
-  const gen = spawnSync(py, ['-m', 'grpc_tools.protoc', `-I${protoDir}`, `--python_out=${out}`, `--grpc_python_out=${out}`, 'abd/v1/common.proto', 'abd/v1/teacher_inference.proto'], { encoding: 'utf8' });
+  const gen = spawnSync(
+    py,
+    [
+      '-m',
+      'grpc_tools.protoc',
+      `-I${protoDir}`,
+      `--python_out=${out}`,
+      `--grpc_python_out=${out}`,
+      'abd/v1/common.proto',
+      'abd/v1/teacher_inference.proto',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(gen.status, 0, gen.stderr);
   writeFileSync(join(out, 'images.bin'), batches[1].images);
   writeFileSync(
@@ -146,7 +256,9 @@ for r in stub.Infer(iter([req])):
   );
   for (const d of ['abd', 'abd/v1']) writeFileSync(join(out, d, '__init__.py'), '');
   // Asynchronously: the server lives in this process and must keep answering.
-  const child = spawn(py, [join(out, 'client.py'), `127.0.0.1:${server.port}`], { env: { ...process.env, PYTHONPATH: out } });
+  const child = spawn(py, [join(out, 'client.py'), `127.0.0.1:${server.port}`], {
+    env: { ...process.env, PYTHONPATH: out },
+  });
   const run = { stdout: '', stderr: '', status: -1 };
   child.stdout.on('data', (d: Buffer) => (run.stdout += d));
   child.stderr.on('data', (d: Buffer) => (run.stderr += d));

@@ -1,5 +1,14 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import { bidi, DEFAULT_MAX_MESSAGE_BYTES, InvalidArgumentError, ResourceExhaustedError, unary, validateName, type Logger, type ServiceRegistration } from '@abd/grpc-kit';
+import {
+  bidi,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  unary,
+  validateName,
+  type Logger,
+  type ServiceRegistration,
+} from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
 import { DynamicBatcher, type BatcherEvents } from './batcher';
 import { checkBatcherConfig, DEFAULT_BATCHER, type BatcherConfig } from './batcher-config';
@@ -26,7 +35,9 @@ type Req = teacherInference.InferRequest;
 type Res = teacherInference.InferResponse;
 
 /** The teacher as a stateless service (docs/design.md §5 (Services and their contracts)): image batches in, sign bits and logits out. */
-export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegistration & { models: TeacherModels; batcher: DynamicBatcher } {
+export function teacherInferenceService(
+  o: TeacherInferenceOptions,
+): ServiceRegistration & { models: TeacherModels; batcher: DynamicBatcher } {
   const models = new TeacherModels(o.store);
   const opts = { log: o.log };
   const m = o.metrics?.events() ?? {};
@@ -54,8 +65,18 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
       const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
         const t = await models.get(model, ep);
         const { n, taps } = checkInfer(req, t);
-        if (req.rawPreactivations) checkRawFits(t, n, taps, o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-        const f = await batcher.submit({ teacher: t, images: req.images!.data, n, taps, bnTrain: req.batchNormTrainMode, logits: req.logits, raw: req.rawPreactivations, signal });
+        if (req.rawPreactivations)
+          checkRawFits(t, n, taps, o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+        const f = await batcher.submit({
+          teacher: t,
+          images: req.images!.data,
+          n,
+          taps,
+          bnTrain: req.batchNormTrainMode,
+          logits: req.logits,
+          raw: req.rawPreactivations,
+          signal,
+        });
         return inferResponse(req, f);
       };
       const take = (r: IteratorResult<Req>): void => {
@@ -67,11 +88,18 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
         const req = r.value;
         const named = req.teacher?.id;
         if (id === undefined) {
-          if (!named) throw new InvalidArgumentError('teacher.id', 'is required on the first message of a stream');
+          if (!named)
+            throw new InvalidArgumentError(
+              'teacher.id',
+              'is required on the first message of a stream',
+            );
           id = validateName('teacher.id', named);
           epoch = req.teacher?.epoch ?? 0;
         } else if (named && (named !== id || (req.teacher?.epoch ?? 0) !== epoch)) {
-          throw new InvalidArgumentError('teacher', `a stream serves one model ('${id}'), this message names '${validateName('teacher.id', named)}'`);
+          throw new InvalidArgumentError(
+            'teacher',
+            `a stream serves one model ('${id}'), this message names '${validateName('teacher.id', named)}'`,
+          );
         }
         const p = submit(req, id, epoch);
         p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
@@ -89,7 +117,13 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
           const head = pending[0];
           if (read) {
             const r = read;
-            const first = await Promise.race([head.then(() => 0, () => 0), r.then(() => 1)]);
+            const first = await Promise.race([
+              head.then(
+                () => 0,
+                () => 0,
+              ),
+              r.then(() => 1),
+            ]);
             if (first === 1) {
               take(await r);
               continue;
@@ -104,22 +138,31 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
         local.abort();
       }
     }, opts),
-    describe: unary<teacherInference.DescribeRequest, teacherInference.ModelDescription>(async (req) => {
-      const id = validateName('model.id', req.model?.id);
-      const t = await models.get(id, req.model?.epoch ?? 0, 'model.id');
-      const cfg = t.model.config;
-      return {
-        model: { id, epoch: req.model?.epoch ?? 0 },
-        arch: { family: 'wrn', depth: cfg.depth, widen: cfg.widen, numClasses: cfg.numClasses, init: '' },
-        dataset: { name: t.dataset },
-        inputShape: [...t.inputShape],
-        taps: [...t.tapShapes].map(([name, shape]) => ({ name, shape: [...shape] })),
-        classes: t.classes,
-        testErrorPercent: t.testErrorPct ?? 0,
-        testErrorKnown: t.testErrorPct !== undefined,
-        parameters: t.model.parameterCount(),
-      };
-    }, opts),
+    describe: unary<teacherInference.DescribeRequest, teacherInference.ModelDescription>(
+      async (req) => {
+        const id = validateName('model.id', req.model?.id);
+        const t = await models.get(id, req.model?.epoch ?? 0, 'model.id');
+        const cfg = t.model.config;
+        return {
+          model: { id, epoch: req.model?.epoch ?? 0 },
+          arch: {
+            family: 'wrn',
+            depth: cfg.depth,
+            widen: cfg.widen,
+            numClasses: cfg.numClasses,
+            init: '',
+          },
+          dataset: { name: t.dataset },
+          inputShape: [...t.inputShape],
+          taps: [...t.tapShapes].map(([name, shape]) => ({ name, shape: [...shape] })),
+          classes: t.classes,
+          testErrorPercent: t.testErrorPct ?? 0,
+          testErrorKnown: t.testErrorPct !== undefined,
+          parameters: t.model.parameterCount(),
+        };
+      },
+      opts,
+    ),
   };
   return { definition: teacherInference.TeacherInferenceService, implementation, models, batcher };
 }
@@ -130,7 +173,10 @@ export function teacherInferenceService(o: TeacherInferenceOptions): ServiceRegi
  * bounds what such a request holds in memory.
  */
 function checkRawFits(t: LoadedTeacher, n: number, taps: readonly string[], max: number): void {
-  const perImage = taps.reduce((a, tap) => a + 4 * t.tapShapes.get(tap)!.reduce((x, y) => x * y, 1), 0);
+  const perImage = taps.reduce(
+    (a, tap) => a + 4 * t.tapShapes.get(tap)!.reduce((x, y) => x * y, 1),
+    0,
+  );
   if (n * perImage > max) {
     throw new ResourceExhaustedError(
       `raw_preactivations: ${n} images x ${perImage} bytes of pre-activations = ${n * perImage} bytes, over the message limit of ${max}; send at most ${Math.floor(max / perImage)} images per request with raw pre-activations`,

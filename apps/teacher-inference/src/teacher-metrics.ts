@@ -20,12 +20,41 @@ export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV } from '@abd/grpc-kit';
  */
 export class TeacherMetrics {
   readonly registry = new Registry();
-  private readonly queue = new Gauge({ name: 'abd_teacher_queue_images', help: 'Images queued in the dynamic batcher', registers: [this.registry] });
-  private readonly batchImages = new Histogram({ name: 'abd_teacher_batch_images', help: 'Images per forward pass', buckets: [1, 8, 16, 32, 64, 128, 256, 512], registers: [this.registry] });
-  private readonly batchRequests = new Histogram({ name: 'abd_teacher_batch_requests', help: 'Calls merged into one forward pass', buckets: [1, 2, 4, 8, 16, 32], registers: [this.registry] });
-  private readonly batchSeconds = new Histogram({ name: 'abd_teacher_batch_seconds', help: 'Seconds per forward pass', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
-  private readonly requestSeconds = new Histogram({ name: 'abd_teacher_request_seconds', help: 'Seconds from queueing an Infer request to its answer', labelNames: ['code'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
-  private readonly images = new Counter({ name: 'abd_teacher_images_total', help: 'Images computed', registers: [this.registry] });
+  private readonly queue = new Gauge({
+    name: 'abd_teacher_queue_images',
+    help: 'Images queued in the dynamic batcher',
+    registers: [this.registry],
+  });
+  private readonly batchImages = new Histogram({
+    name: 'abd_teacher_batch_images',
+    help: 'Images per forward pass',
+    buckets: [1, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+  private readonly batchRequests = new Histogram({
+    name: 'abd_teacher_batch_requests',
+    help: 'Calls merged into one forward pass',
+    buckets: [1, 2, 4, 8, 16, 32],
+    registers: [this.registry],
+  });
+  private readonly batchSeconds = new Histogram({
+    name: 'abd_teacher_batch_seconds',
+    help: 'Seconds per forward pass',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly requestSeconds = new Histogram({
+    name: 'abd_teacher_request_seconds',
+    help: 'Seconds from queueing an Infer request to its answer',
+    labelNames: ['code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly images = new Counter({
+    name: 'abd_teacher_images_total',
+    help: 'Images computed',
+    registers: [this.registry],
+  });
 
   constructor(processMetrics = false) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });

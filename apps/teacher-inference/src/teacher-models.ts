@@ -48,27 +48,56 @@ export class TeacherModels {
     try {
       ck = await getCheckpoint(this.store, key);
     } catch (e) {
-      if (e instanceof StoreNotFound) throw new NotFoundError(`model '${id}' not found (no ${key}/model.json in the store)`);
+      if (e instanceof StoreNotFound)
+        throw new NotFoundError(`model '${id}' not found (no ${key}/model.json in the store)`);
       throw e;
     }
     for (const t of ck.extra.values()) t.dispose();
-    const meta = ck.json.metadata as { dataset?: string; normalization?: ChannelStats; testErrorPct?: number; config?: { dataset?: { name?: string } } };
+    const meta = ck.json.metadata as {
+      dataset?: string;
+      normalization?: ChannelStats;
+      testErrorPct?: number;
+      config?: { dataset?: { name?: string } };
+    };
     const dataset = meta.dataset ?? meta.config?.dataset?.name ?? 'fashion-mnist';
     const info = datasetInfo(dataset);
     // Normalization the teacher was trained with; else the statistics of its training split
     // (what the in-process pipeline uses).
-    const stats = meta.normalization ?? channelStats(await loadDataset(dataset as DatasetName, 'train'));
-    const inputShape: [number, number, number] = [info.height, info.width, ck.model.config.inChannels];
+    const stats =
+      meta.normalization ?? channelStats(await loadDataset(dataset as DatasetName, 'train'));
+    const inputShape: [number, number, number] = [
+      info.height,
+      info.width,
+      ck.model.config.inChannels,
+    ];
     const tapShapes = new Map<string, [number, number, number]>();
     tf.tidy(() => {
-      const out = ck.model.forward(tf.zeros([1, ...inputShape]) as tf.Tensor4D, { training: false });
-      out.taps.forEach((t, i) => tapShapes.set(ck.model.tapNames[i], [t.shape[1], t.shape[2], t.shape[3]]));
+      const out = ck.model.forward(tf.zeros([1, ...inputShape]) as tf.Tensor4D, {
+        training: false,
+      });
+      out.taps.forEach((t, i) =>
+        tapShapes.set(ck.model.tapNames[i], [t.shape[1], t.shape[2], t.shape[3]]),
+      );
     });
-    return { id, key, model: ck.model, stats, dataset, inputShape, tapShapes, classes: info.classNames, testErrorPct: meta.testErrorPct };
+    return {
+      id,
+      key,
+      model: ck.model,
+      stats,
+      dataset,
+      inputShape,
+      tapShapes,
+      classes: info.classNames,
+      testErrorPct: meta.testErrorPct,
+    };
   }
 
   dispose(): void {
-    for (const p of this.cache.values()) p.then((t) => t.model.dispose(), () => {});
+    for (const p of this.cache.values())
+      p.then(
+        (t) => t.model.dispose(),
+        () => {},
+      );
     this.cache.clear();
   }
 }

@@ -29,7 +29,9 @@ export abstract class BaseStore implements ArtifactStore {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new StoreError(`artifact '${key}' in ${this.url} is not valid JSON`, key, { cause: err });
+      throw new StoreError(`artifact '${key}' in ${this.url} is not valid JSON`, key, {
+        cause: err,
+      });
     }
   }
 

@@ -7,7 +7,12 @@ import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { InvalidKeyError, StoreError } from './errors';
 import { LocalStore } from './local-store';
-import { HOSTILE_KEYS, chunkedStream, pseudoRandomBytes, storeContract } from './testing/store-contract';
+import {
+  HOSTILE_KEYS,
+  chunkedStream,
+  pseudoRandomBytes,
+  storeContract,
+} from './testing/store-contract';
 
 const base = mkdtemp(join(tmpdir(), 'abd-local-store-'));
 let n = 0;
@@ -18,7 +23,10 @@ storeContract('local', async () => new LocalStore(await freshDir()));
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
 
 test('local: keys are files under the root; url is file://', async () => {
@@ -43,7 +51,10 @@ test('local: temp files of a crashed writer are not listed and do not shadow key
   await s.put('k/real', 'ok');
   await writeFile(join(dir, 'k', '.tmp-deadbeef'), 'partial');
   await writeFile(join(dir, '.tmp-0123'), 'partial');
-  assert.deepEqual((await s.list('')).map((o) => o.key), ['k/real']);
+  assert.deepEqual(
+    (await s.list('')).map((o) => o.key),
+    ['k/real'],
+  );
   assert.equal(await s.getText('k/real'), 'ok');
 });
 
@@ -53,7 +64,10 @@ test('local: a failed stream write leaves no temp file and no object', async () 
   await s.put('w/keep', 'old');
   const boom = chunkedStream(pseudoRandomBytes(3 << 20), 1 << 20, new Error('boom'));
   await assert.rejects(s.putStream('w/keep', boom), StoreError);
-  await assert.rejects(s.putStream('w/new', chunkedStream(pseudoRandomBytes(100), 7, new Error('boom'))), StoreError);
+  await assert.rejects(
+    s.putStream('w/new', chunkedStream(pseudoRandomBytes(100), 7, new Error('boom'))),
+    StoreError,
+  );
   assert.deepEqual(await filesUnder(dir), [join(dir, 'w', 'keep')]);
   assert.equal(await s.getText('w/keep'), 'old');
 });
@@ -85,7 +99,11 @@ test('local: symlinks cannot lead outside the root', async () => {
   await assert.rejects(s.put('link/new', 'x'), StoreError);
   await assert.rejects(s.delete('link/secret'), StoreError);
   assert.deepEqual(await readdir(outside), ['secret']);
-  assert.deepEqual((await s.list('')).map((o) => o.key), [], 'symlinks are not listed');
+  assert.deepEqual(
+    (await s.list('')).map((o) => o.key),
+    [],
+    'symlinks are not listed',
+  );
 });
 
 test('local: a key cannot be both an object and a prefix', async () => {

@@ -43,7 +43,9 @@ export class LocalStore extends BaseStore {
         .then(() => fsp.realpath(this.root))
         .catch((err: unknown) => {
           this.realRoot = undefined;
-          throw new StoreError(`cannot open store root ${this.root}: ${String(err)}`, undefined, { cause: err });
+          throw new StoreError(`cannot open store root ${this.root}: ${String(err)}`, undefined, {
+            cause: err,
+          });
         });
     }
     return this.realRoot;
@@ -122,7 +124,9 @@ export class LocalStore extends BaseStore {
       await fh?.close().catch(() => undefined);
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       if (err instanceof StoreError) throw err;
-      throw new StoreError(`cannot write artifact '${key}' in ${this.url}: ${String(err)}`, key, { cause: err });
+      throw new StoreError(`cannot write artifact '${key}' in ${this.url}: ${String(err)}`, key, {
+        cause: err,
+      });
     }
     await syncDir(dir);
   }
@@ -148,7 +152,9 @@ export class LocalStore extends BaseStore {
       fh = await fsp.open(path, 'r');
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError(key, this.url);
-      throw new StoreError(`cannot read artifact '${key}' in ${this.url}: ${String(err)}`, key, { cause: err });
+      throw new StoreError(`cannot read artifact '${key}' in ${this.url}: ${String(err)}`, key, {
+        cause: err,
+      });
     }
     const st = await fh.stat();
     if (!st.isFile()) {
@@ -165,7 +171,9 @@ export class LocalStore extends BaseStore {
       return st.isFile() ? { key, size: st.size, modified: st.mtime } : null;
     } catch (err) {
       if (isMissing(err)) return null;
-      throw new StoreError(`cannot stat artifact '${key}' in ${this.url}: ${String(err)}`, key, { cause: err });
+      throw new StoreError(`cannot stat artifact '${key}' in ${this.url}: ${String(err)}`, key, {
+        cause: err,
+      });
     }
   }
 
@@ -195,7 +203,8 @@ export class LocalStore extends BaseStore {
       const key = relative(root, path).split(sep).join('/');
       // Symlinks are not followed: a listing never reports anything outside the root.
       if (entry.isDirectory()) {
-        if (key.startsWith(prefix) || prefix.startsWith(key + '/')) await this.walk(root, path, prefix, out);
+        if (key.startsWith(prefix) || prefix.startsWith(key + '/'))
+          await this.walk(root, path, prefix, out);
       } else if (entry.isFile() && key.startsWith(prefix)) {
         try {
           const st = await fsp.stat(path);
@@ -214,7 +223,9 @@ export class LocalStore extends BaseStore {
     } catch (err) {
       // A missing key, or a "directory" (a prefix of other keys, not an object): nothing to do.
       if (isMissing(err) || errno(err) === 'EPERM') return;
-      throw new StoreError(`cannot delete artifact '${key}' in ${this.url}: ${String(err)}`, key, { cause: err });
+      throw new StoreError(`cannot delete artifact '${key}' in ${this.url}: ${String(err)}`, key, {
+        cause: err,
+      });
     }
   }
 }

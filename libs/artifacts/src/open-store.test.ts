@@ -19,7 +19,9 @@ test('openStore: file URLs, absolute and relative paths open a local store', () 
 });
 
 test('openStore: s3 URLs open an S3 store without I/O; other schemes are refused', () => {
-  const s = openStore('s3://artifacts/team/run-1', { s3: { endpoint: 'http://127.0.0.1:1', accessKey: 'a', secretKey: 'b' } });
+  const s = openStore('s3://artifacts/team/run-1', {
+    s3: { endpoint: 'http://127.0.0.1:1', accessKey: 'a', secretKey: 'b' },
+  });
   assert.ok(s instanceof S3Store);
   assert.equal(s.url, 's3://artifacts/team/run-1');
   for (const bad of ['', '   ', 'http://host/x', 'gs://bucket/x', 'file://remote-host/x']) {

@@ -16,7 +16,8 @@ export interface OpenStoreOptions {
  * against the working directory) or 's3://bucket/prefix'. Nothing is touched until first use.
  */
 export function openStore(url: string, options: OpenStoreOptions = {}): ArtifactStore {
-  if (typeof url !== 'string' || url.trim() === '') throw new StoreError('empty artifact store location');
+  if (typeof url !== 'string' || url.trim() === '')
+    throw new StoreError('empty artifact store location');
   if (url.startsWith('s3://')) return new S3Store(url, options.s3);
   if (url.startsWith('file:')) {
     let path: string;
@@ -29,7 +30,9 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Artifact
   }
   // Anything else with a scheme (http:, gs:, C: excepted on Windows) is not supported.
   if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(url) && !isAbsolute(url)) {
-    throw new StoreError(`unsupported artifact store URL ${JSON.stringify(url)} (use file://, s3:// or a path)`);
+    throw new StoreError(
+      `unsupported artifact store URL ${JSON.stringify(url)} (use file://, s3:// or a path)`,
+    );
   }
   return new LocalStore(resolve(url));
 }

@@ -37,10 +37,14 @@ export function resolveS3Options(
   try {
     url = new URL(endpoint);
   } catch (err) {
-    throw new StoreError(`S3 endpoint is not a URL: ${JSON.stringify(endpoint)}`, undefined, { cause: err });
+    throw new StoreError(`S3 endpoint is not a URL: ${JSON.stringify(endpoint)}`, undefined, {
+      cause: err,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new StoreError(`S3 endpoint must be http:// or https://, got ${JSON.stringify(endpoint)}`);
+    throw new StoreError(
+      `S3 endpoint must be http:// or https://, got ${JSON.stringify(endpoint)}`,
+    );
   }
   const useSSL = url.protocol === 'https:';
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;

@@ -30,7 +30,10 @@ storeContract('s3', async () => s3(`s3://contract/run-${n++}`), {
 });
 
 const uploadsOf = (from: number): string[] =>
-  server.requests.slice(from).filter((r) => r.url.includes('uploadId') || r.url.includes('uploads')).map((r) => `${r.method} ${r.url.split('?')[1]}`);
+  server.requests
+    .slice(from)
+    .filter((r) => r.url.includes('uploadId') || r.url.includes('uploads'))
+    .map((r) => `${r.method} ${r.url.split('?')[1]}`);
 
 test('s3: bucket is created lazily, once, and the prefix is honoured', async () => {
   const from = server.requests.length;
@@ -39,12 +42,27 @@ test('s3: bucket is created lazily, once, and the prefix is honoured', async () 
   assert.equal(server.requests.length, from, 'opening does no I/O');
   await a.put('k', 'v');
   await a.put('k2', 'v');
-  const bucketCalls = server.requests.slice(from).filter((r) => /^\/fresh-bucket\/?(\?.*)?$/.test(r.url));
-  assert.deepEqual(bucketCalls.map((r) => r.method), ['HEAD', 'PUT']);
+  const bucketCalls = server.requests
+    .slice(from)
+    .filter((r) => /^\/fresh-bucket\/?(\?.*)?$/.test(r.url));
+  assert.deepEqual(
+    bucketCalls.map((r) => r.method),
+    ['HEAD', 'PUT'],
+  );
   const root = s3('s3://fresh-bucket');
-  assert.deepEqual((await root.list('')).map((o) => o.key), ['some/prefix/k', 'some/prefix/k2']);
-  assert.deepEqual((await s3('s3://fresh-bucket/some').list('')).map((o) => o.key), ['prefix/k', 'prefix/k2']);
-  assert.deepEqual(await s3('s3://fresh-bucket/some/pre').list(''), [], 'prefix is a whole segment');
+  assert.deepEqual(
+    (await root.list('')).map((o) => o.key),
+    ['some/prefix/k', 'some/prefix/k2'],
+  );
+  assert.deepEqual(
+    (await s3('s3://fresh-bucket/some').list('')).map((o) => o.key),
+    ['prefix/k', 'prefix/k2'],
+  );
+  assert.deepEqual(
+    await s3('s3://fresh-bucket/some/pre').list(''),
+    [],
+    'prefix is a whole segment',
+  );
 });
 
 test('s3: a stream longer than a part goes multipart; a short one is a single PUT', async () => {
@@ -65,21 +83,45 @@ test('s3: a stream longer than a part goes multipart; a short one is a single PU
 test('s3: a stream failing mid-multipart aborts the upload and leaves no object', async () => {
   const s = s3('s3://multipart/b');
   const from = server.requests.length;
-  const failing = chunkedStream(pseudoRandomBytes(2 * PART + 1), 1 << 20, new Error('connection reset'));
-  await assert.rejects(s.putStream('partial.bin', failing), (e: unknown) => e instanceof StoreError && e.key === 'partial.bin');
+  const failing = chunkedStream(
+    pseudoRandomBytes(2 * PART + 1),
+    1 << 20,
+    new Error('connection reset'),
+  );
+  await assert.rejects(
+    s.putStream('partial.bin', failing),
+    (e: unknown) => e instanceof StoreError && e.key === 'partial.bin',
+  );
   const calls = uploadsOf(from);
-  assert.ok(calls.some((c) => c.startsWith('PUT partNumber') || c.includes('partNumber')), 'a part was sent');
-  assert.ok(calls.some((c) => c.startsWith('DELETE uploadId=')), 'the upload was aborted');
+  assert.ok(
+    calls.some((c) => c.startsWith('PUT partNumber') || c.includes('partNumber')),
+    'a part was sent',
+  );
+  assert.ok(
+    calls.some((c) => c.startsWith('DELETE uploadId=')),
+    'the upload was aborted',
+  );
   assert.equal(await s.exists('partial.bin'), false);
   await assert.rejects(s.get('partial.bin'), NotFoundError);
   assert.deepEqual(await s.list(''), []);
 });
 
 test('s3: wrong credentials and unreachable servers give StoreError, not a hang', async () => {
-  const bad: ArtifactStore = new S3Store('s3://contract/x', { endpoint: server.endpoint, accessKey: 'S3RVER', secretKey: 'wrong' });
+  const bad: ArtifactStore = new S3Store('s3://contract/x', {
+    endpoint: server.endpoint,
+    accessKey: 'S3RVER',
+    secretKey: 'wrong',
+  });
   await assert.rejects(bad.put('k', 'v'), StoreError);
-  const down = new S3Store('s3://contract/x', { endpoint: 'http://127.0.0.1:1', accessKey: 'a', secretKey: 'b' });
-  await assert.rejects(down.get('k'), (e: unknown) => e instanceof StoreError && !(e instanceof NotFoundError));
+  const down = new S3Store('s3://contract/x', {
+    endpoint: 'http://127.0.0.1:1',
+    accessKey: 'a',
+    secretKey: 'b',
+  });
+  await assert.rejects(
+    down.get('k'),
+    (e: unknown) => e instanceof StoreError && !(e instanceof NotFoundError),
+  );
   await assert.rejects(down.get('../k'), InvalidKeyError);
 });
 
@@ -89,15 +131,38 @@ test('s3: URL parsing and options from the environment', () => {
   assert.throws(() => parseS3Url('s3://Bad_Bucket/x'), StoreError);
   assert.throws(() => parseS3Url('s3://bucket/../x'), InvalidKeyError);
   assert.throws(() => parseS3Url('http://bucket/x'), StoreError);
-  const abd = resolveS3Options({}, {
-    ABD_S3_ENDPOINT: 'https://minio.example:9443', ABD_S3_ACCESS_KEY: 'ak', ABD_S3_SECRET_KEY: 'sk', ABD_S3_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'aws-ak', AWS_SECRET_ACCESS_KEY: 'aws-sk', AWS_ENDPOINT_URL: 'http://aws:1',
-  });
+  const abd = resolveS3Options(
+    {},
+    {
+      ABD_S3_ENDPOINT: 'https://minio.example:9443',
+      ABD_S3_ACCESS_KEY: 'ak',
+      ABD_S3_SECRET_KEY: 'sk',
+      ABD_S3_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'aws-ak',
+      AWS_SECRET_ACCESS_KEY: 'aws-sk',
+      AWS_ENDPOINT_URL: 'http://aws:1',
+    },
+  );
   assert.deepEqual(
     { ...abd, partSize: 0 },
-    { endPoint: 'minio.example', port: 9443, useSSL: true, accessKey: 'ak', secretKey: 'sk', region: 'eu-west-1', partSize: 0 },
+    {
+      endPoint: 'minio.example',
+      port: 9443,
+      useSSL: true,
+      accessKey: 'ak',
+      secretKey: 'sk',
+      region: 'eu-west-1',
+      partSize: 0,
+    },
   );
-  const aws = resolveS3Options({}, { AWS_ACCESS_KEY_ID: 'aws-ak', AWS_SECRET_ACCESS_KEY: 'aws-sk', AWS_ENDPOINT_URL: 'http://[::1]:9000' });
+  const aws = resolveS3Options(
+    {},
+    {
+      AWS_ACCESS_KEY_ID: 'aws-ak',
+      AWS_SECRET_ACCESS_KEY: 'aws-sk',
+      AWS_ENDPOINT_URL: 'http://[::1]:9000',
+    },
+  );
   assert.equal(aws.endPoint, '::1');
   assert.equal(aws.port, 9000);
   assert.equal(aws.useSSL, false);
@@ -113,20 +178,24 @@ test('s3: URL parsing and options from the environment', () => {
 
 // ~5 s on a busy 2-core machine, so opt-in: the multipart path itself is covered above with 5 MiB parts.
 const large = process.env.ABD_TEST_SKIP_LARGE !== '1';
-test('s3: an unsized object above 64 MiB streams through with the default part size', { skip: !large && 'ABD_TEST_SKIP_LARGE=1' }, async () => {
-  const { endpoint, accessKey, secretKey } = server;
-  const s = new S3Store('s3://multipart/big', { endpoint, accessKey, secretKey });
-  const data = pseudoRandomBytes(65 * 1024 * 1024 + 17, 11);
-  const from = server.requests.length;
-  await s.putStream('big.bin', chunkedStream(data, 1 << 20));
-  assert.equal(uploadsOf(from).filter((c) => c.startsWith('PUT')).length, 5, '16 MiB parts');
-  assert.equal((await s.stat('big.bin'))?.size, data.length);
-  const got = await s.getStream('big.bin');
-  let at = 0;
-  for await (const chunk of got as AsyncIterable<Buffer>) {
-    assert.ok(chunk.equals(data.subarray(at, at + chunk.length)), `bytes at ${at}`);
-    at += chunk.length;
-  }
-  assert.equal(at, data.length);
-  await s.delete('big.bin');
-});
+test(
+  's3: an unsized object above 64 MiB streams through with the default part size',
+  { skip: !large && 'ABD_TEST_SKIP_LARGE=1' },
+  async () => {
+    const { endpoint, accessKey, secretKey } = server;
+    const s = new S3Store('s3://multipart/big', { endpoint, accessKey, secretKey });
+    const data = pseudoRandomBytes(65 * 1024 * 1024 + 17, 11);
+    const from = server.requests.length;
+    await s.putStream('big.bin', chunkedStream(data, 1 << 20));
+    assert.equal(uploadsOf(from).filter((c) => c.startsWith('PUT')).length, 5, '16 MiB parts');
+    assert.equal((await s.stat('big.bin'))?.size, data.length);
+    const got = await s.getStream('big.bin');
+    let at = 0;
+    for await (const chunk of got as AsyncIterable<Buffer>) {
+      assert.ok(chunk.equals(data.subarray(at, at + chunk.length)), `bytes at ${at}`);
+      at += chunk.length;
+    }
+    assert.equal(at, data.length);
+    await s.delete('big.bin');
+  },
+);

@@ -49,7 +49,15 @@ export class S3Store extends BaseStore {
     this.url = `s3://${bucket}${prefix ? '/' + prefix : ''}`;
     this.opts = resolveS3Options(options);
     const { endPoint, port, useSSL, accessKey, secretKey, region } = this.opts;
-    this.client = new Client({ endPoint, port, useSSL, accessKey, secretKey, region, pathStyle: true });
+    this.client = new Client({
+      endPoint,
+      port,
+      useSSL,
+      accessKey,
+      secretKey,
+      region,
+      pathStyle: true,
+    });
   }
 
   private objectName(key: string): string {
@@ -112,11 +120,18 @@ export class S3Store extends BaseStore {
           await this.client.putObject(this.bucket, name, buf);
           return;
         }
-        if (part > MAX_PARTS) throw new StoreError(`stream for '${key}' exceeds ${MAX_PARTS} parts`, key);
+        if (part > MAX_PARTS)
+          throw new StoreError(`stream for '${key}' exceeds ${MAX_PARTS} parts`, key);
         uploadId ??= await this.client.initiateNewMultipartUpload(this.bucket, name, {});
         const md5 = createHash('md5').update(buf).digest('base64');
         const res = await this.client.uploadPart(
-          { bucketName: this.bucket, objectName: name, uploadID: uploadId, partNumber: part, headers: { 'Content-MD5': md5 } },
+          {
+            bucketName: this.bucket,
+            objectName: name,
+            uploadID: uploadId,
+            partNumber: part,
+            headers: { 'Content-MD5': md5 },
+          },
           buf,
         );
         etags.push({ part, etag: res.etag });
@@ -175,7 +190,11 @@ export class S3Store extends BaseStore {
         const items = this.client.listObjectsV2(this.bucket, base + prefix, true);
         items.on('data', (item: { name?: string; size?: number; lastModified?: Date }) => {
           if (!item.name || !item.name.startsWith(base) || item.name.endsWith('/')) return;
-          out.push({ key: item.name.slice(base.length), size: item.size ?? 0, modified: item.lastModified ?? new Date(0) });
+          out.push({
+            key: item.name.slice(base.length),
+            size: item.size ?? 0,
+            modified: item.lastModified ?? new Date(0),
+          });
         });
         items.on('error', reject);
         items.on('end', () => resolve());
@@ -201,6 +220,9 @@ export class S3Store extends BaseStore {
 
 function checkSize(key: string, got: number, want: number | undefined): void {
   if (want !== undefined && got !== want) {
-    throw new StoreError(`stream for '${key}' gave ${got}${got > want ? '+' : ''} bytes, expected ${want}`, key);
+    throw new StoreError(
+      `stream for '${key}' gave ${got}${got > want ? '+' : ''} bytes, expected ${want}`,
+      key,
+    );
   }
 }

@@ -5,14 +5,26 @@ import { HOSTILE_KEYS } from './testing/store-contract';
 import { validateKey, validatePrefix } from './validate-key';
 
 test('validateKey accepts ordinary keys and returns them unchanged', () => {
-  for (const key of ['a', 'models/wrn-16-2/ckpt-3.bin', 'signs/t=wrn-22-4/fmnist,train/e+1@s_7', '.hidden', 'a..b', 'x'.repeat(512), 'a/b.c/d-e_f']) {
+  for (const key of [
+    'a',
+    'models/wrn-16-2/ckpt-3.bin',
+    'signs/t=wrn-22-4/fmnist,train/e+1@s_7',
+    '.hidden',
+    'a..b',
+    'x'.repeat(512),
+    'a/b.c/d-e_f',
+  ]) {
     assert.equal(validateKey(key), key);
   }
 });
 
 test('validateKey rejects hostile keys with InvalidKeyError carrying the key', () => {
   for (const key of HOSTILE_KEYS) {
-    assert.throws(() => validateKey(key), (e: unknown) => e instanceof InvalidKeyError && e instanceof StoreError && e.key === key, JSON.stringify(key));
+    assert.throws(
+      () => validateKey(key),
+      (e: unknown) => e instanceof InvalidKeyError && e instanceof StoreError && e.key === key,
+      JSON.stringify(key),
+    );
   }
   assert.throws(() => validateKey(42 as unknown as string), InvalidKeyError);
 });

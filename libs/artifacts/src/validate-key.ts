@@ -15,7 +15,8 @@ function checkChars(key: string): void {
   }
   if (key.includes('\\')) throw new InvalidKeyError(key, 'contains a backslash');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new InvalidKeyError(key, 'contains a control character');
+  if (/[\u0000-\u001f\u007f]/.test(key))
+    throw new InvalidKeyError(key, 'contains a control character');
   if (!ALLOWED.test(key)) {
     throw new InvalidKeyError(key, 'contains a character outside [A-Za-z0-9._=+@,-/]');
   }
@@ -56,6 +57,7 @@ export function validatePrefix(prefix: string): string {
   const segments = prefix.split('/');
   const last = segments.pop() as string;
   for (const segment of segments) checkSegment(prefix, segment);
-  if (last === '.' || last === '..') throw new InvalidKeyError(prefix, `has a '${last}' path segment`);
+  if (last === '.' || last === '..')
+    throw new InvalidKeyError(prefix, `has a '${last}' path segment`);
   return prefix;
 }

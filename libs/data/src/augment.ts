@@ -36,12 +36,16 @@ export function augmentImage(
   out: Uint8Array,
 ): void {
   const size = h * w * c;
-  check(src.length >= size, () => `augmentImage: source has ${src.length} bytes, ${h}×${w}×${c} needs ${size}`);
+  check(
+    src.length >= size,
+    () => `augmentImage: source has ${src.length} bytes, ${h}×${w}×${c} needs ${size}`,
+  );
   check(out.length >= size, () => `augmentImage: output has ${out.length} bytes, needs ${size}`);
   const { pad } = opts;
   check(
     Number.isInteger(pad) && pad >= 0 && pad < h && pad < w,
-    () => `augmentImage: reflect pad must be an integer in [0, ${Math.min(h, w) - 1}] for ${h}×${w}, got ${pad}`,
+    () =>
+      `augmentImage: reflect pad must be an integer in [0, ${Math.min(h, w) - 1}] for ${h}×${w}, got ${pad}`,
   );
   const rng = mulberry32(hashKey(STREAM.augment, opts.seed, opts.epoch, opts.index));
   const top = randInt(rng, 2 * pad + 1) - pad;

@@ -30,7 +30,8 @@ export function makeBatch(set: ImageSet, indices: Int32Array, opts: BatchOptions
     const i = indices[k];
     check(
       Number.isInteger(i) && i >= 0 && i < set.n,
-      () => `makeBatch: index ${i} at position ${k} is outside ${set.name}/${set.split} (n = ${set.n})`,
+      () =>
+        `makeBatch: index ${i} at position ${k} is outside ${set.name}/${set.split} (n = ${set.n})`,
     );
     const src = set.images.subarray(i * size, (i + 1) * size);
     const dst = images.subarray(k * size, (k + 1) * size);
@@ -51,12 +52,19 @@ export function normalize(
   stats: ChannelStats,
 ): Float32Array {
   const size = n * h * w * c;
-  check(images.length >= size, () => `normalize: ${images.length} bytes, ${n}×${h}×${w}×${c} needs ${size}`);
+  check(
+    images.length >= size,
+    () => `normalize: ${images.length} bytes, ${n}×${h}×${w}×${c} needs ${size}`,
+  );
   check(
     stats.mean.length === c && stats.std.length === c,
-    () => `normalize: stats have ${stats.mean.length} means and ${stats.std.length} stds for ${c} channels`,
+    () =>
+      `normalize: stats have ${stats.mean.length} means and ${stats.std.length} stds for ${c} channels`,
   );
-  check(stats.std.every((s) => s > 0), () => `normalize: std must be positive, got [${stats.std.join(', ')}]`);
+  check(
+    stats.std.every((s) => s > 0),
+    () => `normalize: std must be positive, got [${stats.std.join(', ')}]`,
+  );
   // One lookup table per channel: 256·c divisions instead of one per pixel.
   const lut = new Float32Array(256 * c);
   for (let k = 0; k < c; k++) {

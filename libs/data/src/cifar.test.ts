@@ -15,15 +15,26 @@ test('reads batches in order and converts CHW to NHWC', async () => {
   const a = join(tmp.dir, 'data_batch_1.bin');
   const b = join(tmp.dir, 'data_batch_2.bin');
   writeFileSync(a, cifarBatch([3, 9], value));
-  writeFileSync(b, cifarBatch([0], (i, ch, p) => value(i + 2, ch, p)));
+  writeFileSync(
+    b,
+    cifarBatch([0], (i, ch, p) => value(i + 2, ch, p)),
+  );
   const r = await readCifar10Batches([a, b]);
   assert.equal(r.n, 3);
   assert.deepEqual(Array.from(r.labels), [3, 9, 0]);
   assert.equal(r.images.length, 3 * 32 * 32 * 3);
-  for (const [i, y, x] of [[0, 0, 0], [1, 5, 17], [2, 31, 31]]) {
+  for (const [i, y, x] of [
+    [0, 0, 0],
+    [1, 5, 17],
+    [2, 31, 31],
+  ]) {
     const p = y * 32 + x;
     for (let ch = 0; ch < 3; ch++) {
-      assert.equal(r.images[((i * 32 + y) * 32 + x) * 3 + ch], value(i, ch, p), `image ${i} (${y},${x}) ch ${ch}`);
+      assert.equal(
+        r.images[((i * 32 + y) * 32 + x) * 3 + ch],
+        value(i, ch, p),
+        `image ${i} (${y},${x}) ch ${ch}`,
+      );
     }
   }
 });

@@ -48,7 +48,10 @@ export async function readCifar10Batches(paths: string[]): Promise<RawImages> {
       const rec = r * CIFAR_RECORD;
       const label = bytes[rec];
       if (label > 9) {
-        throw new DataError(`${path}: record ${r} has label ${label}, CIFAR-10 labels are 0..9`, path);
+        throw new DataError(
+          `${path}: record ${r} has label ${label}, CIFAR-10 labels are 0..9`,
+          path,
+        );
       }
       labels[k] = label;
       const src = rec + 1;

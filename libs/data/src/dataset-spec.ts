@@ -21,5 +21,12 @@ export interface DatasetSpec {
    * npy `train-images.npy`, `train-labels.npy`, `test-images.npy`, `test-labels.npy`;
    * npz entries `x_train`, `y_train`, `x_test`, `y_test`.
    */
-  files?: { trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string; train?: string[]; test?: string[] };
+  files?: {
+    trainImages?: string;
+    trainLabels?: string;
+    testImages?: string;
+    testLabels?: string;
+    train?: string[];
+    test?: string[];
+  };
 }

@@ -53,7 +53,11 @@ test('a re-compressed file is accepted by the SHA-256 of its content', async () 
   const other = gzipSync(content, { level: 1 });
   served.set('/re.gz', other);
   const dest = join(tmp.dir, 'b', 're.gz');
-  await downloadVerified(`${base}re.gz`, dest, { file: 're.gz', md5: md5(gz), contentSha256: sha256(content) });
+  await downloadVerified(`${base}re.gz`, dest, {
+    file: 're.gz',
+    md5: md5(gz),
+    contentSha256: sha256(content),
+  });
   assert.ok(existsSync(dest));
 });
 
@@ -62,10 +66,19 @@ test('checksum mismatch: DataError, nothing left behind', async () => {
   const dir = join(tmp.dir, 'c');
   const dest = join(dir, 'bad.gz');
   await assert.rejects(
-    downloadVerified(`${base}bad.gz`, dest, { file: 'bad.gz', md5: md5(gz), contentSha256: sha256(content) }),
+    downloadVerified(`${base}bad.gz`, dest, {
+      file: 'bad.gz',
+      md5: md5(gz),
+      contentSha256: sha256(content),
+    }),
     (e: unknown) => {
       assert.ok(e instanceof DataError);
-      assert.match(e.message, new RegExp(`checksum mismatch for ${base}bad.gz: got MD5 [0-9a-f]{32}.*expected MD5 ${md5(gz)}`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `checksum mismatch for ${base}bad.gz: got MD5 [0-9a-f]{32}.*expected MD5 ${md5(gz)}`,
+        ),
+      );
       return true;
     },
   );
@@ -74,7 +87,10 @@ test('checksum mismatch: DataError, nothing left behind', async () => {
 
 test('HTTP error is a DataError naming the URL', async () => {
   await assert.rejects(
-    downloadVerified(`${base}missing.gz`, join(tmp.dir, 'd', 'm.gz'), { file: 'm.gz', md5: md5(gz) }),
+    downloadVerified(`${base}missing.gz`, join(tmp.dir, 'd', 'm.gz'), {
+      file: 'm.gz',
+      md5: md5(gz),
+    }),
     /download of http:\/\/127\.0\.0\.1:\d+\/missing\.gz failed: HTTP 404/,
   );
 });
@@ -83,15 +99,21 @@ test('locateFashionMnist downloads from ABD_FASHION_MNIST_URL and rejects a corr
   for (const f of Object.values(IDX_FILES)) served.set(`/corrupt/${f}.gz`, gz);
   const cacheDir = join(tmp.dir, 'cache-corrupt');
   const opts = { systemDir: join(tmp.dir, 'no-debian'), cacheDir };
-  await withEnv({ ABD_DATA_DIR: undefined, ABD_OFFLINE: undefined, ABD_FASHION_MNIST_URL: `${base}corrupt/` }, async () => {
-    await assert.rejects(locateFashionMnist(opts), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /download from http:\/\/127\.0\.0\.1:\d+\/corrupt\/ failed: checksum mismatch/);
-      assert.match(e.message, /expected MD5 8d4fb7e6c68d591d4c3dfef9ec88bf0d/);
-      assert.match(e.message, /apt-get install -y dataset-fashion-mnist/);
-      return true;
-    });
-  });
+  await withEnv(
+    { ABD_DATA_DIR: undefined, ABD_OFFLINE: undefined, ABD_FASHION_MNIST_URL: `${base}corrupt/` },
+    async () => {
+      await assert.rejects(locateFashionMnist(opts), (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.match(
+          e.message,
+          /download from http:\/\/127\.0\.0\.1:\d+\/corrupt\/ failed: checksum mismatch/,
+        );
+        assert.match(e.message, /expected MD5 8d4fb7e6c68d591d4c3dfef9ec88bf0d/);
+        assert.match(e.message, /apt-get install -y dataset-fashion-mnist/);
+        return true;
+      });
+    },
+  );
   assert.deepEqual(readdirSync(cacheDir), []);
 });
 
@@ -110,23 +132,40 @@ function canonicalGzip(debianGz: Buffer, name: string): Uint8Array {
 
 test('Debian files are the canonical release; a download of it verifies and loads', async (t) => {
   if (!existsSync(DEBIAN_FASHION_MNIST_DIR)) {
-    t.skip(`${DEBIAN_FASHION_MNIST_DIR} absent: apt-get install -y dataset-fashion-mnist to run this test`);
+    t.skip(
+      `${DEBIAN_FASHION_MNIST_DIR} absent: apt-get install -y dataset-fashion-mnist to run this test`,
+    );
     return;
   }
   for (const [i, name] of Object.values(IDX_FILES).entries()) {
-    const canonical = canonicalGzip(readFileSync(join(DEBIAN_FASHION_MNIST_DIR, `${name}.gz`)), name);
+    const canonical = canonicalGzip(
+      readFileSync(join(DEBIAN_FASHION_MNIST_DIR, `${name}.gz`)),
+      name,
+    );
     assert.equal(FASHION_MNIST_CHECKSUMS[i].file, `${name}.gz`);
-    assert.equal(md5(canonical), FASHION_MNIST_CHECKSUMS[i].md5, `${name}.gz rebuilt from Debian has the README's MD5`);
+    assert.equal(
+      md5(canonical),
+      FASHION_MNIST_CHECKSUMS[i].md5,
+      `${name}.gz rebuilt from Debian has the README's MD5`,
+    );
     served.set(`/real/${name}.gz`, canonical);
   }
   const cacheDir = join(tmp.dir, 'cache-real');
   const opts = { systemDir: join(tmp.dir, 'no-debian'), cacheDir };
-  await withEnv({ ABD_DATA_DIR: undefined, ABD_OFFLINE: undefined, ABD_FASHION_MNIST_URL: `${base}real` }, async () => {
-    assert.deepEqual(await locateFashionMnist(opts), { dir: cacheDir, source: 'download' });
-    assert.deepEqual(await locateFashionMnist(opts), { dir: cacheDir, source: 'cache' });
-    const test_ = await loadDataset('fashion-mnist', 'test', opts);
-    assert.equal(test_.n, 10000);
-    assert.equal(test_.source, `cache:${cacheDir}`);
-  });
-  assert.deepEqual(readdirSync(cacheDir).sort(), Object.values(IDX_FILES).map((f) => `${f}.gz`).sort());
+  await withEnv(
+    { ABD_DATA_DIR: undefined, ABD_OFFLINE: undefined, ABD_FASHION_MNIST_URL: `${base}real` },
+    async () => {
+      assert.deepEqual(await locateFashionMnist(opts), { dir: cacheDir, source: 'download' });
+      assert.deepEqual(await locateFashionMnist(opts), { dir: cacheDir, source: 'cache' });
+      const test_ = await loadDataset('fashion-mnist', 'test', opts);
+      assert.equal(test_.n, 10000);
+      assert.equal(test_.source, `cache:${cacheDir}`);
+    },
+  );
+  assert.deepEqual(
+    readdirSync(cacheDir).sort(),
+    Object.values(IDX_FILES)
+      .map((f) => `${f}.gz`)
+      .sort(),
+  );
 });

@@ -21,7 +21,10 @@ export async function downloadVerified(
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
   if (!sum.md5 && !sum.contentSha256) {
-    throw new DataError(`refusing to download ${url}: no checksum to verify ${sum.file} against`, dest);
+    throw new DataError(
+      `refusing to download ${url}: no checksum to verify ${sum.file} against`,
+      dest,
+    );
   }
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -32,7 +35,10 @@ export async function downloadVerified(
       res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       const cause = (e as Error & { cause?: Error }).cause;
-      throw new DataError(`download of ${url} failed: ${(e as Error).message}${cause ? ` (${cause.message})` : ''}`, dest);
+      throw new DataError(
+        `download of ${url} failed: ${(e as Error).message}${cause ? ` (${cause.message})` : ''}`,
+        dest,
+      );
     }
     if (!res.ok || !res.body) {
       throw new DataError(`download of ${url} failed: HTTP ${res.status} ${res.statusText}`, dest);
@@ -53,7 +59,10 @@ export async function downloadVerified(
       if (!(sum.contentSha256 && gotSha === sum.contentSha256)) {
         throw new DataError(
           `checksum mismatch for ${url}: got MD5 ${gotMd5}, content SHA-256 ${gotSha}; expected ` +
-            [sum.md5 && `MD5 ${sum.md5}`, sum.contentSha256 && `content SHA-256 ${sum.contentSha256}`]
+            [
+              sum.md5 && `MD5 ${sum.md5}`,
+              sum.contentSha256 && `content SHA-256 ${sum.contentSha256}`,
+            ]
               .filter(Boolean)
               .join(' or ') +
             `. Nothing was written to ${dest}.`,
@@ -81,7 +90,11 @@ export async function contentSha256(path: string): Promise<string> {
 }
 
 /** Downloads every file of `files` missing from `dir` from `baseUrl`, each verified. */
-export async function downloadFiles(baseUrl: string, dir: string, files: FileChecksum[]): Promise<void> {
+export async function downloadFiles(
+  baseUrl: string,
+  dir: string,
+  files: FileChecksum[],
+): Promise<void> {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   for (const f of files) {
     const dest = join(dir, f.file);

@@ -20,7 +20,10 @@ test('IDX round trip, raw and gzip', async () => {
   const data = pattern(3, 5 * 4);
   const raw = encodeIdx([3, 5, 4], data);
   assert.deepEqual(Array.from(raw.subarray(0, 8)), [0, 0, 8, 3, 0, 0, 0, 3]);
-  for (const [name, bytes] of [['a.idx', raw], ['a.idx.gz', gzipSync(raw)]] as const) {
+  for (const [name, bytes] of [
+    ['a.idx', raw],
+    ['a.idx.gz', gzipSync(raw)],
+  ] as const) {
     const r = await readIdx(write(name, bytes));
     assert.deepEqual(r.dims, [3, 5, 4]);
     assert.deepEqual(r.data, data);
@@ -57,13 +60,19 @@ test('unsupported element type', async () => {
 
 test('truncated: fewer data bytes than the header says', async () => {
   const full = encodeIdx([4, 2, 2], pattern(4, 4));
-  await rejectsNaming(write('trunc', full.subarray(0, full.length - 3)), /truncated.*16 bytes of data, file has 13/);
+  await rejectsNaming(
+    write('trunc', full.subarray(0, full.length - 3)),
+    /truncated.*16 bytes of data, file has 13/,
+  );
   await rejectsNaming(write('trunc.gz', gzipSync(full.subarray(0, full.length - 3))), /truncated/);
 });
 
 test('truncated header and truncated gzip stream', async () => {
   const full = encodeIdx([4, 2, 2], pattern(4, 4));
-  await rejectsNaming(write('short-header', full.subarray(0, 10)), /shorter than its 16-byte IDX header/);
+  await rejectsNaming(
+    write('short-header', full.subarray(0, 10)),
+    /shorter than its 16-byte IDX header/,
+  );
   const gz = gzipSync(full);
   await rejectsNaming(write('cut.gz', gz.subarray(0, gz.length - 6)), /truncated or corrupt gzip/);
 });

@@ -97,7 +97,9 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxData {
 export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
   const size = dims.reduce((a, b) => a * b, 1);
   if (size !== data.length) {
-    throw new DataError(`encodeIdx: dims [${dims.join(', ')}] need ${size} bytes, got ${data.length}`);
+    throw new DataError(
+      `encodeIdx: dims [${dims.join(', ')}] need ${size} bytes, got ${data.length}`,
+    );
   }
   if (dims.length === 0 || dims.length > 255) {
     throw new DataError(`encodeIdx: ${dims.length} dimensions (1..255 allowed)`);

@@ -11,7 +11,12 @@ function pngPixels(seed: number, H: number, W: number): Uint8Array {
 }
 
 /** Writes `<root>/<split>/<class>/*`: PNG patterns and flat-colour JPEGs (flat colours survive JPEG at q=100). */
-export async function writeImageFolder(root: string, perClass: number, H: number, W: number): Promise<Map<string, Uint8Array>> {
+export async function writeImageFolder(
+  root: string,
+  perClass: number,
+  H: number,
+  W: number,
+): Promise<Map<string, Uint8Array>> {
   const written = new Map<string, Uint8Array>();
   for (const split of ['train', 'test']) {
     for (let c = 0; c < IMAGE_FOLDER_CLASSES.length; c++) {
@@ -22,13 +27,17 @@ export async function writeImageFolder(root: string, perClass: number, H: number
         if (i % 2 === 0) {
           const px = pngPixels(seed, H, W);
           const path = join(dir, `img-${i}.png`);
-          await sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path);
+          await sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 3 } })
+            .png()
+            .toFile(path);
           written.set(path, px);
         } else {
           const colour = [(seed * 40) & 0xf0, 128, (255 - seed * 8) & 0xf0];
           const px = Uint8Array.from({ length: H * W * 3 }, (_, k) => colour[k % 3]);
           const path = join(dir, `img-${i}.jpg`);
-          await sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toFile(path);
+          await sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 3 } })
+            .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+            .toFile(path);
           written.set(path, px);
         }
       }
@@ -36,4 +45,3 @@ export async function writeImageFolder(root: string, perClass: number, H: number
   }
   return written;
 }
-

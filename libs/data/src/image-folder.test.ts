@@ -17,17 +17,27 @@ test('image folder: 5 classes of 6×10 PNG and JPEG images, labels from sorted c
   const root = join(tmp.dir, 'ok');
   const written = await writeImageFolder(root, 3, H, W);
   const r = await loadDatasetSpec({ format: 'image-folder', path: root });
-  assert.deepEqual([r.train.n, r.train.height, r.train.width, r.train.channels, r.train.classes], [15, H, W, 3, 5]);
+  assert.deepEqual(
+    [r.train.n, r.train.height, r.train.width, r.train.channels, r.train.classes],
+    [15, H, W, 3, 5],
+  );
   assert.deepEqual(r.train.classNames, CLASSES);
   const per = H * W * 3;
   let k = 0;
   for (let c = 0; c < 5; c++) {
     for (let i = 0; i < 3; i++, k++) {
       assert.equal(r.train.labels[k], c);
-      const want = written.get(join(root, 'train', CLASSES[c], `img-${i}.${i % 2 === 0 ? 'png' : 'jpg'}`)) as Uint8Array;
+      const want = written.get(
+        join(root, 'train', CLASSES[c], `img-${i}.${i % 2 === 0 ? 'png' : 'jpg'}`),
+      ) as Uint8Array;
       const got = r.train.images.subarray(k * per, (k + 1) * per);
       if (i % 2 === 0) assert.deepEqual(got, want);
-      else for (let p = 0; p < per; p++) assert.ok(Math.abs(got[p] - want[p]) <= 1, `jpeg ${c}/${i} byte ${p}: ${got[p]} vs ${want[p]}`);
+      else
+        for (let p = 0; p < per; p++)
+          assert.ok(
+            Math.abs(got[p] - want[p]) <= 1,
+            `jpeg ${c}/${i} byte ${p}: ${got[p]} vs ${want[p]}`,
+          );
     }
   }
   assert.equal(r.test.n, 15);
@@ -48,10 +58,16 @@ test('image folder: a corrupt image, a size mismatch and differing class folders
     });
   };
   await check(broken, /cannot decode/);
-  await sharp({ create: { width: 9, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toFile(broken);
+  await sharp({ create: { width: 9, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+    .png()
+    .toFile(broken);
   await check(broken, /is 6×9×3, .* is 6×10×3/);
-  await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toFile(broken);
+  await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+    .png()
+    .toFile(broken);
   mkdirSync(join(root, 'test', 'fox'));
-  await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toFile(join(root, 'test', 'fox', 'a.png'));
+  await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+    .png()
+    .toFile(join(root, 'test', 'fox', 'a.png'));
   await check(join(root, 'test'), /has classes \[ant, bee, cat, dog, eel, fox\]/);
 });

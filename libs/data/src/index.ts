@@ -2,7 +2,12 @@ export { DataError } from './data-error';
 export type { ImageSet } from './image-set';
 export { readIdx, parseIdx, encodeIdx, type IdxData } from './idx';
 export { readCifar10Batches, type RawImages } from './cifar';
-export { FASHION_MNIST_CHECKSUMS, FASHION_MNIST_URL, IDX_FILES, type FileChecksum } from './idx-files';
+export {
+  FASHION_MNIST_CHECKSUMS,
+  FASHION_MNIST_URL,
+  IDX_FILES,
+  type FileChecksum,
+} from './idx-files';
 export { downloadVerified } from './download';
 export {
   locateFashionMnist,

@@ -37,15 +37,27 @@ export async function loadDatasetSpec(spec: DatasetSpec, name = spec.path): Prom
     case 'image-folder': {
       const r = await readImageFolder(spec.path);
       if (classNames && classNames.length !== r.classNames.length) {
-        throw new DataError(`${spec.path}: classNames has ${classNames.length} names, the folder has ${r.classNames.length} classes`, spec.path);
+        throw new DataError(
+          `${spec.path}: classNames has ${classNames.length} names, the folder has ${r.classNames.length} classes`,
+          spec.path,
+        );
       }
       classNames ??= r.classNames;
       splits = r.splits;
       break;
     }
     default:
-      throw new DataError(`unknown dataset format '${spec.format as string}' (known: ${DATASET_FORMATS.join(', ')})`, spec.path);
+      throw new DataError(
+        `unknown dataset format '${spec.format as string}' (known: ${DATASET_FORMATS.join(', ')})`,
+        spec.path,
+      );
   }
-  const { train, test } = toImageSets(name, `${spec.format}:${spec.path}`, splits[0], splits[1], classNames);
+  const { train, test } = toImageSets(
+    name,
+    `${spec.format}:${spec.path}`,
+    splits[0],
+    splits[1],
+    classNames,
+  );
   return { train, test, stats: channelStats(train) };
 }

@@ -33,12 +33,15 @@ export async function loadDataset(
   let source: string;
   if (name === 'cifar10') {
     const where = await locateCifar10(opts);
-    const files = (split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES).map((f) => join(where.dir, f));
+    const files = (split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES).map((f) =>
+      join(where.dir, f),
+    );
     ({ images, labels, n } = await readCifar10Batches(files));
     source = `${where.source}:${where.dir}`;
   } else {
     const where = name === 'mnist' ? await locateMnist(opts) : await locateFashionMnist(opts);
-    const roles: [IdxRole, IdxRole] = split === 'train' ? ['trainImages', 'trainLabels'] : ['testImages', 'testLabels'];
+    const roles: [IdxRole, IdxRole] =
+      split === 'train' ? ['trainImages', 'trainLabels'] : ['testImages', 'testLabels'];
     const [imgPath, lblPath] = await Promise.all(roles.map((r) => idxPath(where.dir, r)));
     if (!imgPath || !lblPath) {
       throw new DataError(`${name}: ${where.dir} lost its ${split} files while loading`, where.dir);
@@ -52,7 +55,10 @@ export async function loadDataset(
       );
     }
     if (lbl.dims.length !== 1) {
-      throw new DataError(`${lblPath}: labels have dims [${lbl.dims.join(', ')}], expected [n]`, lblPath);
+      throw new DataError(
+        `${lblPath}: labels have dims [${lbl.dims.join(', ')}], expected [n]`,
+        lblPath,
+      );
     }
     if (img.dims[0] !== lbl.dims[0]) {
       throw new DataError(
@@ -62,7 +68,10 @@ export async function loadDataset(
     }
     for (let i = 0; i < lbl.data.length; i++) {
       if (lbl.data[i] >= info.classes) {
-        throw new DataError(`${lblPath}: label ${lbl.data[i]} at ${i} ≥ ${info.classes} classes`, lblPath);
+        throw new DataError(
+          `${lblPath}: label ${lbl.data[i]} at ${i} ≥ ${info.classes} classes`,
+          lblPath,
+        );
       }
     }
     images = img.data;

@@ -102,7 +102,9 @@ async function locateIdxDataset(
   const cache = resolve(opts.cacheDir ?? join(cacheRoot(), 'datasets', name));
   const cacheMissing = await missingIdx(cache);
   if (cacheMissing.length === 0) return { dir: cache, source: 'cache' };
-  tried.push(`${cache} (cache; ${(await isDir(cache)) ? `lacks ${cacheMissing.join(', ')}` : 'absent'})`);
+  tried.push(
+    `${cache} (cache; ${(await isDir(cache)) ? `lacks ${cacheMissing.join(', ')}` : 'absent'})`,
+  );
 
   const download = opts.download ?? process.env.ABD_OFFLINE !== '1';
   let downloadNote: string;
@@ -119,10 +121,16 @@ async function locateIdxDataset(
   const fix =
     name === 'fashion-mnist'
       ? `Run \`${APT_HINT}\`, or set ABD_DATA_DIR to a directory holding ` +
-        `${Object.values(IDX_FILES).map((f) => `${f}.gz`).join(', ')}`
-      : `Put ${Object.values(IDX_FILES).map((f) => `${f}.gz`).join(', ')} in ${cache}, ` +
-        `or in $ABD_DATA_DIR/${name}, or pass dir`;
-  throw new DataError(`${name} not found. Looked in: ${tried.join('; ')}; ${downloadNote}. ${fix}.`, cache);
+        `${Object.values(IDX_FILES)
+          .map((f) => `${f}.gz`)
+          .join(', ')}`
+      : `Put ${Object.values(IDX_FILES)
+          .map((f) => `${f}.gz`)
+          .join(', ')} in ${cache}, ` + `or in $ABD_DATA_DIR/${name}, or pass dir`;
+  throw new DataError(
+    `${name} not found. Looked in: ${tried.join('; ')}; ${downloadNote}. ${fix}.`,
+    cache,
+  );
 }
 
 /**
@@ -132,7 +140,9 @@ async function locateIdxDataset(
  */
 export async function locateFashionMnist(opts: LocateOptions = {}): Promise<Located> {
   const url = opts.baseUrl ?? (process.env.ABD_FASHION_MNIST_URL || FASHION_MNIST_URL);
-  return locateIdxDataset('fashion-mnist', opts, opts.systemDir ?? DEBIAN_FASHION_MNIST_DIR, { url });
+  return locateIdxDataset('fashion-mnist', opts, opts.systemDir ?? DEBIAN_FASHION_MNIST_DIR, {
+    url,
+  });
 }
 
 /** Finds MNIST (same layout; no Debian package, no download): opts.dir, $ABD_DATA_DIR/mnist, cache. */

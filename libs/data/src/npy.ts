@@ -34,7 +34,8 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const fail = (offset: number, problem: string): never => {
     throw new DataError(`${where}: at byte ${offset}: ${problem}`, where);
   };
-  if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) fail(0, 'not a .npy file (magic \\x93NUMPY missing)');
+  if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m))
+    fail(0, 'not a .npy file (magic \\x93NUMPY missing)');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
@@ -49,7 +50,8 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   } else {
     return fail(6, `unsupported .npy version ${major}`);
   }
-  if (bytes.length < start + headerLen) fail(start, `truncated header: needs ${headerLen} bytes, file has ${bytes.length - start}`);
+  if (bytes.length < start + headerLen)
+    fail(start, `truncated header: needs ${headerLen} bytes, file has ${bytes.length - start}`);
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
@@ -59,7 +61,11 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   }
   if (fortran === 'True') fail(start, 'fortran_order arrays are not supported (save with C order)');
   const dt = DTYPES[descr];
-  if (!dt) return fail(start, `unsupported dtype '${descr}' (images: uint8 |u1 or float32 <f4; labels: an integer type)`);
+  if (!dt)
+    return fail(
+      start,
+      `unsupported dtype '${descr}' (images: uint8 |u1 or float32 <f4; labels: an integer type)`,
+    );
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -70,8 +76,13 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const dataStart = start + headerLen;
   const need = count * dt.size;
   const have = bytes.length - dataStart;
-  if (have < need) fail(dataStart + have, `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${have}`);
-  if (have > need) fail(dataStart + need, `${have - need} bytes after the (${shape.join(', ')}) data`);
+  if (have < need)
+    fail(
+      dataStart + have,
+      `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${have}`,
+    );
+  if (have > need)
+    fail(dataStart + need, `${have - need} bytes after the (${shape.join(', ')}) data`);
   const data = bytes.subarray(dataStart, dataStart + need);
   if (dt.kind === 'u8') return { dtype: descr, shape, values: new Uint8Array(data) };
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -84,20 +95,37 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   for (let i = 0; i < count; i++) {
     const o = i * dt.size;
     switch (descr) {
-      case '|i1': out[i] = dv.getInt8(o); break;
-      case '<i2': out[i] = dv.getInt16(o, true); break;
-      case '<u2': out[i] = dv.getUint16(o, true); break;
-      case '<i4': out[i] = dv.getInt32(o, true); break;
-      case '<u4': out[i] = dv.getUint32(o, true); break;
-      case '<i8': out[i] = Number(dv.getBigInt64(o, true)); break;
-      default: out[i] = Number(dv.getBigUint64(o, true));
+      case '|i1':
+        out[i] = dv.getInt8(o);
+        break;
+      case '<i2':
+        out[i] = dv.getInt16(o, true);
+        break;
+      case '<u2':
+        out[i] = dv.getUint16(o, true);
+        break;
+      case '<i4':
+        out[i] = dv.getInt32(o, true);
+        break;
+      case '<u4':
+        out[i] = dv.getUint32(o, true);
+        break;
+      case '<i8':
+        out[i] = Number(dv.getBigInt64(o, true));
+        break;
+      default:
+        out[i] = Number(dv.getBigUint64(o, true));
     }
   }
   return { dtype: descr, shape, values: out };
 }
 
 /** Encodes a C-order array as `.npy` v1 (used by tests to write real files). */
-export function encodeNpy(dtype: '|u1' | '<f4' | '<i8', shape: number[], values: ArrayLike<number>): Uint8Array {
+export function encodeNpy(
+  dtype: '|u1' | '<f4' | '<i8',
+  shape: number[],
+  values: ArrayLike<number>,
+): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // numpy pads the header with spaces so that the data starts on a 64-byte boundary.

@@ -14,14 +14,20 @@ test('same share of every class, sorted, distinct', () => {
   const idx = stratifiedSubset(balanced, 10, { fraction: 0.1 }, 1);
   assert.deepEqual(perClass(balanced, idx, 10), new Array(10).fill(6));
   for (let i = 1; i < idx.length; i++) assert.ok(idx[i] > idx[i - 1], 'sorted and distinct');
-  assert.deepEqual(perClass(balanced, stratifiedSubset(balanced, 10, { count: 120 }, 1), 10), new Array(10).fill(12));
+  assert.deepEqual(
+    perClass(balanced, stratifiedSubset(balanced, 10, { count: 120 }, 1), 10),
+    new Array(10).fill(12),
+  );
 });
 
 test('unbalanced classes: largest-remainder quotas, at least one per class', () => {
   const counts = [100, 50, 20, 3];
   const labels = Uint8Array.from(counts.flatMap((k, c) => new Array<number>(k).fill(c)));
   // total round(0.1·173) = 17; quotas 9.83, 4.91, 1.97, 0.29 → 9,4,1,0 + remainders to c2, c1, c0; then c3 ≥ 1.
-  assert.deepEqual(perClass(labels, stratifiedSubset(labels, 4, { fraction: 0.1 }, 3), 4), [10, 5, 2, 1]);
+  assert.deepEqual(
+    perClass(labels, stratifiedSubset(labels, 4, { fraction: 0.1 }, 3), 4),
+    [10, 5, 2, 1],
+  );
   assert.deepEqual(perClass(labels, stratifiedSubset(labels, 4, { fraction: 1 }, 3), 4), counts);
 });
 
@@ -48,12 +54,18 @@ test('bad specs are DataErrors', () => {
 
 test('a class with no examples is an error naming it, not a silently skewed subset', () => {
   const labels = Uint8Array.from({ length: 40 }, (_, i) => [0, 1, 3][i % 3]); // class 2 absent
-  assert.throws(() => stratifiedSubset(labels, 4, { fraction: 0.5 }, 1), (e: unknown) => {
-    assert.ok(e instanceof DataError);
-    assert.match(e.message, /class 2 of 4 has no examples/);
-    return true;
-  });
-  assert.throws(() => stratifiedSubset(labels, 6, { count: 10 }, 1), /classes 2, 4, 5 of 6 have no examples/);
+  assert.throws(
+    () => stratifiedSubset(labels, 4, { fraction: 0.5 }, 1),
+    (e: unknown) => {
+      assert.ok(e instanceof DataError);
+      assert.match(e.message, /class 2 of 4 has no examples/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => stratifiedSubset(labels, 6, { count: 10 }, 1),
+    /classes 2, 4, 5 of 6 have no examples/,
+  );
   const present = Uint8Array.from(labels, (l) => (l === 3 ? 2 : l));
   assert.deepEqual(perClass(present, stratifiedSubset(present, 3, { count: 6 }, 1), 3), [2, 2, 2]);
 });

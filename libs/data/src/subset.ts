@@ -29,18 +29,25 @@ export function stratifiedSubset(
   );
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < n; i++) {
-    check(labels[i] < classes, () => `stratifiedSubset: label ${labels[i]} at ${i} ≥ ${classes} classes`);
+    check(
+      labels[i] < classes,
+      () => `stratifiedSubset: label ${labels[i]} at ${i} ≥ ${classes} classes`,
+    );
     byClass[labels[i]].push(i);
   }
   // A class without examples cannot get its share: fail rather than train on a silently skewed subset.
   const absent = byClass.flatMap((ix, c) => (ix.length === 0 ? [c] : []));
   check(
     absent.length === 0,
-    () => `stratifiedSubset: class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} of ${classes} ha${absent.length > 1 ? 've' : 's'} no examples to draw from; a stratified subset would leave ${absent.length > 1 ? 'them' : 'it'} out`,
+    () =>
+      `stratifiedSubset: class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} of ${classes} ha${absent.length > 1 ? 've' : 's'} no examples to draw from; a stratified subset would leave ${absent.length > 1 ? 'them' : 'it'} out`,
   );
   let total: number;
   if (fraction !== undefined) {
-    check(fraction > 0 && fraction <= 1, () => `stratifiedSubset: fraction must be in (0, 1], got ${fraction}`);
+    check(
+      fraction > 0 && fraction <= 1,
+      () => `stratifiedSubset: fraction must be in (0, 1], got ${fraction}`,
+    );
     total = Math.round(fraction * n);
   } else {
     total = count as number;
@@ -53,7 +60,9 @@ export function stratifiedSubset(
   const quota = byClass.map((ix) => (n === 0 ? 0 : (total * ix.length) / n));
   const take = quota.map(Math.floor);
   let left = total - take.reduce((a, b) => a + b, 0);
-  const byRemainder = quota.map((q, c) => c).sort((a, b) => quota[b] - take[b] - (quota[a] - take[a]) || a - b);
+  const byRemainder = quota
+    .map((q, c) => c)
+    .sort((a, b) => quota[b] - take[b] - (quota[a] - take[a]) || a - b);
   for (const c of byRemainder) {
     if (left <= 0) break;
     take[c]++;
@@ -85,5 +94,10 @@ export function subsetIndices(
   subset: SubsetSelection | undefined,
 ): Int32Array {
   if (!subset) return Int32Array.from({ length: set.labels.length }, (_, i) => i);
-  return stratifiedSubset(set.labels, set.classes, { fraction: subset.fraction, count: subset.count }, subset.seed);
+  return stratifiedSubset(
+    set.labels,
+    set.classes,
+    { fraction: subset.fraction, count: subset.count },
+    subset.seed,
+  );
 }

@@ -26,7 +26,12 @@ export interface FixtureIdx {
 }
 
 /** Writes an MNIST-layout dataset (28×28, gzip) of nTrain/nTest images into dir. */
-export function writeIdxDataset(dir: string, nTrain: number, nTest: number, gzip = true): FixtureIdx {
+export function writeIdxDataset(
+  dir: string,
+  nTrain: number,
+  nTest: number,
+  gzip = true,
+): FixtureIdx {
   const size = 28 * 28;
   const data: FixtureIdx = {
     trainImages: pattern(nTrain, size),
@@ -44,7 +49,10 @@ export function writeIdxDataset(dir: string, nTrain: number, nTest: number, gzip
 }
 
 /** One CIFAR-10 binary record per label: label byte then R, G, B planes (CHW). */
-export function cifarBatch(labels: number[], pixel: (i: number, ch: number, p: number) => number): Uint8Array {
+export function cifarBatch(
+  labels: number[],
+  pixel: (i: number, ch: number, p: number) => number,
+): Uint8Array {
   const rec = 3073;
   const out = new Uint8Array(labels.length * rec);
   labels.forEach((l, i) => {
@@ -57,7 +65,10 @@ export function cifarBatch(labels: number[], pixel: (i: number, ch: number, p: n
 }
 
 /** Runs fn with some environment variables set (undefined = unset), restoring them after. */
-export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+export async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(vars)) {
     saved[k] = process.env[k];

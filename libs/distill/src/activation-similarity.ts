@@ -28,5 +28,7 @@ export function activationAgreement(r: tf.Tensor, teacherOn: tf.Tensor): tf.Scal
   );
   check(r.size > 0, () => `activationSimilarity: empty tensor (shape [${r.shape}])`);
   // |ρ(r) − ρ(T)| is 1 where they differ, 0 where they agree.
-  return tf.tidy(() => tf.sub(1, tf.mean(tf.abs(tf.sub(signOf(r), signOf(teacherOn)))))) as tf.Scalar;
+  return tf.tidy(() =>
+    tf.sub(1, tf.mean(tf.abs(tf.sub(signOf(r), signOf(teacherOn))))),
+  ) as tf.Scalar;
 }

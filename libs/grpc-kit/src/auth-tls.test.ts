@@ -17,7 +17,12 @@ import { echoService, EchoClient } from './test-support/echo-service';
 const base = { port: 0, host: '127.0.0.1', log: silentLogger, reflection: false as const };
 
 test('bearer token: missing or wrong → UNAUTHENTICATED, right → OK, health exempt', async () => {
-  const s = await startServer({ ...base, services: [echoService(silentLogger)], auth: { token: 's3cret-token' }, tls: null });
+  const s = await startServer({
+    ...base,
+    services: [echoService(silentLogger)],
+    auth: { token: 's3cret-token' },
+    tls: null,
+  });
   const addr = `127.0.0.1:${s.port}`;
   try {
     const anon = makeClient(EchoClient, addr);
@@ -31,7 +36,9 @@ test('bearer token: missing or wrong → UNAUTHENTICATED, right → OK, health e
     assert.equal(wrong.details, 'invalid bearer token');
 
     const h = makeClient(health.HealthClient, addr);
-    const r = await new Promise<health.HealthCheckResponse>((res, rej) => h.check({ service: '' }, (e, v) => (e ? rej(e) : res(v))));
+    const r = await new Promise<health.HealthCheckResponse>((res, rej) =>
+      h.check({ service: '' }, (e, v) => (e ? rej(e) : res(v))),
+    );
     assert.equal(r.status, health.HealthCheckResponse_ServingStatus.SERVING);
 
     const authed = makeClient(EchoClient, addr, { token: 's3cret-token' });
@@ -65,45 +72,112 @@ function openssl(dir: string, args: string[]): void {
 
 // A CA, a server cert for 127.0.0.1/localhost and a client cert, all signed by the CA.
 function makePki(dir: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=abd-test-ca', '-keyout', 'ca.key', '-out', 'ca.crt']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=abd-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  ]);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   for (const who of ['server', 'client']) {
-    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${who === 'server' ? 'localhost' : 'abd-client'}`, '-keyout', `${who}.key`, '-out', `${who}.csr`]);
-    openssl(dir, ['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${who}.crt`, ...(who === 'server' ? ['-extfile', 'san.ext'] : [])]);
+    openssl(dir, [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${who === 'server' ? 'localhost' : 'abd-client'}`,
+      '-keyout',
+      `${who}.key`,
+      '-out',
+      `${who}.csr`,
+    ]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      `${who}.crt`,
+      ...(who === 'server' ? ['-extfile', 'san.ext'] : []),
+    ]);
   }
 }
 
-test('TLS and mutual TLS from env files', { skip: !hasOpenssl && 'openssl not installed' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'abd-tls-'));
-  try {
-    makePki(dir);
-    const f = (n: string): string => join(dir, n);
-    const ca = readFileSync(f('ca.crt'));
+test(
+  'TLS and mutual TLS from env files',
+  { skip: !hasOpenssl && 'openssl not installed' },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'abd-tls-'));
+    try {
+      makePki(dir);
+      const f = (n: string): string => join(dir, n);
+      const ca = readFileSync(f('ca.crt'));
 
-    const tls = serverTlsFromEnv({ ABD_TLS_CERT: f('server.crt'), ABD_TLS_KEY: f('server.key') });
-    const s = await startServer({ ...base, services: [echoService(silentLogger)], auth: null, tls });
-    const addr = `127.0.0.1:${s.port}`;
-    const secure = makeClient(EchoClient, addr, { tls: { ca } });
-    assert.deepEqual(await call(secure, 'Say', { text: 'tls', mode: 'ok' }), { text: 'tls' });
-    const plain = makeClient(EchoClient, addr);
-    const e = await failure(call(plain, 'Say', { text: 'x', mode: 'ok' }, { deadline: new Date(Date.now() + 2000) }));
-    assert.ok([status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(e.code));
-    secure.close();
-    plain.close();
-    await s.shutdown(500);
+      const tls = serverTlsFromEnv({ ABD_TLS_CERT: f('server.crt'), ABD_TLS_KEY: f('server.key') });
+      const s = await startServer({
+        ...base,
+        services: [echoService(silentLogger)],
+        auth: null,
+        tls,
+      });
+      const addr = `127.0.0.1:${s.port}`;
+      const secure = makeClient(EchoClient, addr, { tls: { ca } });
+      assert.deepEqual(await call(secure, 'Say', { text: 'tls', mode: 'ok' }), { text: 'tls' });
+      const plain = makeClient(EchoClient, addr);
+      const e = await failure(
+        call(plain, 'Say', { text: 'x', mode: 'ok' }, { deadline: new Date(Date.now() + 2000) }),
+      );
+      assert.ok([status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(e.code));
+      secure.close();
+      plain.close();
+      await s.shutdown(500);
 
-    const mtls = serverTlsFromEnv({ ABD_TLS_CERT: f('server.crt'), ABD_TLS_KEY: f('server.key'), ABD_TLS_CLIENT_CA: f('ca.crt') });
-    const m = await startServer({ ...base, services: [echoService(silentLogger)], auth: null, tls: mtls });
-    const maddr = `127.0.0.1:${m.port}`;
-    const withCert = makeClient(EchoClient, maddr, { tls: { ca, cert: readFileSync(f('client.crt')), key: readFileSync(f('client.key')) } });
-    assert.deepEqual(await call(withCert, 'Say', { text: 'mtls', mode: 'ok' }), { text: 'mtls' });
-    const noCert = makeClient(EchoClient, maddr, { tls: { ca } });
-    const e2 = await failure(call(noCert, 'Say', { text: 'x', mode: 'ok' }, { deadline: new Date(Date.now() + 2000) }));
-    assert.ok([status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(e2.code), `code ${e2.code}`);
-    withCert.close();
-    noCert.close();
-    await m.shutdown(500);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const mtls = serverTlsFromEnv({
+        ABD_TLS_CERT: f('server.crt'),
+        ABD_TLS_KEY: f('server.key'),
+        ABD_TLS_CLIENT_CA: f('ca.crt'),
+      });
+      const m = await startServer({
+        ...base,
+        services: [echoService(silentLogger)],
+        auth: null,
+        tls: mtls,
+      });
+      const maddr = `127.0.0.1:${m.port}`;
+      const withCert = makeClient(EchoClient, maddr, {
+        tls: { ca, cert: readFileSync(f('client.crt')), key: readFileSync(f('client.key')) },
+      });
+      assert.deepEqual(await call(withCert, 'Say', { text: 'mtls', mode: 'ok' }), { text: 'mtls' });
+      const noCert = makeClient(EchoClient, maddr, { tls: { ca } });
+      const e2 = await failure(
+        call(noCert, 'Say', { text: 'x', mode: 'ok' }, { deadline: new Date(Date.now() + 2000) }),
+      );
+      assert.ok(
+        [status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(e2.code),
+        `code ${e2.code}`,
+      );
+      withCert.close();
+      noCert.close();
+      await m.shutdown(500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
+import {
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status,
+  type ServerInterceptor,
+} from '@grpc/grpc-js';
 import { ENV } from './ports';
 
 /** Metadata key of the bearer token (lower-case, as HTTP/2 requires). */
@@ -38,7 +44,10 @@ function bearer(value: unknown): string | undefined {
  * A server interceptor requiring `authorization: Bearer <token>` on every call except health;
  * a missing or wrong token ends the call with UNAUTHENTICATED before any handler runs.
  */
-export function bearerAuthInterceptor(token: string, exempt: (path: string) => boolean = isHealthMethod): ServerInterceptor {
+export function bearerAuthInterceptor(
+  token: string,
+  exempt: (path: string) => boolean = isHealthMethod,
+): ServerInterceptor {
   return (method, call) => {
     if (exempt(method.path)) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
@@ -46,7 +55,10 @@ export function bearerAuthInterceptor(token: string, exempt: (path: string) => b
         const values = metadata.get(AUTH_METADATA_KEY);
         const given = values.length === 1 ? bearer(values[0]) : undefined;
         if (given === undefined) {
-          call.sendStatus({ code: status.UNAUTHENTICATED, details: 'missing bearer token (authorization metadata)' });
+          call.sendStatus({
+            code: status.UNAUTHENTICATED,
+            details: 'missing bearer token (authorization metadata)',
+          });
         } else if (!sameToken(given, token)) {
           call.sendStatus({ code: status.UNAUTHENTICATED, details: 'invalid bearer token' });
         } else {

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from './logger';
 import { makeClient, toTarget } from './client';
-import { DEFAULT_UI_PORT, SERVICE_PORTS, portFromEnv, GRPC_SERVICE_NAMES, SERVICE_KEYS, uiPortFromEnv } from './ports';
+import {
+  DEFAULT_UI_PORT,
+  SERVICE_PORTS,
+  portFromEnv,
+  GRPC_SERVICE_NAMES,
+  SERVICE_KEYS,
+  uiPortFromEnv,
+} from './ports';
 import { startServer } from './server';
 import { call } from './test-support/calls';
 import { echoService, EchoClient } from './test-support/echo-service';
@@ -25,9 +32,25 @@ test('round robin spreads calls over every replica', async () => {
       hits[i]++;
       return { text: `${i}` };
     });
-    servers.push(await startServer({ port: 0, host: '127.0.0.1', log: silentLogger, auth: null, tls: null, reflection: false, services: [{ definition: echo.definition, implementation: { ...echo.implementation, Say: say } }] }));
+    servers.push(
+      await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        log: silentLogger,
+        auth: null,
+        tls: null,
+        reflection: false,
+        services: [
+          { definition: echo.definition, implementation: { ...echo.implementation, Say: say } },
+        ],
+      }),
+    );
   }
-  const c = makeClient(EchoClient, servers.map((s) => `127.0.0.1:${s.port}`), { roundRobin: true });
+  const c = makeClient(
+    EchoClient,
+    servers.map((s) => `127.0.0.1:${s.port}`),
+    { roundRobin: true },
+  );
   try {
     for (let i = 0; i < 20; i++) await call(c, 'Say', { text: 'x', mode: 'ok' });
     assert.ok(hits[0] >= 5 && hits[1] >= 5, `hits ${hits}`);
@@ -38,7 +61,12 @@ test('round robin spreads calls over every replica', async () => {
 });
 
 test('ports: the four services, distinct defaults, ABD_PORT override validated', () => {
-  assert.deepEqual(SERVICE_PORTS, { 'teacher-inference': 50051, 'boundary-extractor': 50052, 'student-trainer': 50053, evaluator: 50054 });
+  assert.deepEqual(SERVICE_PORTS, {
+    'teacher-inference': 50051,
+    'boundary-extractor': 50052,
+    'student-trainer': 50053,
+    evaluator: 50054,
+  });
   assert.equal(new Set(Object.values(SERVICE_PORTS)).size, 4);
   assert.deepEqual(Object.keys(GRPC_SERVICE_NAMES), SERVICE_KEYS);
   assert.equal(portFromEnv('evaluator', {}), 50054);

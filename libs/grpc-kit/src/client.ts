@@ -1,4 +1,9 @@
-import { InterceptingCall, type ChannelCredentials, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
+import {
+  InterceptingCall,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Interceptor,
+} from '@grpc/grpc-js';
 import { AUTH_METADATA_KEY } from './auth';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ports';
 import { channelCredentials, type ClientTls } from './tls';
@@ -16,7 +21,11 @@ export interface MakeClientOptions {
 }
 
 /** Constructor shape of a ts-proto / grpc-js generated client. */
-export type ClientConstructor<C> = new (address: string, credentials: ChannelCredentials, options?: object) => C;
+export type ClientConstructor<C> = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: object,
+) => C;
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}:\d+$/;
 const IPV6 = /^\[[0-9a-fA-F:.]+\]:\d+$/;
@@ -53,7 +62,11 @@ function tokenInterceptor(token: string): Interceptor {
  * Makes a client of a generated service: credentials, token, message limits and optional
  * round-robin over `address` (one address, a comma list, an array, or a `dns:` URI).
  */
-export function makeClient<C>(Ctor: ClientConstructor<C>, address: string | string[], options: MakeClientOptions = {}): C {
+export function makeClient<C>(
+  Ctor: ClientConstructor<C>,
+  address: string | string[],
+  options: MakeClientOptions = {},
+): C {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const channel: ChannelOptions & { interceptors?: Interceptor[] } = {
     'grpc.max_receive_message_length': max,

@@ -67,7 +67,8 @@ function domainCode(err: Error & { code?: unknown; grpcCode?: unknown }): status
   if (typeof err.grpcCode === 'number' && status[err.grpcCode] !== undefined) return err.grpcCode;
   if (typeof err.code === 'string' && /^[A-Z_]+$/.test(err.code)) {
     const c = (status as unknown as Record<string, number>)[err.code];
-    if (typeof c === 'number' && c !== status.OK && c !== status.UNKNOWN && c !== status.INTERNAL) return c;
+    if (typeof c === 'number' && c !== status.OK && c !== status.UNKNOWN && c !== status.INTERNAL)
+      return c;
   }
   if (BY_NAME[err.name] !== undefined) return BY_NAME[err.name];
   if (/NotFound/.test(err.name)) return status.NOT_FOUND;
@@ -76,9 +77,13 @@ function domainCode(err: Error & { code?: unknown; grpcCode?: unknown }): status
 
 // An error from an upstream gRPC call (e.g. the extractor calling a teacher) already carries a
 // status meant for a caller; pass it on, except server faults, which say nothing useful.
-function isServiceError(err: unknown): err is Error & { code: number; details: string; metadata: Metadata } {
+function isServiceError(
+  err: unknown,
+): err is Error & { code: number; details: string; metadata: Metadata } {
   const e = err as { code?: unknown; details?: unknown; metadata?: unknown };
-  return typeof e.code === 'number' && typeof e.details === 'string' && e.metadata instanceof Metadata;
+  return (
+    typeof e.code === 'number' && typeof e.details === 'string' && e.metadata instanceof Metadata
+  );
 }
 
 export const INTERNAL_MESSAGE = 'internal error (details in the server log)';
@@ -92,12 +97,17 @@ export function toGrpcStatus(err: unknown, log: Logger = jsonLogger(), method = 
     const code = domainCode(err);
     if (code !== undefined) return { code, details: err.message };
   }
-  if (isServiceError(err) && err.code !== status.UNKNOWN && err.code !== status.INTERNAL && err.code !== status.OK) {
+  if (
+    isServiceError(err) &&
+    err.code !== status.UNKNOWN &&
+    err.code !== status.INTERNAL &&
+    err.code !== status.OK
+  ) {
     return { code: err.code, details: err.details };
   }
   log.error('unhandled error in handler', {
     method,
-    error: err instanceof Error ? err.stack ?? err.message : String(err),
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
   });
   return { code: status.INTERNAL, details: INTERNAL_MESSAGE };
 }

@@ -12,7 +12,10 @@ import { readRequests } from './request-queue';
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res> | Res;
 export type ServerStreamHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
-export type BidiHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: CallContext) => AsyncIterable<Res>;
+export type BidiHandler<Req, Res> = (
+  requests: AsyncIterable<Req>,
+  ctx: CallContext,
+) => AsyncIterable<Res>;
 
 export interface HandlerOptions {
   /** Where unexpected errors are logged (default: JSON lines on stderr). */
@@ -53,7 +56,8 @@ async function pump<Res>(
   try {
     for await (const msg of source()) {
       if (ctx.signal.aborted) break;
-      if (!call.write(msg)) await drained(call as ServerWritableStream<unknown, unknown>, ctx.signal);
+      if (!call.write(msg))
+        await drained(call as ServerWritableStream<unknown, unknown>, ctx.signal);
       if (ctx.signal.aborted) break;
     }
     if (!ctx.signal.aborted) call.end();
@@ -64,7 +68,10 @@ async function pump<Res>(
 }
 
 /** Wraps a unary handler: error mapping, deadline/cancel signal. */
-export function unary<Req, Res>(handler: UnaryHandler<Req, Res>, options: HandlerOptions = {}): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  handler: UnaryHandler<Req, Res>,
+  options: HandlerOptions = {},
+): handleUnaryCall<Req, Res> {
   const log = options.log ?? jsonLogger();
   return (call, callback) => {
     const { ctx, done } = callContext(call);
@@ -99,11 +106,19 @@ export function serverStream<Req, Res>(
  * Wraps a bidirectional handler: it gets the requests as an async iterable (ending on
  * half-close, cancel or deadline) and yields responses.
  */
-export function bidi<Req, Res>(handler: BidiHandler<Req, Res>, options: HandlerOptions = {}): handleBidiStreamingCall<Req, Res> {
+export function bidi<Req, Res>(
+  handler: BidiHandler<Req, Res>,
+  options: HandlerOptions = {},
+): handleBidiStreamingCall<Req, Res> {
   const log = options.log ?? jsonLogger();
   return (call) => {
     const { ctx, done } = callContext(call);
     const requests = readRequests<Req>(call, ctx.signal);
-    void pump(call as unknown as ServerWritableStream<unknown, Res>, () => handler(requests, ctx), ctx, log).finally(done);
+    void pump(
+      call as unknown as ServerWritableStream<unknown, Res>,
+      () => handler(requests, ctx),
+      ctx,
+      log,
+    ).finally(done);
   };
 }

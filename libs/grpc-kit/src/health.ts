@@ -33,23 +33,33 @@ export class HealthService {
     for (const n of [...this.statuses.keys()]) this.set(n, false);
   }
 
-  registration(log?: Logger): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
+  registration(log?: Logger): {
+    definition: ServiceDefinition;
+    implementation: UntypedServiceImplementation;
+  } {
     const impl: health.HealthServer = {
-      check: unary(async (req) => {
-        const s = this.statuses.get(req.service);
-        if (s === undefined) throw new NotFoundError(`unknown service ${JSON.stringify(req.service)}`);
-        return { status: s };
-      }, { log }),
-      watch: serverStream(
-        (req, ctx) => this.watch(req.service, ctx.signal),
+      check: unary(
+        async (req) => {
+          const s = this.statuses.get(req.service);
+          if (s === undefined)
+            throw new NotFoundError(`unknown service ${JSON.stringify(req.service)}`);
+          return { status: s };
+        },
         { log },
       ),
+      watch: serverStream((req, ctx) => this.watch(req.service, ctx.signal), { log }),
     };
-    return { definition: health.HealthService, implementation: impl as unknown as UntypedServiceImplementation };
+    return {
+      definition: health.HealthService,
+      implementation: impl as unknown as UntypedServiceImplementation,
+    };
   }
 
   // Sends the status now and on every change, until the call ends.
-  private async *watch(name: string, signal: AbortSignal): AsyncGenerator<health.HealthCheckResponse> {
+  private async *watch(
+    name: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<health.HealthCheckResponse> {
     let last: ServingStatus | undefined;
     let wake: (() => void) | undefined;
     const onChange = (): void => wake?.();

@@ -1,4 +1,10 @@
-export { AUTH_METADATA_KEY, authTokenFromEnv, bearerAuthInterceptor, isHealthMethod, sameToken } from './auth';
+export {
+  AUTH_METADATA_KEY,
+  authTokenFromEnv,
+  bearerAuthInterceptor,
+  isHealthMethod,
+  sameToken,
+} from './auth';
 export { CallAbortedError, callContext, type CallContext } from './call-context';
 export { makeClient, toTarget, type ClientConstructor, type MakeClientOptions } from './client';
 export {
@@ -40,7 +46,12 @@ export {
   uiPortFromEnv,
   type ServiceKey,
 } from './ports';
-export { addReflection, defaultProtoDir, listProtoFiles, type ReflectionOptions } from './reflection';
+export {
+  addReflection,
+  defaultProtoDir,
+  listProtoFiles,
+  type ReflectionOptions,
+} from './reflection';
 export {
   serviceName,
   startServer,

@@ -38,9 +38,16 @@ export interface ReflectionOptions {
  */
 export function addReflection(server: Server, options: ReflectionOptions = {}): string[] {
   const dir = options.protoDir ?? defaultProtoDir();
-  if (!existsSync(dir)) throw new Error(`reflection: proto directory ${dir} not found (set ABD_PROTO_DIR)`);
+  if (!existsSync(dir))
+    throw new Error(`reflection: proto directory ${dir} not found (set ABD_PROTO_DIR)`);
   const files = options.files ?? listProtoFiles(dir);
-  const pkg = loadSync(files, { includeDirs: [dir], keepCase: true, longs: Number, enums: String, defaults: true });
+  const pkg = loadSync(files, {
+    includeDirs: [dir],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+  });
   new ReflectionService(pkg).addToServer(server);
   return files;
 }

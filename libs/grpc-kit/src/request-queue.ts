@@ -6,7 +6,11 @@ import { Wakeup } from './wakeup';
  * fires (a Readable's own iterator would wait forever on a cancelled call). Pauses the stream
  * while `highWater` messages are unread, so a fast client cannot flood the server's memory.
  */
-export async function* readRequests<T>(stream: Readable, signal: AbortSignal, highWater = 16): AsyncGenerator<T> {
+export async function* readRequests<T>(
+  stream: Readable,
+  signal: AbortSignal,
+  highWater = 16,
+): AsyncGenerator<T> {
   const queue: T[] = [];
   let ended = false;
   let failure: unknown;

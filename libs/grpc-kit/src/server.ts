@@ -1,4 +1,9 @@
-import { Server, type ServerInterceptor, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  type ServerInterceptor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { authTokenFromEnv, bearerAuthInterceptor } from './auth';
 import { HealthService } from './health';
 import { jsonLogger, type Logger } from './logger';
@@ -51,7 +56,11 @@ export function serviceName(definition: ServiceDefinition): string {
   return first.path.split('/')[1];
 }
 
-function bind(server: Server, address: string, creds: ReturnType<typeof serverCredentials>): Promise<number> {
+function bind(
+  server: Server,
+  address: string,
+  creds: ReturnType<typeof serverCredentials>,
+): Promise<number> {
   return new Promise((resolve, reject) =>
     server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))),
   );
@@ -61,9 +70,12 @@ function bind(server: Server, address: string, creds: ReturnType<typeof serverCr
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const log = options.log ?? jsonLogger();
   const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const tls = options.tls === undefined ? serverTlsFromEnv() : options.tls ?? undefined;
+  const tls = options.tls === undefined ? serverTlsFromEnv() : (options.tls ?? undefined);
   const token = options.auth === undefined ? authTokenFromEnv() : options.auth?.token;
-  const interceptors: ServerInterceptor[] = [...(token ? [bearerAuthInterceptor(token)] : []), undecodableInterceptor];
+  const interceptors: ServerInterceptor[] = [
+    ...(token ? [bearerAuthInterceptor(token)] : []),
+    undecodableInterceptor,
+  ];
   const server = new Server({
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,
@@ -74,7 +86,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const health = new HealthService(names);
   const healthReg = health.registration(log);
   server.addService(healthReg.definition, healthReg.implementation);
-  for (const s of options.services) server.addService(totalDecoders(s.definition), s.implementation);
+  for (const s of options.services)
+    server.addService(totalDecoders(s.definition), s.implementation);
   if (options.reflection !== false) addReflection(server, options.reflection ?? {});
 
   const host = options.host ?? '0.0.0.0';
@@ -82,7 +95,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = await bind(server, address, serverCredentials(tls));
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> => {
+  const shutdown = (
+    graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+  ): Promise<void> => {
     stopping ??= new Promise<void>((resolve) => {
       health.shutdown();
       const timer = setTimeout(() => {

@@ -9,9 +9,13 @@ import { call, failure } from './test-support/calls';
 import { EchoClient } from './test-support/echo-service';
 
 test('SIGTERM: in-flight calls get the grace period, then the process exits 0', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'test-support/signal-child.ts')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'test-support/signal-child.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -33,7 +37,10 @@ test('SIGTERM: in-flight calls get the grace period, then the process exits 0', 
     assert.equal(code, 0, stderr);
     assert.ok(Date.now() - t0 >= 250, 'waited for the grace period');
     const e = await pending;
-    assert.ok([status.UNAVAILABLE, status.CANCELLED, status.INTERNAL].includes(e.code), `code ${e.code}`);
+    assert.ok(
+      [status.UNAVAILABLE, status.CANCELLED, status.INTERNAL].includes(e.code),
+      `code ${e.code}`,
+    );
     assert.match(stderr, /shutting down/);
     c.close();
   } finally {

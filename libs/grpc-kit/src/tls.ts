@@ -18,7 +18,8 @@ export interface ClientTls {
   serverName?: string;
 }
 
-const read = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
+const read = (file: string | undefined): Buffer | undefined =>
+  file ? readFileSync(file) : undefined;
 
 /** Server TLS from $ABD_TLS_CERT/$ABD_TLS_KEY (+ $ABD_TLS_CLIENT_CA); undefined = plaintext. */
 export function serverTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerTls | undefined {

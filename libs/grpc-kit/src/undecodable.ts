@@ -1,4 +1,11 @@
-import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status,
+  type ServerInterceptor,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 
 /** What a request deserializer yields instead of throwing (grpc-js would answer INTERNAL). */
 class Undecodable {
@@ -33,12 +40,20 @@ export const undecodableInterceptor: ServerInterceptor = (_method, call) => {
   const listener = new ServerListenerBuilder()
     .withOnReceiveMessage((message, next) => {
       if (message instanceof Undecodable) {
-        const why = /MAX_SAFE_INTEGER/.test(message.reason) ? 'an integer field is above 2^53 − 1 (9007199254740991), which this API refuses' : message.reason.slice(0, 200);
-        call.sendStatus({ code: status.INVALID_ARGUMENT, details: `cannot decode the request: ${why}` });
+        const why = /MAX_SAFE_INTEGER/.test(message.reason)
+          ? 'an integer field is above 2^53 − 1 (9007199254740991), which this API refuses'
+          : message.reason.slice(0, 200);
+        call.sendStatus({
+          code: status.INVALID_ARGUMENT,
+          details: `cannot decode the request: ${why}`,
+        });
         return;
       }
       next(message);
     })
     .build();
-  return new ServerInterceptingCall(call, new ResponderBuilder().withStart((next) => next(listener)).build());
+  return new ServerInterceptingCall(
+    call,
+    new ResponderBuilder().withStart((next) => next(listener)).build(),
+  );
 };

@@ -12,7 +12,8 @@ export function validateName(field: string, value: unknown): string {
     throw new InvalidArgumentError(field, 'is required');
   }
   const shown = JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
-  if (value.length > 128) throw new InvalidArgumentError(field, `${shown} is longer than 128 characters`);
+  if (value.length > 128)
+    throw new InvalidArgumentError(field, `${shown} is longer than 128 characters`);
   if (value.includes('..')) throw new InvalidArgumentError(field, `${shown} must not contain '..'`);
   if (!NAME.test(value)) {
     throw new InvalidArgumentError(

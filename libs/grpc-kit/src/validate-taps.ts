@@ -6,7 +6,9 @@ export const MAX_TAPS = 64;
 
 /** A name as it may appear in a status message: long ones cut, so the status fits its metadata. */
 export function shownName(name: string, max = 64): string {
-  return JSON.stringify(name.length > max ? `${name.slice(0, max)}… (${name.length} characters)` : name);
+  return JSON.stringify(
+    name.length > max ? `${name.slice(0, max)}… (${name.length} characters)` : name,
+  );
 }
 
 /**
@@ -15,13 +17,19 @@ export function shownName(name: string, max = 64): string {
  * would shift it). With `names`, each must also be a valid name (validateName): for taps that
  * reach the store as part of a key. Throws InvalidArgumentError naming `field` (or `field[i]`).
  */
-export function checkTapList(field: string, taps: readonly string[], o: { max?: number; names?: boolean } = {}): void {
+export function checkTapList(
+  field: string,
+  taps: readonly string[],
+  o: { max?: number; names?: boolean } = {},
+): void {
   const max = o.max ?? MAX_TAPS;
-  if (taps.length > max) throw new InvalidArgumentError(field, `${taps.length} taps requested, at most ${max}`);
+  if (taps.length > max)
+    throw new InvalidArgumentError(field, `${taps.length} taps requested, at most ${max}`);
   const seen = new Set<string>();
   for (const [i, t] of taps.entries()) {
     if (o.names) validateName(`${field}[${i}]`, t);
-    if (seen.has(t)) throw new InvalidArgumentError(`${field}[${i}]`, `${shownName(t)} is listed twice`);
+    if (seen.has(t))
+      throw new InvalidArgumentError(`${field}[${i}]`, `${shownName(t)} is listed twice`);
     seen.add(t);
   }
 }

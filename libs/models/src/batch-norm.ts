@@ -21,7 +21,12 @@ export interface BatchNormParams {
 // custom gradients take tensors only, and calls are synchronous).
 let pendingStats: BatchNormParams | null = null;
 
-const batchNormTrain = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+const batchNormTrain = tf.customGrad(((
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  save: tf.GradSaveFunc,
+) => {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   if (pendingStats) updateRunning(x, mean, variance, pendingStats);
   pendingStats = null;
@@ -44,11 +49,18 @@ const batchNormTrain = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta:
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (...args: tf.Tensor[]) => tf.Tensor;
 
 /** Moves the running averages towards the batch statistics (no gradient flows here). */
-function updateRunning(x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, bn: BatchNormParams): void {
+function updateRunning(
+  x: tf.Tensor4D,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  bn: BatchNormParams,
+): void {
   const n = x.size / x.shape[3];
   const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
   bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  bn.runningVar.assign(
+    tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
+  );
 }
 
 /**
@@ -70,15 +82,44 @@ function nativeBn(): boolean {
   return process.env.ABD_FUSED_BN !== '0' && hasNativeBatchNormRelu();
 }
 
-function batchNormMaybeRelu(x: tf.Tensor4D, bn: BatchNormParams, training: boolean, updateStats: boolean, relu: boolean): tf.Tensor4D {
+function batchNormMaybeRelu(
+  x: tf.Tensor4D,
+  bn: BatchNormParams,
+  training: boolean,
+  updateStats: boolean,
+  relu: boolean,
+): tf.Tensor4D {
   if (!training) {
-    const fused = !nativeBn() ? null : nativeBatchNormInference(x, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
+    const fused = !nativeBn()
+      ? null
+      : nativeBatchNormInference(
+          x,
+          bn.runningMean as tf.Tensor1D,
+          bn.runningVar as tf.Tensor1D,
+          bn.gamma as tf.Tensor1D,
+          bn.beta as tf.Tensor1D,
+          BN_EPS,
+          relu,
+        );
     if (fused) return fused as tf.Tensor4D;
-    const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS) as tf.Tensor4D;
+    const y = tf.batchNorm(
+      x,
+      bn.runningMean,
+      bn.runningVar,
+      bn.beta,
+      bn.gamma,
+      BN_EPS,
+    ) as tf.Tensor4D;
     return relu ? tf.relu(y) : y;
   }
   if (nativeBn()) {
-    const { y, mean, variance } = nativeBatchNorm(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, BN_EPS, relu);
+    const { y, mean, variance } = nativeBatchNorm(
+      x,
+      bn.gamma as tf.Tensor1D,
+      bn.beta as tf.Tensor1D,
+      BN_EPS,
+      relu,
+    );
     if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
     tf.dispose([mean, variance]);
     return y as tf.Tensor4D;
@@ -94,7 +135,11 @@ function batchNormMaybeRelu(x: tf.Tensor4D, bn: BatchNormParams, training: boole
  * an exact second derivative in tfjs (no tf.customGrad, no rsqrt/pow whose gradients read saved
  * outputs), so double backprop through it is right (Jacobian matching).
  */
-export function batchNormPlain(x: tf.Tensor4D, bn: BatchNormParams, updateStats: boolean): tf.Tensor4D {
+export function batchNormPlain(
+  x: tf.Tensor4D,
+  bn: BatchNormParams,
+  updateStats: boolean,
+): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   if (updateStats) tf.tidy(() => updateRunning(x, mean, variance, bn));
   const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));

@@ -49,7 +49,11 @@ export async function serializeCheckpoint(
 }
 
 /** Parses and verifies a checkpoint; returns its tensors by name (caller disposes them). */
-export function parseCheckpoint(jsonText: string, weights: Uint8Array, source = 'checkpoint'): {
+export function parseCheckpoint(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): {
   json: CheckpointJson;
   tensors: Map<string, tf.Tensor>;
 } {
@@ -60,16 +64,23 @@ export function parseCheckpoint(jsonText: string, weights: Uint8Array, source = 
     throw new CheckpointError(`${source}: model.json is not valid JSON (${(e as Error).message})`);
   }
   if (json.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${source}: unknown format '${String(json.format)}' (expected ${CHECKPOINT_FORMAT})`);
+    throw new CheckpointError(
+      `${source}: unknown format '${String(json.format)}' (expected ${CHECKPOINT_FORMAT})`,
+    );
   }
   if (weights.byteLength !== json.weightsBytes) {
-    throw new CheckpointError(`${source}: weights.bin has ${weights.byteLength} bytes, model.json says ${json.weightsBytes}`);
+    throw new CheckpointError(
+      `${source}: weights.bin has ${weights.byteLength} bytes, model.json says ${json.weightsBytes}`,
+    );
   }
   if (sha256(weights) !== json.weightsSha256) {
     throw new CheckpointError(`${source}: weights.bin does not match the SHA-256 in model.json`);
   }
   const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const buf = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  const buf = weights.buffer.slice(
+    weights.byteOffset,
+    weights.byteOffset + weights.byteLength,
+  ) as ArrayBuffer;
   const decoded = tf.io.decodeWeights(buf, specs);
   return { json, tensors: new Map(Object.entries(decoded)) };
 }

@@ -14,9 +14,16 @@ export class Connectors {
   readonly stats = new Map<string, tf.Variable>();
   readonly identity: boolean[];
 
-  constructor(studentWidths: number[], teacherWidths: number[], init: InitScheme = 'paper', seed = 0) {
+  constructor(
+    studentWidths: number[],
+    teacherWidths: number[],
+    init: InitScheme = 'paper',
+    seed = 0,
+  ) {
     if (studentWidths.length !== teacherWidths.length) {
-      throw new Error(`connectors: ${studentWidths.length} student taps vs ${teacherWidths.length} teacher taps`);
+      throw new Error(
+        `connectors: ${studentWidths.length} student taps vs ${teacherWidths.length} teacher taps`,
+      );
     }
     this.identity = studentWidths.map((s, i) => s === teacherWidths[i]);
     studentWidths.forEach((cin, i) => {

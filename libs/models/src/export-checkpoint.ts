@@ -6,10 +6,15 @@ import { loadResNet } from './resnet-checkpoint';
 import { loadWrn } from './wrn-checkpoint';
 
 /** The export graph of a saved student (abd-checkpoint/v1 bytes), verified first. */
-export function checkpointGraph(jsonText: string, weights: Uint8Array, source: string): ExportGraph {
+export function checkpointGraph(
+  jsonText: string,
+  weights: Uint8Array,
+  source: string,
+): ExportGraph {
   let cls: unknown;
   try {
-    cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: unknown } }).modelTopology?.class_name;
+    cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: unknown } }).modelTopology
+      ?.class_name;
   } catch (e) {
     throw new CheckpointError(`${source}: model.json is not valid JSON (${(e as Error).message})`);
   }
@@ -31,5 +36,7 @@ export function checkpointGraph(jsonText: string, weights: Uint8Array, source: s
       for (const t of extra.values()) t.dispose();
     }
   }
-  throw new CheckpointError(`${source}: cannot export a '${String(cls)}' model (known: WRN, ResNet)`);
+  throw new CheckpointError(
+    `${source}: cannot export a '${String(cls)}' model (known: WRN, ResNet)`,
+  );
 }

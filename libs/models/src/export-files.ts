@@ -9,7 +9,11 @@ export const EXPORT_FORMATS = ['tfjs-layers', 'tfjs-graph', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Writes a graph in one format into `dir`; returns the paths written. */
-export async function writeExport(g: ExportGraph, format: ExportFormat, dir: string): Promise<string[]> {
+export async function writeExport(
+  g: ExportGraph,
+  format: ExportFormat,
+  dir: string,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   if (format === 'onnx') {
     const path = join(dir, 'model.onnx');

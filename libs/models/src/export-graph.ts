@@ -10,12 +10,36 @@ import { wrnBlocksPerGroup } from './wrn-config';
  * export computes what `forward(x, { training: false })` computes.
  */
 export type ExportNode =
-  | { op: 'conv'; name: string; input: string; kernel: Float32Array; shape: [number, number, number, number]; stride: number; pad: number }
-  | { op: 'bn'; name: string; input: string; gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array; eps: number }
+  | {
+      op: 'conv';
+      name: string;
+      input: string;
+      kernel: Float32Array;
+      shape: [number, number, number, number];
+      stride: number;
+      pad: number;
+    }
+  | {
+      op: 'bn';
+      name: string;
+      input: string;
+      gamma: Float32Array;
+      beta: Float32Array;
+      mean: Float32Array;
+      variance: Float32Array;
+      eps: number;
+    }
   | { op: 'relu'; name: string; input: string }
   | { op: 'add'; name: string; inputs: [string, string] }
   | { op: 'gap'; name: string; input: string }
-  | { op: 'dense'; name: string; input: string; kernel: Float32Array; bias: Float32Array; shape: [number, number] };
+  | {
+      op: 'dense';
+      name: string;
+      input: string;
+      kernel: Float32Array;
+      bias: Float32Array;
+      shape: [number, number];
+    };
 
 export interface ExportGraph {
   /** Architecture name, e.g. wrn-16-2. */
@@ -38,7 +62,10 @@ export const EXPORT_INPUT = 'input';
 /** Builds the graph of a network from its variables: adds nodes in order, reads values once. */
 export class GraphBuilder {
   readonly nodes: ExportNode[] = [];
-  constructor(private readonly params: Map<string, tf.Variable>, private readonly stats: Map<string, tf.Variable>) {}
+  constructor(
+    private readonly params: Map<string, tf.Variable>,
+    private readonly stats: Map<string, tf.Variable>,
+  ) {}
 
   conv(name: string, input: string, stride: number, pad: number): string {
     const w = this.value(this.params, `${name}.w`);
@@ -78,7 +105,14 @@ export class GraphBuilder {
 
   dense(name: string, input: string): string {
     const shape = this.params.get(`${name}.w`)!.shape as [number, number];
-    this.nodes.push({ op: 'dense', name, input, kernel: this.value(this.params, `${name}.w`), bias: this.value(this.params, `${name}.b`), shape });
+    this.nodes.push({
+      op: 'dense',
+      name,
+      input,
+      kernel: this.value(this.params, `${name}.w`),
+      bias: this.value(this.params, `${name}.b`),
+      shape,
+    });
     return name;
   }
 
@@ -112,5 +146,13 @@ export function wrnGraph(model: Wrn): ExportGraph {
   taps.push(b.bn('bn', h));
   const pooled = b.gap('pool', b.relu('relu', 'bn'));
   const out = b.dense('fc', pooled);
-  return { name: `wrn-${model.config.depth}-${model.config.widen}`, inChannels: model.config.inChannels, numClasses: model.config.numClasses, input: EXPORT_INPUT, nodes: b.nodes, output: out, taps };
+  return {
+    name: `wrn-${model.config.depth}-${model.config.widen}`,
+    inChannels: model.config.inChannels,
+    numClasses: model.config.numClasses,
+    input: EXPORT_INPUT,
+    nodes: b.nodes,
+    output: out,
+    taps,
+  };
 }

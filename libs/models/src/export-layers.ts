@@ -21,9 +21,22 @@ const TFJS_VERSION = '4.22.0';
  * BatchNormalization, ReLU, Add, GlobalAveragePooling2D, Dense) that `tf.loadLayersModel` of
  * stock @tensorflow/tfjs loads. Spatial input size is free ([null, null, null, C]).
  */
-export function toLayersModel(g: ExportGraph, shardName = 'group1-shard1of1.bin'): LayersModelFiles {
+export function toLayersModel(
+  g: ExportGraph,
+  shardName = 'group1-shard1of1.bin',
+): LayersModelFiles {
   const layers: KerasLayer[] = [
-    { name: g.input, class_name: 'InputLayer', config: { batch_input_shape: [null, null, null, g.inChannels], dtype: 'float32', sparse: false, name: g.input }, inbound_nodes: [] },
+    {
+      name: g.input,
+      class_name: 'InputLayer',
+      config: {
+        batch_input_shape: [null, null, null, g.inChannels],
+        dtype: 'float32',
+        sparse: false,
+        name: g.input,
+      },
+      inbound_nodes: [],
+    },
   ];
   const specs: Array<{ name: string; shape: number[]; dtype: 'float32' }> = [];
   const chunks: Float32Array[] = [];
@@ -32,7 +45,14 @@ export function toLayersModel(g: ExportGraph, shardName = 'group1-shard1of1.bin'
     chunks.push(values);
   };
   const layer = (name: string, cls: string, config: Record<string, unknown>, inputs: string[]) =>
-    layers.push({ name, class_name: cls, config: { ...config, name, trainable: false }, inbound_nodes: [inputs.map((i) => [i, 0, 0, {}] as [string, number, number, Record<string, never>])] });
+    layers.push({
+      name,
+      class_name: cls,
+      config: { ...config, name, trainable: false },
+      inbound_nodes: [
+        inputs.map((i) => [i, 0, 0, {}] as [string, number, number, Record<string, never>]),
+      ],
+    });
   for (const n of g.nodes) emit(n, layer, weight);
   const modelJson = {
     format: 'layers-model',
@@ -40,12 +60,22 @@ export function toLayersModel(g: ExportGraph, shardName = 'group1-shard1of1.bin'
     convertedBy: null,
     modelTopology: {
       class_name: 'Model',
-      config: { name: g.name, layers, input_layers: [[g.input, 0, 0]], output_layers: [[g.output, 0, 0]] },
+      config: {
+        name: g.name,
+        layers,
+        input_layers: [[g.input, 0, 0]],
+        output_layers: [[g.output, 0, 0]],
+      },
       keras_version: `tfjs-layers ${TFJS_VERSION}`,
       backend: 'tensor_flow.js',
     },
     weightsManifest: [{ paths: [shardName], weights: specs }],
-    userDefinedMetadata: { taps: g.taps, input: 'NHWC float32, normalized per channel: (x/255 - mean) / std', output: 'logits', ...(g.normalization ? { normalization: g.normalization } : {}) },
+    userDefinedMetadata: {
+      taps: g.taps,
+      input: 'NHWC float32, normalized per channel: (x/255 - mean) / std',
+      output: 'logits',
+      ...(g.normalization ? { normalization: g.normalization } : {}),
+    },
   };
   const total = chunks.reduce((s, c) => s + c.length, 0);
   const all = new Float32Array(total);
@@ -72,14 +102,44 @@ function emit(
       if (n.pad > 0 && n.stride === 1 && n.pad * 2 === k - 1) padding = 'same';
       else if (n.pad > 0) {
         input = `${n.name}.pad`;
-        layer(input, 'ZeroPadding2D', { padding: [[n.pad, n.pad], [n.pad, n.pad]], data_format: 'channels_last' }, [n.input]);
+        layer(
+          input,
+          'ZeroPadding2D',
+          {
+            padding: [
+              [n.pad, n.pad],
+              [n.pad, n.pad],
+            ],
+            data_format: 'channels_last',
+          },
+          [n.input],
+        );
       }
-      layer(n.name, 'Conv2D', { filters: cout, kernel_size: [k, k], strides: [n.stride, n.stride], padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: false }, [input]);
+      layer(
+        n.name,
+        'Conv2D',
+        {
+          filters: cout,
+          kernel_size: [k, k],
+          strides: [n.stride, n.stride],
+          padding,
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: 'linear',
+          use_bias: false,
+        },
+        [input],
+      );
       weight(`${n.name}/kernel`, n.shape, n.kernel);
       return;
     }
     case 'bn':
-      layer(n.name, 'BatchNormalization', { axis: -1, momentum: 0.99, epsilon: n.eps, center: true, scale: true }, [n.input]);
+      layer(
+        n.name,
+        'BatchNormalization',
+        { axis: -1, momentum: 0.99, epsilon: n.eps, center: true, scale: true },
+        [n.input],
+      );
       weight(`${n.name}/gamma`, [n.gamma.length], n.gamma);
       weight(`${n.name}/beta`, [n.beta.length], n.beta);
       weight(`${n.name}/moving_mean`, [n.mean.length], n.mean);
@@ -95,7 +155,9 @@ function emit(
       layer(n.name, 'GlobalAveragePooling2D', { data_format: 'channels_last' }, [n.input]);
       return;
     case 'dense':
-      layer(n.name, 'Dense', { units: n.shape[1], activation: 'linear', use_bias: true }, [n.input]);
+      layer(n.name, 'Dense', { units: n.shape[1], activation: 'linear', use_bias: true }, [
+        n.input,
+      ]);
       weight(`${n.name}/kernel`, n.shape, n.kernel);
       weight(`${n.name}/bias`, [n.bias.length], n.bias);
       return;

@@ -19,5 +19,13 @@ export function resnetGraph(model: ResNet): ExportGraph {
     }
   }
   const out = b.dense('fc', b.gap('pool', h));
-  return { name: resnetName(model.config), inChannels: model.config.inChannels, numClasses: model.config.numClasses, input: EXPORT_INPUT, nodes: b.nodes, output: out, taps };
+  return {
+    name: resnetName(model.config),
+    inChannels: model.config.inChannels,
+    numClasses: model.config.numClasses,
+    input: EXPORT_INPUT,
+    nodes: b.nodes,
+    output: out,
+    taps,
+  };
 }

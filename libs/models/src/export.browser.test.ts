@@ -22,14 +22,25 @@ let browser: Browser;
 before(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'abd-export-browser-'));
-  await writeFile(join(dir, 'index.html'), '<!doctype html><script src="/tfjs/tf.min.js"></script>');
+  await writeFile(
+    join(dir, 'index.html'),
+    '<!doctype html><script src="/tfjs/tf.min.js"></script>',
+  );
   ({ server, url } = await serveDirs({ '/tfjs/': TFJS_DIST, '/': dir }));
   const { launch } = await import('puppeteer-core');
   browser = await launch({
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: join(dir, 'chromium'),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -44,7 +55,10 @@ test('stock tfjs in headless Chromium loads the tfjs-layers and tfjs-graph expor
   randomizeBn(model, 4);
   const shape: [number, number, number, number] = [2, 9, 12, 3];
   const x = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', 2).dataSync() as Float32Array);
-  const ours = tf.tidy(() => model.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array);
+  const ours = tf.tidy(
+    () =>
+      model.forward(tf.tensor4d(x, shape), { training: false }).logits.dataSync() as Float32Array,
+  );
   await writeExport(wrnGraph(model), 'tfjs-layers', join(dir, 'm'));
   await writeExport(wrnGraph(model), 'tfjs-graph', join(dir, 'g'));
   model.dispose();
@@ -61,7 +75,12 @@ test('stock tfjs in headless Chromium loads the tfjs-layers and tfjs-graph expor
       const y = m.predict(input) as import('@tensorflow/tfjs').Tensor;
       const gm = await g.tf.loadGraphModel('/g/model.json');
       const z = gm.predict(input) as import('@tensorflow/tfjs').Tensor;
-      return { version: g.tf.version.tfjs, shape: y.shape, data: Array.from(await y.data()), graph: Array.from(await z.data()) };
+      return {
+        version: g.tf.version.tfjs,
+        shape: y.shape,
+        data: Array.from(await y.data()),
+        graph: Array.from(await z.data()),
+      };
     },
     Array.from(x),
     shape,

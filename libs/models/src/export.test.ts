@@ -27,7 +27,12 @@ before(async () => {
   model = new Wrn({ depth: 10, widen: 2, inChannels: 3, numClasses: 5 }, 'torch', 3);
   randomizeBn(model, 11);
   x = tf.tidy(() => tf.randomNormal(SHAPE, 0, 1, 'float32', 5).dataSync() as Float32Array);
-  ours = tf.tidy(() => model.forward(tf.tensor4d(x, SHAPE as [number, number, number, number]), { training: false }).logits.dataSync() as Float32Array);
+  ours = tf.tidy(
+    () =>
+      model
+        .forward(tf.tensor4d(x, SHAPE as [number, number, number, number]), { training: false })
+        .logits.dataSync() as Float32Array,
+  );
 });
 
 after(async () => {
@@ -64,12 +69,22 @@ describe('export of a WRN student', () => {
 
   it('onnx: passes onnx.checker and onnxruntime-node gives our logits', async () => {
     const [path] = await writeExport(wrnGraph(model), 'onnx', join(dir, 'onnx'));
-    const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version)', path], { encoding: 'utf8' });
+    const check = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version)',
+        path,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(check.status, 0, `onnx.checker: ${check.stderr}`);
     assert.equal(check.stdout.trim(), '13');
     const session = await ort.InferenceSession.create(await readFile(path));
     const [n, h, w, c] = SHAPE;
-    const out = await session.run({ input: new ort.Tensor('float32', toNchw(x, SHAPE), [n, c, h, w]) });
+    const out = await session.run({
+      input: new ort.Tensor('float32', toNchw(x, SHAPE), [n, c, h, w]),
+    });
     assert.deepEqual(out.logits.dims, [2, 5]);
     const d = maxAbsDiff(out.logits.data as Float32Array, ours);
     assert.ok(d <= 1e-4, `max |Δlogit| ${d}`);

@@ -25,25 +25,56 @@ after(() => rm(dir, { recursive: true, force: true }));
 /** A small Keras-style CNN with non-trivial BN, saved as model.json + weights.bin like tensorflowjs_converter does. */
 async function savedLayersModel(out: string): Promise<tf.LayersModel> {
   const x = tf.input({ shape: [9, 7, 3] });
-  let h = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(x) as tf.SymbolicTensor;
+  let h = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      name: 'c1',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    })
+    .apply(x) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization({ name: 'bn1' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ name: 'r1' }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', name: 'c2', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv2d({
+      filters: 6,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      name: 'c2',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization({ name: 'bn2' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ name: 'r2' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tf.SymbolicTensor;
-  const y = tf.layers.dense({ units: 5, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(h) as tf.SymbolicTensor;
+  const y = tf.layers
+    .dense({
+      units: 5,
+      name: 'logits',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+    })
+    .apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: x, outputs: y });
   let seed = 10;
   for (const name of ['bn1', 'bn2']) {
     const l = model.getLayer(name);
     // gamma, beta, moving mean, moving variance: as after training.
-    l.setWeights(l.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -0.5, 1.5, 'float32', seed++)));
+    l.setWeights(
+      l
+        .getWeights()
+        .map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -0.5, 1.5, 'float32', seed++)),
+    );
   }
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       await writeFile(join(out, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      const json = { format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+      const json = {
+        format: 'layers-model',
+        modelTopology: a.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+      };
       await writeFile(join(out, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -63,7 +94,10 @@ describe('tfjs LayersModel teacher', () => {
     const logits = model.predict(x) as tf.Tensor;
     assert.deepEqual(out.logits.shape, [2, 5]);
     assert.ok(maxAbsDiff(out.logits.values, await logits.data()) <= 1e-5);
-    const inner = tf.model({ inputs: model.inputs, outputs: ['bn1', 'bn2'].map((n) => model.getLayer(n).output as tf.SymbolicTensor) });
+    const inner = tf.model({
+      inputs: model.inputs,
+      outputs: ['bn1', 'bn2'].map((n) => model.getLayer(n).output as tf.SymbolicTensor),
+    });
     const [a1, a2] = inner.predict(x) as tf.Tensor[];
     assert.deepEqual(out.taps.bn1.shape, [2, 9, 7, 4]);
     assert.deepEqual(out.taps.bn2.shape, [2, 5, 4, 6]);
@@ -81,8 +115,14 @@ describe('tfjs LayersModel teacher', () => {
     const { format, input, candidates } = await tapCandidates(join(dir, 'model.json'));
     assert.equal(format, 'tfjs-layers');
     assert.deepEqual(input, [1, 9, 7, 3]);
-    assert.deepEqual(candidates.find((c) => c.name === 'bn2'), { name: 'bn2', op: 'BatchNormalization', shape: [1, 5, 4, 6] });
-    await assert.rejects(loadForeignTeacher(dir, { taps: ['bn9'] }), (e: Error) => e instanceof TeacherFormatError && /no layer 'bn9'.*bn1, r1/.test(e.message));
+    assert.deepEqual(
+      candidates.find((c) => c.name === 'bn2'),
+      { name: 'bn2', op: 'BatchNormalization', shape: [1, 5, 4, 6] },
+    );
+    await assert.rejects(
+      loadForeignTeacher(dir, { taps: ['bn9'] }),
+      (e: Error) => e instanceof TeacherFormatError && /no layer 'bn9'.*bn1, r1/.test(e.message),
+    );
   });
 });
 
@@ -91,19 +131,50 @@ describe('a teacher with several outputs', () => {
     const out = join(dir, 'two-outputs');
     await mkdir(out, { recursive: true });
     const x = tf.input({ shape: [6, 5, 2] });
-    const pre = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'pre', kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }).apply(x) as tf.SymbolicTensor;
-    const feat = tf.layers.globalAveragePooling2d({ name: 'feat' }).apply(tf.layers.reLU({}).apply(pre)) as tf.SymbolicTensor;
-    const y = tf.layers.dense({ units: 4, name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }).apply(feat) as tf.SymbolicTensor;
+    const pre = tf.layers
+      .conv2d({
+        filters: 3,
+        kernelSize: 3,
+        padding: 'same',
+        name: 'pre',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }),
+      })
+      .apply(x) as tf.SymbolicTensor;
+    const feat = tf.layers
+      .globalAveragePooling2d({ name: 'feat' })
+      .apply(tf.layers.reLU({}).apply(pre)) as tf.SymbolicTensor;
+    const y = tf.layers
+      .dense({
+        units: 4,
+        name: 'head',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }),
+      })
+      .apply(feat) as tf.SymbolicTensor;
     const model = tf.model({ inputs: x, outputs: [feat, y] });
     await model.save(
       tf.io.withSaveHandler(async (a) => {
         await writeFile(join(out, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-        await writeFile(join(out, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+        await writeFile(
+          join(out, 'model.json'),
+          JSON.stringify({
+            format: 'layers-model',
+            modelTopology: a.modelTopology,
+            weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          }),
+        );
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
-    await assert.rejects(loadForeignTeacher(out, { taps: ['pre'] }), (e: Error) => e instanceof TeacherFormatError && /2 outputs; name the logits layer \(teacher\.logits\)/.test(e.message));
-    await assert.rejects(loadForeignTeacher(out, { taps: ['pre'], logits: 'nope' }), (e: Error) => e instanceof TeacherFormatError && /no layer 'nope'/.test(e.message));
+    await assert.rejects(
+      loadForeignTeacher(out, { taps: ['pre'] }),
+      (e: Error) =>
+        e instanceof TeacherFormatError &&
+        /2 outputs; name the logits layer \(teacher\.logits\)/.test(e.message),
+    );
+    await assert.rejects(
+      loadForeignTeacher(out, { taps: ['pre'], logits: 'nope' }),
+      (e: Error) => e instanceof TeacherFormatError && /no layer 'nope'/.test(e.message),
+    );
     const teacher = await loadForeignTeacher(out, { taps: ['pre'], logits: 'head' });
     const xs = tf.randomNormal([2, 6, 5, 2], 0, 1, 'float32', 3);
     const got = await teacher.run((await xs.data()) as Float32Array, [2, 6, 5, 2]);
@@ -118,10 +189,22 @@ describe('a teacher with several outputs', () => {
 
   it('an ONNX teacher names a value of its graph as logits, or is told the value is unknown', async () => {
     const onnx = join(REF, 'tiny_teacher.onnx');
-    await assert.rejects(loadForeignTeacher(onnx, { taps: ['/net/conv1/Conv_output_0'], logits: 'nope' }), (e: Error) => e instanceof TeacherFormatError && /no value 'nope' in the graph for the logits/.test(e.message));
-    const t = await loadForeignTeacher(onnx, { taps: ['/net/conv1/Conv_output_0'], logits: '/net/conv2/Conv_output_0' });
+    await assert.rejects(
+      loadForeignTeacher(onnx, { taps: ['/net/conv1/Conv_output_0'], logits: 'nope' }),
+      (e: Error) =>
+        e instanceof TeacherFormatError &&
+        /no value 'nope' in the graph for the logits/.test(e.message),
+    );
+    const t = await loadForeignTeacher(onnx, {
+      taps: ['/net/conv1/Conv_output_0'],
+      logits: '/net/conv2/Conv_output_0',
+    });
     const got = await t.run(new Float32Array(12 * 10 * 3), [1, 12, 10, 3]);
-    assert.deepEqual(got.logits.shape, [1, 6, 6, 5], 'the named value, as the graph computes it (NCHW, not transposed)');
+    assert.deepEqual(
+      got.logits.shape,
+      [1, 6, 6, 5],
+      'the named value, as the graph computes it (NCHW, not transposed)',
+    );
     t.dispose();
   });
 });
@@ -150,9 +233,20 @@ describe('tfjs GraphModel teacher', () => {
     }
     const listed = await tapCandidates(out, [1, 10, 9, 3]);
     assert.equal(listed.format, 'tfjs-graph');
-    assert.deepEqual(listed.candidates.find((c) => c.name === g.taps[2])?.shape, [1, 3, 3, own.taps[2].shape[3]]);
-    await assert.rejects(tapCandidates(out), (e: Error) => e instanceof TeacherFormatError && /free.*--input/.test(e.message));
-    await assert.rejects(loadForeignTeacher(out, { taps: ['nope'] }), (e: Error) => e instanceof TeacherFormatError && /no graph node 'nope'/.test(e.message));
+    assert.deepEqual(listed.candidates.find((c) => c.name === g.taps[2])?.shape, [
+      1,
+      3,
+      3,
+      own.taps[2].shape[3],
+    ]);
+    await assert.rejects(
+      tapCandidates(out),
+      (e: Error) => e instanceof TeacherFormatError && /free.*--input/.test(e.message),
+    );
+    await assert.rejects(
+      loadForeignTeacher(out, { taps: ['nope'] }),
+      (e: Error) => e instanceof TeacherFormatError && /no graph node 'nope'/.test(e.message),
+    );
     teacher.dispose();
     model.dispose();
     tf.dispose([x, own.logits, ...own.taps]);
@@ -170,7 +264,12 @@ describe('ONNX teacher (from torch.onnx.export)', () => {
 
   it('is the committed file (SHA-256)', async () => {
     const want = (await readFile(`${onnx}.sha256`, 'utf8')).split(/\s+/)[0];
-    assert.equal(createHash('sha256').update(await readFile(onnx)).digest('hex'), want);
+    assert.equal(
+      createHash('sha256')
+        .update(await readFile(onnx))
+        .digest('hex'),
+      want,
+    );
   });
 
   it('gives the logits and the pre-ReLU activations PyTorch computes', async () => {
@@ -188,7 +287,10 @@ describe('ONNX teacher (from torch.onnx.export)', () => {
       const ref = dump.taps[t];
       const [rn, rc, rh, rw] = ref.shape;
       assert.deepEqual(out.taps[t].shape, [rn, rh, rw, rc], t);
-      const d = maxAbsDiff(out.taps[t].values, transpose4(Float32Array.from(ref.values), ref.shape, false));
+      const d = maxAbsDiff(
+        out.taps[t].values,
+        transpose4(Float32Array.from(ref.values), ref.shape, false),
+      );
       assert.ok(d <= 1e-5, `${t}: max |Δ| ${d}`);
     }
     teacher.dispose();
@@ -198,12 +300,24 @@ describe('ONNX teacher (from torch.onnx.export)', () => {
     const { format, input, candidates } = await tapCandidates(onnx);
     assert.equal(format, 'onnx');
     assert.deepEqual(input, [1, 12, 10, 3]);
-    assert.deepEqual(candidates.find((x) => x.name === '/net/conv2/Conv_output_0'), { name: '/net/conv2/Conv_output_0', op: 'Conv', shape: [1, 6, 5, 6] });
+    assert.deepEqual(
+      candidates.find((x) => x.name === '/net/conv2/Conv_output_0'),
+      { name: '/net/conv2/Conv_output_0', op: 'Conv', shape: [1, 6, 5, 6] },
+    );
     assert.deepEqual((await tapCandidates(onnx, [3, 12, 10, 3])).input, [3, 12, 10, 3]);
-    await assert.rejects(loadForeignTeacher(onnx, { taps: ['conv9'] }), (e: Error) => e instanceof TeacherFormatError && /no value 'conv9'/.test(e.message));
+    await assert.rejects(
+      loadForeignTeacher(onnx, { taps: ['conv9'] }),
+      (e: Error) => e instanceof TeacherFormatError && /no value 'conv9'/.test(e.message),
+    );
     await writeFile(join(dir, 'teacher.pt'), 'not a model');
-    await assert.rejects(tapCandidates(join(dir, 'teacher.pt')), (e: Error) => e instanceof TeacherFormatError && /unknown model format/.test(e.message));
+    await assert.rejects(
+      tapCandidates(join(dir, 'teacher.pt')),
+      (e: Error) => e instanceof TeacherFormatError && /unknown model format/.test(e.message),
+    );
     await writeFile(join(dir, 'bad.onnx'), 'not a model');
-    await assert.rejects(tapCandidates(join(dir, 'bad.onnx')), (e: Error) => e instanceof TeacherFormatError && /not an ONNX model/.test(e.message));
+    await assert.rejects(
+      tapCandidates(join(dir, 'bad.onnx')),
+      (e: Error) => e instanceof TeacherFormatError && /not an ONNX model/.test(e.message),
+    );
   });
 });

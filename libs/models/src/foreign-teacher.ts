@@ -23,7 +23,10 @@ export interface ForeignTeacher {
   readonly format: ForeignTeacherFormat;
   readonly taps: readonly string[];
   /** `images` NHWC float32 [N, H, W, C], already normalized as the teacher expects. */
-  run(images: Float32Array, shape: readonly [number, number, number, number]): Promise<TeacherOutputs>;
+  run(
+    images: Float32Array,
+    shape: readonly [number, number, number, number],
+  ): Promise<TeacherOutputs>;
   dispose(): void;
 }
 
@@ -60,29 +63,50 @@ export function teacherFormatOf(path: string): { format: 'onnx' | 'tfjs'; file: 
   const file = statSync(path).isDirectory() ? join(path, 'model.json') : path;
   if (/\.onnx$/i.test(file)) return { format: 'onnx', file };
   if (basename(file) === 'model.json' || /\.json$/i.test(file)) {
-    if (!existsSync(file)) throw new TeacherFormatError(`${path} is a directory without a model.json (a tfjs model) and not an .onnx file`);
+    if (!existsSync(file))
+      throw new TeacherFormatError(
+        `${path} is a directory without a model.json (a tfjs model) and not an .onnx file`,
+      );
     return { format: 'tfjs', file };
   }
-  throw new TeacherFormatError(`unknown model format: ${path} (expected an .onnx file, or a tfjs model.json / its directory)`);
+  throw new TeacherFormatError(
+    `unknown model format: ${path} (expected an .onnx file, or a tfjs model.json / its directory)`,
+  );
 }
 
 /** The input shape to probe with: the model's own, free dimensions filled from `given` (batch 1 by default). */
-export function probeShape(model: ReadonlyArray<number | null>, given: readonly number[] | undefined, what: string): number[] {
-  if (given && given.length !== model.length) throw new TeacherFormatError(`${what}: the input has ${model.length} dimensions [${model.map((d) => d ?? '?')}], --input gave ${given.length}`);
+export function probeShape(
+  model: ReadonlyArray<number | null>,
+  given: readonly number[] | undefined,
+  what: string,
+): number[] {
+  if (given && given.length !== model.length)
+    throw new TeacherFormatError(
+      `${what}: the input has ${model.length} dimensions [${model.map((d) => d ?? '?')}], --input gave ${given.length}`,
+    );
   return model.map((d, i) => {
     const g = given?.[i];
     if (d !== null && d > 0) {
-      if (g !== undefined && g !== d && i > 0) throw new TeacherFormatError(`${what}: input dimension ${i} of [${model.map((x) => (x !== null && x > 0 ? x : '?'))}] is ${d}, --input gave ${g}`);
+      if (g !== undefined && g !== d && i > 0)
+        throw new TeacherFormatError(
+          `${what}: input dimension ${i} of [${model.map((x) => (x !== null && x > 0 ? x : '?'))}] is ${d}, --input gave ${g}`,
+        );
       return i === 0 && g !== undefined ? g : d;
     }
     if (g !== undefined) return g;
     if (i === 0) return 1;
-    throw new TeacherFormatError(`${what}: input dimension ${i} is free [${model.map((x) => (x !== null && x > 0 ? x : '?'))}]; give the input shape (--input N,H,W,C)`);
+    throw new TeacherFormatError(
+      `${what}: input dimension ${i} is free [${model.map((x) => (x !== null && x > 0 ? x : '?'))}]; give the input shape (--input N,H,W,C)`,
+    );
   });
 }
 
 /** NHWC ↔ NCHW of row-major values. */
-export function transpose4(x: Float32Array, [a, b, c, d]: readonly number[], toNchw: boolean): Float32Array {
+export function transpose4(
+  x: Float32Array,
+  [a, b, c, d]: readonly number[],
+  toNchw: boolean,
+): Float32Array {
   const out = new Float32Array(x.length);
   // toNchw: x is [n, h, w, c] = [a, b, c, d]; else x is [n, c, h, w] = [a, b, c, d].
   for (let n = 0; n < a; n++)

@@ -17,7 +17,13 @@ export {
   WRN_LIMITS,
 } from './wrn-config';
 export type { InitScheme, WrnConfig } from './wrn-config';
-export { CHECKPOINT_FORMAT, CheckpointError, parseCheckpoint, serializeCheckpoint, sha256 } from './checkpoint';
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  parseCheckpoint,
+  serializeCheckpoint,
+  sha256,
+} from './checkpoint';
 export type { CheckpointJson, SerializedCheckpoint } from './checkpoint';
 export { assignState, loadWrn, saveWrn, stateOf } from './wrn-checkpoint';
 export type { LoadedWrn } from './wrn-checkpoint';
@@ -37,10 +43,30 @@ export type { ResNetConfig } from './resnet-config';
 export { loadResNet, saveResNet } from './resnet-checkpoint';
 export { resnetGraph } from './export-resnet';
 export { toGraphModel } from './export-graph-model';
-export { isResNetArch, loadAnyStudentCheckpoint, loadStudent, loadStudentCheckpoint, saveStudent, studentOf } from './student';
+export {
+  isResNetArch,
+  loadAnyStudentCheckpoint,
+  loadStudent,
+  loadStudentCheckpoint,
+  saveStudent,
+  studentOf,
+} from './student';
 export type { LoadedStudent, Student, StudentModel } from './student';
-export { initTfjsWeights, loadTfjsStudent, loadTfjsStudentArch, saveTfjsStudent, TfjsLayersStudent } from './tfjs-student';
+export {
+  initTfjsWeights,
+  loadTfjsStudent,
+  loadTfjsStudentArch,
+  saveTfjsStudent,
+  TfjsLayersStudent,
+} from './tfjs-student';
 export { matchTapSize } from './match-tap-size';
 export { teacherFormatOf, TeacherFormatError } from './foreign-teacher';
 export { loadForeignTeacher, tapCandidates } from './load-foreign-teacher';
-export type { ForeignTeacher, ForeignTeacherFormat, ForeignTeacherOptions, TapCandidate, TeacherOutputs, TeacherTensor } from './foreign-teacher';
+export type {
+  ForeignTeacher,
+  ForeignTeacherFormat,
+  ForeignTeacherOptions,
+  TapCandidate,
+  TeacherOutputs,
+  TeacherTensor,
+} from './foreign-teacher';

@@ -33,8 +33,20 @@ export function matchTapSize(r: tf.Tensor4D, teacherShape: readonly number[]): t
   const [, ht, wt] = teacherShape;
   if (hs === ht && ws === wt) return r;
   // Along H: [n, ws, c, hs] · A_h → [n, ws, c, ht].
-  const byH = tf.reshape(tf.matMul(tf.reshape(tf.transpose(r, [0, 2, 3, 1]), [n * ws * c, hs]), interpolationMatrix(hs, ht)), [n, ws, c, ht]);
+  const byH = tf.reshape(
+    tf.matMul(
+      tf.reshape(tf.transpose(r, [0, 2, 3, 1]), [n * ws * c, hs]),
+      interpolationMatrix(hs, ht),
+    ),
+    [n, ws, c, ht],
+  );
   // Along W: [n, ht, c, ws] · A_w → [n, ht, c, wt] → NHWC.
-  const byW = tf.reshape(tf.matMul(tf.reshape(tf.transpose(byH, [0, 3, 2, 1]), [n * ht * c, ws]), interpolationMatrix(ws, wt)), [n, ht, c, wt]);
+  const byW = tf.reshape(
+    tf.matMul(
+      tf.reshape(tf.transpose(byH, [0, 3, 2, 1]), [n * ht * c, ws]),
+      interpolationMatrix(ws, wt),
+    ),
+    [n, ht, c, wt],
+  );
   return tf.transpose(byW, [0, 1, 3, 2]) as tf.Tensor4D;
 }

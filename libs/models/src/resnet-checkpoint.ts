@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, CheckpointJson, parseCheckpoint, serializeCheckpoint, SerializedCheckpoint } from './checkpoint';
+import {
+  CheckpointError,
+  CheckpointJson,
+  parseCheckpoint,
+  serializeCheckpoint,
+  SerializedCheckpoint,
+} from './checkpoint';
 import { ResNet } from './resnet';
 import { ResNetConfig, validateResNetConfig } from './resnet-config';
 import { assignState, stateOf } from './wrn-checkpoint';
@@ -8,7 +14,11 @@ import { assignState, stateOf } from './wrn-checkpoint';
  * Serializes a ResNet (class_name 'ResNet', its config as the topology) with metadata and optional
  * extra tensors (a stage checkpoint's optimizer state and connectors), stored under their own names.
  */
-export function saveResNet(model: ResNet, metadata: Record<string, unknown>, extra: Map<string, tf.Tensor> = new Map()): Promise<SerializedCheckpoint> {
+export function saveResNet(
+  model: ResNet,
+  metadata: Record<string, unknown>,
+  extra: Map<string, tf.Tensor> = new Map(),
+): Promise<SerializedCheckpoint> {
   const all = stateOf(model);
   for (const [k, v] of extra) {
     if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
@@ -18,14 +28,20 @@ export function saveResNet(model: ResNet, metadata: Record<string, unknown>, ext
 }
 
 /** Builds a ResNet from checkpoint bytes, verifying them first; tensors that are not the model's come back in `extra` (the caller disposes them). */
-export function loadResNet(jsonText: string, weights: Uint8Array, source = 'checkpoint'): { model: ResNet; json: CheckpointJson; extra: Map<string, tf.Tensor> } {
+export function loadResNet(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): { model: ResNet; json: CheckpointJson; extra: Map<string, tf.Tensor> } {
   const { json, tensors } = parseCheckpoint(jsonText, weights, source);
   const dispose = () => {
     for (const t of tensors.values()) t.dispose();
   };
   if (json.modelTopology.class_name !== 'ResNet') {
     dispose();
-    throw new CheckpointError(`${source}: not a ResNet checkpoint (${json.modelTopology.class_name})`);
+    throw new CheckpointError(
+      `${source}: not a ResNet checkpoint (${json.modelTopology.class_name})`,
+    );
   }
   let model: ResNet;
   try {

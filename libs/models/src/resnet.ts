@@ -28,7 +28,10 @@ export class ResNet {
   readonly blocks: Block[][] = [];
 
   constructor(config: ResNetConfig, seed = 0) {
-    this.config = validateResNetConfig({ ...config, widths: [...config.widths] as ResNetConfig['widths'] });
+    this.config = validateResNetConfig({
+      ...config,
+      widths: [...config.widths] as ResNetConfig['widths'],
+    });
     const w = this.config.widths;
     const n = (this.config.depth - 2) / 6;
     this.conv('conv1', 3, config.inChannels, w[0], seed);
@@ -57,8 +60,16 @@ export class ResNet {
     // PyTorch's nn.Linear default: U(±1/√in) for weight and bias.
     const bound = 1 / Math.sqrt(cin);
     const rng = new SeededRandom(subSeed(seed, 'fc'));
-    this.param('fc.w', [cin, config.numClasses], rng.fillUniform(new Float32Array(cin * config.numClasses), bound));
-    this.param('fc.b', [config.numClasses], rng.fillUniform(new Float32Array(config.numClasses), bound));
+    this.param(
+      'fc.w',
+      [cin, config.numClasses],
+      rng.fillUniform(new Float32Array(cin * config.numClasses), bound),
+    );
+    this.param(
+      'fc.b',
+      [config.numClasses],
+      rng.fillUniform(new Float32Array(config.numClasses), bound),
+    );
   }
 
   get tapWidths(): number[] {
@@ -76,7 +87,10 @@ export class ResNet {
     const { training } = opts;
     // Group maps (FSP, AT) and plain-op BN (Jacobian matching) are WRN-only so far: say so
     // rather than return something else.
-    if (opts.groupMaps || opts.plainBn) throw new ModelConfigError(`${resnetName(this.config)}: ${opts.groupMaps ? 'group maps' : 'plain-op BN'} are not available for ResNet students (WRN only)`);
+    if (opts.groupMaps || opts.plainBn)
+      throw new ModelConfigError(
+        `${resnetName(this.config)}: ${opts.groupMaps ? 'group maps' : 'plain-op BN'} are not available for ResNet students (WRN only)`,
+      );
     const update = opts.updateStats ?? training;
     const bnOf = (name: string): BatchNormParams => ({
       gamma: this.params.get(`${name}.gamma`)!,
@@ -90,16 +104,36 @@ export class ResNet {
     for (const stage of this.blocks) {
       let pre: tf.Tensor4D | null = null;
       for (const blk of stage) {
-        const a = batchNormRelu(conv3x3(h, p(`${blk.prefix}.conv1`), blk.stride), bnOf(`${blk.prefix}.bn1`), training, update);
-        const y = batchNorm(conv3x3(a, p(`${blk.prefix}.conv2`), 1), bnOf(`${blk.prefix}.bn2`), training, update);
-        const skip = blk.down ? batchNorm(tf.conv2d(h, p(`${blk.prefix}.down`), blk.stride, 'valid'), bnOf(`${blk.prefix}.downbn`), training, update) : h;
+        const a = batchNormRelu(
+          conv3x3(h, p(`${blk.prefix}.conv1`), blk.stride),
+          bnOf(`${blk.prefix}.bn1`),
+          training,
+          update,
+        );
+        const y = batchNorm(
+          conv3x3(a, p(`${blk.prefix}.conv2`), 1),
+          bnOf(`${blk.prefix}.bn2`),
+          training,
+          update,
+        );
+        const skip = blk.down
+          ? batchNorm(
+              tf.conv2d(h, p(`${blk.prefix}.down`), blk.stride, 'valid'),
+              bnOf(`${blk.prefix}.downbn`),
+              training,
+              update,
+            )
+          : h;
         pre = tf.add(y, skip) as tf.Tensor4D;
         h = tf.relu(pre) as tf.Tensor4D;
       }
       taps.push(pre!);
     }
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    const logits = tf.add(tf.matMul(pooled, this.params.get('fc.w') as tf.Tensor2D), this.params.get('fc.b')!) as tf.Tensor2D;
+    const logits = tf.add(
+      tf.matMul(pooled, this.params.get('fc.w') as tf.Tensor2D),
+      this.params.get('fc.b')!,
+    ) as tf.Tensor2D;
     return { logits, taps };
   }
 
@@ -115,7 +149,11 @@ export class ResNet {
   /** The reference's kaiming_normal_(mode='fan_out', relu): N(0, √(2/(k·k·out))). */
   private conv(name: string, k: number, cin: number, cout: number, seed: number): void {
     const rng = new SeededRandom(subSeed(seed, name));
-    this.param(`${name}.w`, [k, k, cin, cout], rng.fillNormal(new Float32Array(k * k * cin * cout), Math.sqrt(2 / (k * k * cout))));
+    this.param(
+      `${name}.w`,
+      [k, k, cin, cout],
+      rng.fillNormal(new Float32Array(k * k * cin * cout), Math.sqrt(2 / (k * k * cout))),
+    );
   }
 
   private bn(name: string, c: number): void {
@@ -129,5 +167,10 @@ export class ResNet {
 /** 3×3 conv with PyTorch's padding 1 (symmetric also at stride 2). */
 function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
   if (stride === 1) return tf.conv2d(x, w, 1, 'same');
-  return tf.conv2d(x, w, stride, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  return tf.conv2d(x, w, stride, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
 }

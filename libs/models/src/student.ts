@@ -32,13 +32,24 @@ export function isResNetArch(arch: string): boolean {
  * A student by architecture name: `wrn-16-2` (WRN, init scheme as given) or a CIFAR ResNet
  * (`resnet20`, `resnet-20`, `resnet8x4`, …; always the reference's kaiming fan-out init).
  */
-export function studentOf(arch: string, inChannels: number, numClasses: number, init: InitScheme, seed: number): Wrn | ResNet {
-  if (isResNetArch(arch)) return new ResNet({ ...parseResNetName(arch), inChannels, numClasses }, seed);
+export function studentOf(
+  arch: string,
+  inChannels: number,
+  numClasses: number,
+  init: InitScheme,
+  seed: number,
+): Wrn | ResNet {
+  if (isResNetArch(arch))
+    return new ResNet({ ...parseResNetName(arch), inChannels, numClasses }, seed);
   return new Wrn({ ...parseWrnName(arch), inChannels, numClasses }, init, seed);
 }
 
 /** Serializes either family with its extra tensors (a stage checkpoint's optimizer state, connectors). */
-export function saveStudent(model: Student, metadata: Record<string, unknown>, extra?: Map<string, tf.Tensor>): Promise<SerializedCheckpoint> {
+export function saveStudent(
+  model: Student,
+  metadata: Record<string, unknown>,
+  extra?: Map<string, tf.Tensor>,
+): Promise<SerializedCheckpoint> {
   if (model instanceof Wrn) return saveWrn(model, metadata, extra);
   if (model instanceof ResNet) return saveResNet(model, metadata, extra);
   if (model instanceof TfjsLayersStudent) return saveTfjsStudent(model, metadata, extra);
@@ -53,10 +64,15 @@ export interface LoadedStudent {
 }
 
 /** Loads a checkpoint of either family, by its topology's class name. */
-export function loadStudentCheckpoint(jsonText: string, weights: Uint8Array, source = 'checkpoint'): LoadedStudent {
+export function loadStudentCheckpoint(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): LoadedStudent {
   let cls: unknown;
   try {
-    cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: string } }).modelTopology?.class_name;
+    cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: string } }).modelTopology
+      ?.class_name;
   } catch (e) {
     throw new CheckpointError(`${source}: model.json is not valid JSON (${(e as Error).message})`);
   }
@@ -65,14 +81,23 @@ export function loadStudentCheckpoint(jsonText: string, weights: Uint8Array, sou
 }
 
 /** Loads a checkpoint of any student, a tfjs-layers one included (its layers are built asynchronously). */
-export async function loadAnyStudentCheckpoint(jsonText: string, weights: Uint8Array, source = 'checkpoint'): Promise<{ model: Student; json: CheckpointJson; extra: Map<string, tf.Tensor> }> {
-  const cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: string } }).modelTopology?.class_name;
+export async function loadAnyStudentCheckpoint(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): Promise<{ model: Student; json: CheckpointJson; extra: Map<string, tf.Tensor> }> {
+  const cls = (JSON.parse(jsonText) as { modelTopology?: { class_name?: string } }).modelTopology
+    ?.class_name;
   if (cls === 'TfjsLayers') return loadTfjsStudent(jsonText, weights, source);
   return loadStudentCheckpoint(jsonText, weights, source);
 }
 
 /** Loads a student checkpoint of either family (extra tensors dropped). */
-export function loadStudent(jsonText: string, weights: Uint8Array, source = 'checkpoint'): Wrn | ResNet {
+export function loadStudent(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): Wrn | ResNet {
   const { model, extra } = loadStudentCheckpoint(jsonText, weights, source);
   for (const t of extra.values()) t.dispose();
   return model;

@@ -1,6 +1,12 @@
 import type * as Tfjs from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, CheckpointJson, parseCheckpoint, serializeCheckpoint, SerializedCheckpoint } from './checkpoint';
+import {
+  CheckpointError,
+  CheckpointJson,
+  parseCheckpoint,
+  serializeCheckpoint,
+  SerializedCheckpoint,
+} from './checkpoint';
 import { TeacherFormatError } from './foreign-teacher';
 import { SeededRandom, subSeed } from './random';
 import type { StudentModel } from './student';
@@ -36,12 +42,20 @@ export class TfjsLayersStudent implements StudentModel {
   private readonly multi: Tfjs.LayersModel;
 
   /** Builds the model from a Keras-style topology (model.json's `modelTopology`); weights as tfjs initialises them (see initTfjsWeights). */
-  static async create(topology: Record<string, unknown>, taps: readonly string[], source = 'tfjs-layers student'): Promise<TfjsLayersStudent> {
+  static async create(
+    topology: Record<string, unknown>,
+    taps: readonly string[],
+    source = 'tfjs-layers student',
+  ): Promise<TfjsLayersStudent> {
     let model: Tfjs.LayersModel;
     try {
-      model = await tfjs().models.modelFromJSON({ modelTopology: topology } as unknown as Tfjs.io.ModelJSON);
+      model = await tfjs().models.modelFromJSON({
+        modelTopology: topology,
+      } as unknown as Tfjs.io.ModelJSON);
     } catch (e) {
-      throw new TeacherFormatError(`${source}: not a tfjs LayersModel topology (${(e as Error).message})`);
+      throw new TeacherFormatError(
+        `${source}: not a tfjs LayersModel topology (${(e as Error).message})`,
+      );
     }
     try {
       return new TfjsLayersStudent(model, topology, taps, source);
@@ -51,22 +65,40 @@ export class TfjsLayersStudent implements StudentModel {
     }
   }
 
-  private constructor(model: Tfjs.LayersModel, topology: Record<string, unknown>, taps: readonly string[], source: string) {
+  private constructor(
+    model: Tfjs.LayersModel,
+    topology: Record<string, unknown>,
+    taps: readonly string[],
+    source: string,
+  ) {
     const t = tfjs();
     this.topology = topology;
     this.model = model;
     const names = model.layers.map((l) => l.name);
     const missing = taps.filter((n) => !names.includes(n));
-    if (missing.length) throw new TeacherFormatError(`${source}: no layer ${missing.map((n) => `'${n}'`).join(', ')} (layers: ${names.join(', ')})`);
-    if (model.outputs.length !== 1) throw new TeacherFormatError(`${source}: the model has ${model.outputs.length} outputs; a student has one (its logits)`);
+    if (missing.length)
+      throw new TeacherFormatError(
+        `${source}: no layer ${missing.map((n) => `'${n}'`).join(', ')} (layers: ${names.join(', ')})`,
+      );
+    if (model.outputs.length !== 1)
+      throw new TeacherFormatError(
+        `${source}: the model has ${model.outputs.length} outputs; a student has one (its logits)`,
+      );
     const outs = taps.map((n) => model.getLayer(n).output as Tfjs.SymbolicTensor);
     for (const [i, o] of outs.entries()) {
-      if (Array.isArray(o) || o.shape.length !== 4) throw new TeacherFormatError(`${source}: tap '${taps[i]}' gives [${(o as Tfjs.SymbolicTensor).shape}]; a tap is one 4-D map`);
+      if (Array.isArray(o) || o.shape.length !== 4)
+        throw new TeacherFormatError(
+          `${source}: tap '${taps[i]}' gives [${(o as Tfjs.SymbolicTensor).shape}]; a tap is one 4-D map`,
+        );
     }
     this.multi = t.model({ inputs: model.inputs, outputs: [model.outputs[0], ...outs] });
     this.tapNames = [...taps];
     this.tapWidths = outs.map((o) => o.shape[3] as number);
-    for (const w of model.weights) (w.trainable ? this.params : this.stats).set(w.originalName, w.read() as unknown as tf.Variable);
+    for (const w of model.weights)
+      (w.trainable ? this.params : this.stats).set(
+        w.originalName,
+        w.read() as unknown as tf.Variable,
+      );
   }
 
   get inputShape(): Array<number | null> {
@@ -85,8 +117,13 @@ export class TfjsLayersStudent implements StudentModel {
 
   /** Logits and tap outputs; BN on batch statistics (and moving them) when training. Call inside tf.tidy. */
   forward(x: tf.Tensor4D, opts: ForwardOptions): ForwardResult {
-    if (opts.groupMaps || opts.plainBn) throw new CheckpointError(`a tfjs-layers student has no ${opts.groupMaps ? 'group maps' : 'plain-op BN'} (WRN only)`);
-    const [logits, ...taps] = this.multi.apply(x as unknown as Tfjs.Tensor, { training: opts.training }) as unknown as tf.Tensor[];
+    if (opts.groupMaps || opts.plainBn)
+      throw new CheckpointError(
+        `a tfjs-layers student has no ${opts.groupMaps ? 'group maps' : 'plain-op BN'} (WRN only)`,
+      );
+    const [logits, ...taps] = this.multi.apply(x as unknown as Tfjs.Tensor, {
+      training: opts.training,
+    }) as unknown as tf.Tensor[];
     return { logits: logits as tf.Tensor2D, taps: taps as tf.Tensor4D[] };
   }
 
@@ -95,7 +132,15 @@ export class TfjsLayersStudent implements StudentModel {
     let out: { modelJson: Record<string, unknown>; weights: Uint8Array } | undefined;
     await this.model.save(
       tfjs().io.withSaveHandler(async (a) => {
-        out = { modelJson: { format: 'layers-model', generatedBy: 'ab-distill', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }, weights: new Uint8Array(a.weightData as ArrayBuffer) };
+        out = {
+          modelJson: {
+            format: 'layers-model',
+            generatedBy: 'ab-distill',
+            modelTopology: a.modelTopology,
+            weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          },
+          weights: new Uint8Array(a.weightData as ArrayBuffer),
+        };
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
@@ -122,26 +167,45 @@ export function initTfjsWeights(s: TfjsLayersStudent, seed: number): void {
       const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
       const fanIn = shape.length >= 2 ? shape[shape.length - 2] * receptive : shape[0];
       const fanOut = shape.length >= 2 ? shape[shape.length - 1] * receptive : shape[0];
-      values = new SeededRandom(subSeed(seed, name)).fillUniform(new Float32Array(n), Math.sqrt(6 / (fanIn + fanOut)));
-    } else if (kind === 'bias' || kind === 'beta' || kind === 'moving_mean') values = new Float32Array(n);
+      values = new SeededRandom(subSeed(seed, name)).fillUniform(
+        new Float32Array(n),
+        Math.sqrt(6 / (fanIn + fanOut)),
+      );
+    } else if (kind === 'bias' || kind === 'beta' || kind === 'moving_mean')
+      values = new Float32Array(n);
     else if (kind === 'gamma' || kind === 'moving_variance') values = new Float32Array(n).fill(1);
-    else throw new CheckpointError(`tfjs-layers student: no initialisation rule for weight '${name}' (kernel, bias, gamma, beta, moving_mean, moving_variance)`);
+    else
+      throw new CheckpointError(
+        `tfjs-layers student: no initialisation rule for weight '${name}' (kernel, bias, gamma, beta, moving_mean, moving_variance)`,
+      );
     v.assign(tf.tensor(values, v.shape));
   }
 }
 
 /** Serializes a tfjs-layers student: its topology and taps as the checkpoint topology, its weights (+ extra tensors) by name. */
-export function saveTfjsStudent(s: TfjsLayersStudent, metadata: Record<string, unknown>, extra: Map<string, tf.Tensor> = new Map()): Promise<SerializedCheckpoint> {
+export function saveTfjsStudent(
+  s: TfjsLayersStudent,
+  metadata: Record<string, unknown>,
+  extra: Map<string, tf.Tensor> = new Map(),
+): Promise<SerializedCheckpoint> {
   const all = new Map<string, tf.Tensor>([...s.params, ...s.stats]);
   for (const [k, v] of extra) {
     if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
     all.set(k, v);
   }
-  return serializeCheckpoint(all, { class_name: 'TfjsLayers', config: { topology: s.topology, taps: s.tapNames } }, metadata);
+  return serializeCheckpoint(
+    all,
+    { class_name: 'TfjsLayers', config: { topology: s.topology, taps: s.tapNames } },
+    metadata,
+  );
 }
 
 /** Builds a tfjs-layers student from checkpoint bytes (verified first); other tensors come back in `extra`. */
-export async function loadTfjsStudent(jsonText: string, weights: Uint8Array, source = 'checkpoint'): Promise<{ model: TfjsLayersStudent; json: CheckpointJson; extra: Map<string, tf.Tensor> }> {
+export async function loadTfjsStudent(
+  jsonText: string,
+  weights: Uint8Array,
+  source = 'checkpoint',
+): Promise<{ model: TfjsLayersStudent; json: CheckpointJson; extra: Map<string, tf.Tensor> }> {
   const { json, tensors } = parseCheckpoint(jsonText, weights, source);
   const cfg = json.modelTopology.config as { topology?: Record<string, unknown>; taps?: string[] };
   if (json.modelTopology.class_name !== 'TfjsLayers' || !cfg.topology || !Array.isArray(cfg.taps)) {
@@ -159,7 +223,10 @@ export async function loadTfjsStudent(jsonText: string, weights: Uint8Array, sou
   try {
     for (const [k, v] of [...model.params, ...model.stats]) {
       const t = tensors.get(k);
-      if (!t || t.shape.join(',') !== v.shape.join(',')) throw new CheckpointError(`${source}: tensor '${k}' ${t ? `has shape [${t.shape}], the model needs [${v.shape}]` : 'is missing'}`);
+      if (!t || t.shape.join(',') !== v.shape.join(','))
+        throw new CheckpointError(
+          `${source}: tensor '${k}' ${t ? `has shape [${t.shape}], the model needs [${v.shape}]` : 'is missing'}`,
+        );
       v.assign(t);
     }
   } catch (e) {
@@ -179,22 +246,42 @@ export async function loadTfjsStudent(jsonText: string, weights: Uint8Array, sou
  * any, are not used): built, checked against the data (input [?, h, w, c], `classes` logits) and
  * given seeded weights.
  */
-export async function loadTfjsStudentArch(path: string, taps: readonly string[], seed: number, data: { height: number; width: number; channels: number; classes: number }): Promise<TfjsLayersStudent> {
+export async function loadTfjsStudentArch(
+  path: string,
+  taps: readonly string[],
+  seed: number,
+  data: { height: number; width: number; channels: number; classes: number },
+): Promise<TfjsLayersStudent> {
   const { existsSync, readFileSync, statSync } = await import('node:fs');
   const file = existsSync(path) && statSync(path).isDirectory() ? `${path}/model.json` : path;
   let topology: Record<string, unknown>;
   try {
-    topology = (JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: Record<string, unknown> }).modelTopology;
+    topology = (
+      JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: Record<string, unknown> }
+    ).modelTopology;
   } catch (e) {
-    throw new TeacherFormatError(`student ${path}: cannot read a tfjs model.json (${(e as Error).message})`);
+    throw new TeacherFormatError(
+      `student ${path}: cannot read a tfjs model.json (${(e as Error).message})`,
+    );
   }
-  if (!topology || typeof topology !== 'object') throw new TeacherFormatError(`student ${file}: no modelTopology (a tfjs LayersModel model.json)`);
+  if (!topology || typeof topology !== 'object')
+    throw new TeacherFormatError(
+      `student ${file}: no modelTopology (a tfjs LayersModel model.json)`,
+    );
   const s = await TfjsLayersStudent.create(topology, taps, `student ${file}`);
   const [, h, w, c] = s.inputShape;
   const fits = (m: number | null, d: number) => m === null || m === d;
-  if (s.inputShape.length !== 4 || !fits(h, data.height) || !fits(w, data.width) || c !== data.channels || s.numClasses !== data.classes) {
+  if (
+    s.inputShape.length !== 4 ||
+    !fits(h, data.height) ||
+    !fits(w, data.width) ||
+    c !== data.channels ||
+    s.numClasses !== data.classes
+  ) {
     s.dispose();
-    throw new TeacherFormatError(`student ${file}: input [${s.inputShape.map((d) => d ?? '?')}] and ${s.numClasses} logits; the data has ${data.height}×${data.width}×${data.channels} images of ${data.classes} classes`);
+    throw new TeacherFormatError(
+      `student ${file}: input [${s.inputShape.map((d) => d ?? '?')}] and ${s.numClasses} logits; the data has ${data.height}×${data.width}×${data.channels} images of ${data.classes} classes`,
+    );
   }
   initTfjsWeights(s, seed);
   return s;

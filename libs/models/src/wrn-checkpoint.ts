@@ -1,10 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, CheckpointJson, parseCheckpoint, serializeCheckpoint, SerializedCheckpoint } from './checkpoint';
+import {
+  CheckpointError,
+  CheckpointJson,
+  parseCheckpoint,
+  serializeCheckpoint,
+  SerializedCheckpoint,
+} from './checkpoint';
 import { Wrn } from './wrn';
 import { validateWrnConfig, WrnConfig } from './wrn-config';
 
 /** Parameters and running statistics of a model, by name. */
-export function stateOf(model: { params: Map<string, tf.Variable>; stats: Map<string, tf.Variable> }): Map<string, tf.Tensor> {
+export function stateOf(model: {
+  params: Map<string, tf.Variable>;
+  stats: Map<string, tf.Variable>;
+}): Map<string, tf.Tensor> {
   return new Map<string, tf.Tensor>([...model.params, ...model.stats]);
 }
 
@@ -19,7 +28,9 @@ export function assignState(
     const t = tensors.get(prefix + name);
     if (!t) throw new CheckpointError(`${source}: missing tensor '${prefix + name}'`);
     if (t.shape.join(',') !== v.shape.join(',')) {
-      throw new CheckpointError(`${source}: tensor '${prefix + name}' has shape [${t.shape}], the model needs [${v.shape}]`);
+      throw new CheckpointError(
+        `${source}: tensor '${prefix + name}' has shape [${t.shape}], the model needs [${v.shape}]`,
+      );
     }
     (v as tf.Variable).assign(t);
   }

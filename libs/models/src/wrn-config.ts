@@ -30,10 +30,20 @@ export const WRN_LIMITS = { depth: 1000, widen: 64 } as const;
 
 export function validateWrnConfig(cfg: WrnConfig): WrnConfig {
   const int = (v: number) => Number.isInteger(v) && v > 0;
-  if (!int(cfg.depth) || (cfg.depth - 4) % 6 !== 0 || cfg.depth < 10 || cfg.depth > WRN_LIMITS.depth) {
-    throw new ModelConfigError(`WRN depth must be 6n+4 with n ≥ 1 (10, 16, 22, 28, …) and ≤ ${WRN_LIMITS.depth}; got ${cfg.depth}`);
+  if (
+    !int(cfg.depth) ||
+    (cfg.depth - 4) % 6 !== 0 ||
+    cfg.depth < 10 ||
+    cfg.depth > WRN_LIMITS.depth
+  ) {
+    throw new ModelConfigError(
+      `WRN depth must be 6n+4 with n ≥ 1 (10, 16, 22, 28, …) and ≤ ${WRN_LIMITS.depth}; got ${cfg.depth}`,
+    );
   }
-  if (!int(cfg.widen) || cfg.widen > WRN_LIMITS.widen) throw new ModelConfigError(`WRN widen factor must be an integer in 1..${WRN_LIMITS.widen}; got ${cfg.widen}`);
+  if (!int(cfg.widen) || cfg.widen > WRN_LIMITS.widen)
+    throw new ModelConfigError(
+      `WRN widen factor must be an integer in 1..${WRN_LIMITS.widen}; got ${cfg.widen}`,
+    );
   if (cfg.inChannels !== 1 && cfg.inChannels !== 3) {
     throw new ModelConfigError(`input channels must be 1 or 3; got ${cfg.inChannels}`);
   }

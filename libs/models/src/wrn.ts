@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, batchNormPlain, batchNormRelu, BatchNormParams } from './batch-norm';
 import { SeededRandom, subSeed } from './random';
 import { makeVariable } from './variables';
-import { InitScheme, validateWrnConfig, WrnConfig, wrnBlocksPerGroup, wrnWidths } from './wrn-config';
+import {
+  InitScheme,
+  validateWrnConfig,
+  WrnConfig,
+  wrnBlocksPerGroup,
+  wrnWidths,
+} from './wrn-config';
 
 export interface ForwardResult {
   logits: tf.Tensor2D;
@@ -74,7 +80,11 @@ export class Wrn {
     this.bn('bn', w[3]);
     const fcBound = 1 / Math.sqrt(w[3]);
     const rng = new SeededRandom(subSeed(seed, 'fc'));
-    this.param('fc.w', [w[3], config.numClasses], rng.fillUniform(new Float32Array(w[3] * config.numClasses), fcBound));
+    this.param(
+      'fc.w',
+      [w[3], config.numClasses],
+      rng.fillUniform(new Float32Array(w[3] * config.numClasses), fcBound),
+    );
     const bias = new Float32Array(config.numClasses);
     if (init === 'torch') rng.fillUniform(bias, fcBound);
     this.param('fc.b', [config.numClasses], bias);
@@ -103,8 +113,10 @@ export class Wrn {
       runningVar: this.stats.get(`${name}.var`)!,
     });
     const plain = training && !!opts.plainBn;
-    const bnAny = (v: tf.Tensor4D, bn: BatchNormParams) => (plain ? batchNormPlain(v, bn, update) : batchNorm(v, bn, training, update));
-    const bnRelu = (v: tf.Tensor4D, bn: BatchNormParams) => (plain ? tf.relu(batchNormPlain(v, bn, update)) : batchNormRelu(v, bn, training, update));
+    const bnAny = (v: tf.Tensor4D, bn: BatchNormParams) =>
+      plain ? batchNormPlain(v, bn, update) : batchNorm(v, bn, training, update);
+    const bnRelu = (v: tf.Tensor4D, bn: BatchNormParams) =>
+      plain ? tf.relu(batchNormPlain(v, bn, update)) : batchNormRelu(v, bn, training, update);
     const taps: tf.Tensor4D[] = [];
     const groups: tf.Tensor4D[] = [];
     let h = tf.conv2d(x, p('conv0.w'), 1, 'same');
@@ -122,7 +134,9 @@ export class Wrn {
         const c1 = conv3x3(o, p(`${blk.prefix}.conv1.w`), blk.stride);
         const a2 = bnRelu(c1, bnOf(`${blk.prefix}.bn2`));
         const y = conv3x3(a2, p(`${blk.prefix}.conv2.w`), 1);
-        const skip = blk.shortcut ? tf.conv2d(o, p(`${blk.prefix}.short.w`), blk.stride, 'valid') : h;
+        const skip = blk.shortcut
+          ? tf.conv2d(o, p(`${blk.prefix}.short.w`), blk.stride, 'valid')
+          : h;
         h = tf.add(y, skip);
       }
       if (opts.groupMaps) groups.push(h);
@@ -130,7 +144,10 @@ export class Wrn {
     const last = bnAny(h, bnOf('bn'));
     taps.push(last);
     const pooled = tf.mean(tf.relu(last), [1, 2]) as tf.Tensor2D;
-    const logits = tf.add(tf.matMul(pooled, this.params.get('fc.w') as tf.Tensor2D), this.params.get('fc.b')!) as tf.Tensor2D;
+    const logits = tf.add(
+      tf.matMul(pooled, this.params.get('fc.w') as tf.Tensor2D),
+      this.params.get('fc.b')!,
+    ) as tf.Tensor2D;
     return opts.groupMaps ? { logits, taps, groups } : { logits, taps };
   }
 
@@ -143,7 +160,14 @@ export class Wrn {
     this.params.set(name, makeVariable(values, shape, true));
   }
 
-  private conv(name: string, k: number, cin: number, cout: number, init: InitScheme, seed: number): void {
+  private conv(
+    name: string,
+    k: number,
+    cin: number,
+    cout: number,
+    init: InitScheme,
+    seed: number,
+  ): void {
     const rng = new SeededRandom(subSeed(seed, name));
     const vals = new Float32Array(k * k * cin * cout);
     // paper code: N(0, √(2/(k·k·out))); PyTorch default (kaiming_uniform, a=√5): U(±1/√(k·k·in)).
@@ -163,5 +187,10 @@ export class Wrn {
 /** 3×3 conv with PyTorch's padding 1 (for stride 2 tfjs 'same' would pad asymmetrically). */
 function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
   if (stride === 1) return tf.conv2d(x, w, 1, 'same');
-  return tf.conv2d(x, w, stride, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  return tf.conv2d(x, w, stride, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
 }

@@ -27,26 +27,35 @@ function listTs(dir: string): string[] {
 }
 
 // The protoc version line is the only thing another machine's protoc may legitimately change.
-const normalize = (s: string): string => s.replace(/^\/\/ {3}protoc {2,}v.*$/m, '//   protoc <version>');
+const normalize = (s: string): string =>
+  s.replace(/^\/\/ {3}protoc {2,}v.*$/m, '//   protoc <version>');
 
-test('committed libs/proto/src matches a fresh generation', { skip: !hasProtoc && 'protoc not installed' }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'abd-proto-'));
-  try {
-    const r = spawnSync('bash', [join(root, 'tools/gen-proto.sh'), tmp], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const fresh = listTs(tmp);
-    assert.deepEqual(listTs(committed), fresh, 'generated file set differs: run nx run protos:generate');
-    for (const f of fresh) {
-      assert.equal(
-        normalize(readFileSync(join(committed, f), 'utf8')),
-        normalize(readFileSync(join(tmp, f), 'utf8')),
-        `${f} is stale: run nx run protos:generate`,
+test(
+  'committed libs/proto/src matches a fresh generation',
+  { skip: !hasProtoc && 'protoc not installed' },
+  () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'abd-proto-'));
+    try {
+      const r = spawnSync('bash', [join(root, 'tools/gen-proto.sh'), tmp], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const fresh = listTs(tmp);
+      assert.deepEqual(
+        listTs(committed),
+        fresh,
+        'generated file set differs: run nx run protos:generate',
       );
+      for (const f of fresh) {
+        assert.equal(
+          normalize(readFileSync(join(committed, f), 'utf8')),
+          normalize(readFileSync(join(tmp, f), 'utf8')),
+          `${f} is stale: run nx run protos:generate`,
+        );
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('InferRequest/Response and JobSpec survive a wire round trip', () => {
   const req: teacherInference.InferRequest = {
@@ -58,10 +67,19 @@ test('InferRequest/Response and JobSpec survive a wire round trip', () => {
     logits: true,
     batchNormTrainMode: false,
   };
-  const back = teacherInference.InferRequest.decode(teacherInference.InferRequest.encode(req).finish());
-  assert.deepEqual({ ...back, images: { ...back.images, data: Buffer.from(back.images!.data) } }, req);
+  const back = teacherInference.InferRequest.decode(
+    teacherInference.InferRequest.encode(req).finish(),
+  );
+  assert.deepEqual(
+    { ...back, images: { ...back.images, data: Buffer.from(back.images!.data) } },
+    req,
+  );
 
-  const sign: common.SignMap = { tap: 'group1', shape: [2, 1, 1, 9], bits: Buffer.from([0xff, 1, 0, 0]) };
+  const sign: common.SignMap = {
+    tap: 'group1',
+    shape: [2, 1, 1, 9],
+    bits: Buffer.from([0xff, 1, 0, 0]),
+  };
   const s2 = common.SignMap.decode(common.SignMap.encode(sign).finish());
   assert.deepEqual([...s2.bits], [0xff, 1, 0, 0]);
 
@@ -86,7 +104,10 @@ test('InferRequest/Response and JobSpec survive a wire round trip', () => {
 });
 
 test('service definitions name the abd.v1 paths', () => {
-  assert.equal(teacherInference.TeacherInferenceService.infer.path, '/abd.v1.TeacherInference/Infer');
+  assert.equal(
+    teacherInference.TeacherInferenceService.infer.path,
+    '/abd.v1.TeacherInference/Infer',
+  );
   assert.equal(teacherInference.TeacherInferenceService.infer.requestStream, true);
   assert.equal(teacherInference.TeacherInferenceService.infer.responseStream, true);
   assert.equal(studentTrainer.StudentTrainerService.watchJob.responseStream, true);

@@ -12,7 +12,13 @@ test('initBackend picks wasm here (no tfjs-node), registers our kernels, and is 
   if (a.choice === 'wasm') {
     assert.equal(a.simd, tf.env().getBool('WASM_HAS_SIMD_SUPPORT'));
     assert.ok(a.threads >= 1);
-    assert.deepEqual(a.ourKernels.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Tile']);
+    assert.deepEqual(a.ourKernels.sort(), [
+      'BatchMatMul',
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'Identity',
+      'Tile',
+    ]);
     for (const k of a.ourKernels) assert.ok(tf.getKernel(k, 'wasm'), `${k} registered`);
     assert.match(a.versions['@tensorflow/tfjs-backend-wasm'], /^\d+\.\d+\.\d+/);
     assert.equal(a.versions['tfjs-core'], tf.version_core);
@@ -43,8 +49,11 @@ test('initBackend switches to a named backend and back', async () => {
 });
 
 test('initBackend rejects unknown names and unavailable backends with the reason', async () => {
-  await assert.rejects(initBackend({ backend: 'tpu' as never }), (e: unknown) =>
-    e instanceof BackendUnavailableError && /unknown backend in opts.backend/.test(e.message));
+  await assert.rejects(
+    initBackend({ backend: 'tpu' as never }),
+    (e: unknown) =>
+      e instanceof BackendUnavailableError && /unknown backend in opts.backend/.test(e.message),
+  );
   let hasNode = true;
   try {
     require.resolve('@tensorflow/tfjs-node');
@@ -52,7 +61,10 @@ test('initBackend rejects unknown names and unavailable backends with the reason
     hasNode = false;
   }
   if (!hasNode) {
-    await assert.rejects(initBackend({ backend: 'tensorflow' }), /backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node is not installed/);
+    await assert.rejects(
+      initBackend({ backend: 'tensorflow' }),
+      /backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node is not installed/,
+    );
   }
   await initBackend({ backend: 'wasm' });
 });
@@ -60,13 +72,20 @@ test('initBackend rejects unknown names and unavailable backends with the reason
 test('ABD_BACKEND forces the backend, ABD_NATIVE=0 disables the native kernels (fresh process)', () => {
   const script = [
     "const { initBackend } = require('./backend');",
-    "initBackend().then((i) => console.log(JSON.stringify({ b: i.backend, n: i.native.reason })));",
+    'initBackend().then((i) => console.log(JSON.stringify({ b: i.backend, n: i.native.reason })));',
   ].join('\n');
   const run = (env: Record<string, string>) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: __dirname, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: __dirname,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr.slice(0, 500));
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { b: string; n?: string };
   };
   assert.equal(run({ ABD_BACKEND: 'cpu' }).b, 'cpu');
-  assert.deepEqual(run({ ABD_BACKEND: 'wasm', ABD_NATIVE: '0' }), { b: 'wasm', n: 'disabled by ABD_NATIVE=0' });
+  assert.deepEqual(run({ ABD_BACKEND: 'wasm', ABD_NATIVE: '0' }), {
+    b: 'wasm',
+    n: 'disabled by ABD_NATIVE=0',
+  });
 });

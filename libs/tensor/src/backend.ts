@@ -31,7 +31,10 @@ export interface BackendInfo {
 
 /** Thrown when a backend is asked for by name and cannot be loaded. */
 export class BackendUnavailableError extends Error {
-  constructor(readonly backendName: string, reason: string) {
+  constructor(
+    readonly backendName: string,
+    reason: string,
+  ) {
     super(`backend '${backendName}' is unavailable: ${reason}`);
     this.name = 'BackendUnavailableError';
   }
@@ -50,7 +53,10 @@ let lastInfo: BackendInfo | null = null;
 
 function parseName(value: string, from: string): BackendName | 'auto' {
   if (value === 'auto' || (ORDER as string[]).includes(value)) return value as BackendName | 'auto';
-  throw new BackendUnavailableError(value, `unknown backend in ${from}; expected one of auto, ${ORDER.join(', ')}`);
+  throw new BackendUnavailableError(
+    value,
+    `unknown backend in ${from}; expected one of auto, ${ORDER.join(', ')}`,
+  );
 }
 
 function packageVersion(pkg: string): string {
@@ -100,11 +106,16 @@ async function init(request: BackendName | 'auto'): Promise<BackendInfo> {
     skipped[name] = why;
   }
   if (chosen == null) {
-    if (request !== 'auto') throw new BackendUnavailableError(request, skipped[request] ?? 'unknown reason');
+    if (request !== 'auto')
+      throw new BackendUnavailableError(request, skipped[request] ?? 'unknown reason');
     throw new BackendUnavailableError('auto', Object.values(skipped).join('; '));
   }
   let ourKernels: string[] = [];
-  let native: NativeStatus = { loaded: false, reason: `not used on the ${chosen} backend`, kernels: [] };
+  let native: NativeStatus = {
+    loaded: false,
+    reason: `not used on the ${chosen} backend`,
+    kernels: [],
+  };
   let simd = false;
   let threads = 1;
   if (chosen === 'wasm') {
@@ -146,7 +157,9 @@ function wasmThreads(): number {
  * Idempotent: a repeated call for the same request returns the same info; a call naming
  * another backend switches to it.
  */
-export async function initBackend(opts: { backend?: BackendName | 'auto' } = {}): Promise<BackendInfo> {
+export async function initBackend(
+  opts: { backend?: BackendName | 'auto' } = {},
+): Promise<BackendInfo> {
   const request =
     opts.backend != null
       ? parseName(opts.backend, 'opts.backend')
@@ -168,9 +181,12 @@ export function backendReport(info: BackendInfo | null = lastInfo): string {
   if (info == null) return 'backend:   not initialised (call initBackend() first)';
   const lines = [
     `backend:   ${info.backend} (${info.choice})`,
-    `versions:  ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `versions:  ${Object.entries(info.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
-  if (info.backend === 'wasm') lines.push(`simd:      ${info.simd ? 'yes' : 'no'}`, `threads:   ${info.threads}`);
+  if (info.backend === 'wasm')
+    lines.push(`simd:      ${info.simd ? 'yes' : 'no'}`, `threads:   ${info.threads}`);
   lines.push(`kernels:   ${info.ourKernels.length ? info.ourKernels.join(', ') : 'none of ours'}`);
   if (info.ourGradients.length) lines.push(`gradients: zero for ${info.ourGradients.join(', ')}`);
   const n = info.native;
@@ -180,6 +196,7 @@ export function backendReport(info: BackendInfo | null = lastInfo): string {
       : `native:    not loaded (${n.reason ?? 'no reason given'})`,
   );
   for (const [name, why] of Object.entries(info.skipped)) lines.push(`skipped:   ${name}: ${why}`);
-  if (info.backend === 'cpu') lines.push('warning:   the pure-JS cpu backend is ~100× slower than wasm');
+  if (info.backend === 'cpu')
+    lines.push('warning:   the pure-JS cpu backend is ~100× slower than wasm');
   return lines.join('\n');
 }

@@ -46,7 +46,9 @@ export function ensureGradients(): string[] {
     tf.registerGradient({
       kernelName: tf.LogicalNot,
       inputsToSave: ['x'],
-      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ x: () => tf.zeros(saved[0].shape) }),
+      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({
+        x: () => tf.zeros(saved[0].shape),
+      }),
     });
     added.push(tf.LogicalNot);
   }

@@ -5,5 +5,10 @@ export { ensureGradients } from './gradients';
 export { registerWasmTrainingKernels } from './kernels/register';
 export { expectFlatTensors, countTensorsOver, TensorLeakError } from './memory';
 export type { LeakReport } from './memory';
-export { nativeBatchNorm, nativeBatchNormInference, nativeBatchNormRelu, hasNativeBatchNormRelu } from './native';
+export {
+  nativeBatchNorm,
+  nativeBatchNormInference,
+  nativeBatchNormRelu,
+  hasNativeBatchNormRelu,
+} from './native';
 export type { BatchNormReluResult } from './native';

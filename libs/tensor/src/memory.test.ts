@@ -31,7 +31,10 @@ test('expectFlatTensors sees buffers a kernel leaks without a tensor', async () 
   const backend = tf.backend();
   const leaked: tf.DataId[] = [];
   await assert.rejects(
-    expectFlatTensors(() => void leaked.push(backend.write(new Float32Array(3), [3], 'float32')), 1),
+    expectFlatTensors(
+      () => void leaked.push(backend.write(new Float32Array(3), [3], 'float32')),
+      1,
+    ),
     /\+0 tensors, \+1 buffers/,
   );
   for (const id of leaked) backend.disposeData(id);
@@ -39,6 +42,12 @@ test('expectFlatTensors sees buffers a kernel leaks without a tensor', async () 
 
 test('countTensorsOver counts the net change and disposes a returned tensor', async () => {
   const kept: tf.Tensor[] = [];
-  assert.deepEqual(await countTensorsOver(() => { kept.push(tf.zeros([1])); return tf.ones([3]); }), { tensors: 1, dataIds: 1 });
+  assert.deepEqual(
+    await countTensorsOver(() => {
+      kept.push(tf.zeros([1]));
+      return tf.ones([3]);
+    }),
+    { tensors: 1, dataIds: 1 },
+  );
   tf.dispose(kept);
 });

@@ -51,13 +51,17 @@ export async function expectFlatTensors(
     await run();
     report.after.push(counts());
   }
-  const flat = report.after.every((c) => c.tensors === report.before.tensors && c.dataIds === report.before.dataIds);
+  const flat = report.after.every(
+    (c) => c.tensors === report.before.tensors && c.dataIds === report.before.dataIds,
+  );
   if (!flat) throw new TensorLeakError(report);
   return report;
 }
 
 /** Net change of live tensors (and backend buffers) over one call of `fn`. */
-export async function countTensorsOver(fn: () => unknown): Promise<{ tensors: number; dataIds: number }> {
+export async function countTensorsOver(
+  fn: () => unknown,
+): Promise<{ tensors: number; dataIds: number }> {
   const b = counts();
   disposeResult(await fn());
   const a = counts();
@@ -66,5 +70,6 @@ export async function countTensorsOver(fn: () => unknown): Promise<{ tensors: nu
 
 function disposeResult(out: unknown): void {
   if (out instanceof tf.Tensor) out.dispose();
-  else if (Array.isArray(out) && out.every((t) => t instanceof tf.Tensor)) tf.dispose(out as tf.Tensor[]);
+  else if (Array.isArray(out) && out.every((t) => t instanceof tf.Tensor))
+    tf.dispose(out as tf.Tensor[]);
 }

@@ -18,7 +18,16 @@ export class JobEventDecoder {
     const ev = e.event;
     if (!ev) return [];
     if (ev.$case === 'phase') {
-      return PHASES.includes(ev.phase.name) ? [{ type: 'phase', phase: ev.phase.name as PhaseName, label: ev.phase.label, text: ev.phase.text }] : [];
+      return PHASES.includes(ev.phase.name)
+        ? [
+            {
+              type: 'phase',
+              phase: ev.phase.name as PhaseName,
+              label: ev.phase.label,
+              text: ev.phase.text,
+            },
+          ]
+        : [];
     }
     if (ev.$case === 'progress') {
       const p = ev.progress;
@@ -28,19 +37,51 @@ export class JobEventDecoder {
       if (!this.cur || this.cur.stage !== stage || this.cur.label !== p.label) {
         this.cur = { stage, label: p.label, epochs: p.totalEpochs, stepsPerEpoch: p.total };
         // The stage-start progress (done = the batch it starts at) or, joining late, any progress.
-        out.push({ type: 'stage-start', stage, label: p.label, epochs: p.totalEpochs, stepsPerEpoch: p.total, fromEpoch: p.epoch - 1, fromStep: p.done });
+        out.push({
+          type: 'stage-start',
+          stage,
+          label: p.label,
+          epochs: p.totalEpochs,
+          stepsPerEpoch: p.total,
+          fromEpoch: p.epoch - 1,
+          fromStep: p.done,
+        });
         return out;
       }
-      if (p.done > 0) out.push({ type: 'step', stage, label: p.label, epoch: p.epoch - 1, step: p.done - 1, stepsPerEpoch: p.total, loss: NaN, lr: NaN });
+      if (p.done > 0)
+        out.push({
+          type: 'step',
+          stage,
+          label: p.label,
+          epoch: p.epoch - 1,
+          step: p.done - 1,
+          stepsPerEpoch: p.total,
+          loss: NaN,
+          lr: NaN,
+        });
       return out;
     }
     if (ev.$case === 'epoch' && this.cur && ev.epoch.stage === this.cur.stage) {
-      return [{ type: 'epoch', stage: this.cur.stage, label: this.cur.label, epoch: ev.epoch.epoch - 1, seconds: ev.epoch.seconds }];
+      return [
+        {
+          type: 'epoch',
+          stage: this.cur.stage,
+          label: this.cur.label,
+          epoch: ev.epoch.epoch - 1,
+          seconds: ev.epoch.seconds,
+        },
+      ];
     }
-    if (ev.$case === 'state' && this.cur && [S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED].includes(ev.state.current)) {
+    if (
+      ev.$case === 'state' &&
+      this.cur &&
+      [S.JOB_STATE_SUCCEEDED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED].includes(ev.state.current)
+    ) {
       const { stage, label } = this.cur;
       this.cur = undefined;
-      return [{ type: 'stage-end', stage, label, cancelled: ev.state.current !== S.JOB_STATE_SUCCEEDED }];
+      return [
+        { type: 'stage-end', stage, label, cancelled: ev.state.current !== S.JOB_STATE_SUCCEEDED },
+      ];
     }
     return [];
   }

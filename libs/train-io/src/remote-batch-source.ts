@@ -2,7 +2,13 @@ import type { SubsetSelection } from '@abd/data';
 import { unpackSigns, type SignMapShape } from '@abd/distill';
 import { boundaryExtractor, common } from '@abd/proto';
 import { SizedBatchSource } from '@abd/train';
-import type { BatchRecipe, BatchSourceArgs, EpochRequest, ImageShape, TrainBatch } from '@abd/train';
+import type {
+  BatchRecipe,
+  BatchSourceArgs,
+  EpochRequest,
+  ImageShape,
+  TrainBatch,
+} from '@abd/train';
 import { subsetToWire } from './subset-wire';
 
 export interface RemoteSourceOptions extends BatchRecipe {
@@ -69,26 +75,40 @@ export class RemoteBatchSource extends SizedBatchSource {
     try {
       for await (const b of call as AsyncIterable<boundaryExtractor.Batch>) {
         if (b.index !== expect || b.total !== this.stepsPerEpoch) {
-          throw new Error(`boundary-extractor sent batch ${b.index}/${b.total}, expected ${expect}/${this.stepsPerEpoch}`);
+          throw new Error(
+            `boundary-extractor sent batch ${b.index}/${b.total}, expected ${expect}/${this.stepsPerEpoch}`,
+          );
         }
         expect++;
         const img = b.images!;
         const n = img.shape[0];
-        const out: TrainBatch = { epoch, index: b.index, n, images: img.data, labels: Int32Array.from(img.labels) };
+        const out: TrainBatch = {
+          epoch,
+          index: b.index,
+          n,
+          images: img.data,
+          labels: Int32Array.from(img.labels),
+        };
         this.images += n;
         if (req.signs) {
-          out.signs = b.signMaps.map((m) => unpackSigns(m.bits, m.shape as unknown as SignMapShape));
+          out.signs = b.signMaps.map((m) =>
+            unpackSigns(m.bits, m.shape as unknown as SignMapShape),
+          );
           out.signShapes = b.signMaps.map((m) => [...m.shape]);
           for (const m of b.signMaps) this.signBytes += m.bits.length;
         }
         if (req.logits) {
-          if (!b.teacherLogits) throw new Error(`boundary-extractor sent batch ${b.index} without teacher logits`);
+          if (!b.teacherLogits)
+            throw new Error(`boundary-extractor sent batch ${b.index} without teacher logits`);
           out.teacherLogits = floats(b.teacherLogits.data);
         }
         yield out;
       }
       finished = true;
-      if (expect !== this.stepsPerEpoch) throw new Error(`boundary-extractor ended epoch ${epoch} after ${expect} of ${this.stepsPerEpoch} batches`);
+      if (expect !== this.stepsPerEpoch)
+        throw new Error(
+          `boundary-extractor ended epoch ${epoch} after ${expect} of ${this.stepsPerEpoch} batches`,
+        );
     } finally {
       if (!finished) call.cancel();
     }
@@ -107,9 +127,15 @@ export function remoteSourceFactory(
   return async ({ cfg, options, teacherKey }) => {
     const m = /^models\/([^/]+)$/.exec(teacherKey);
     const id = m ? m[1] : o.publishTeacher ? await o.publishTeacher(teacherKey) : undefined;
-    if (!id) throw new Error(`the distributed path needs the teacher in the store as models/<id>, got '${teacherKey}'`);
+    if (!id)
+      throw new Error(
+        `the distributed path needs the teacher in the store as models/<id>, got '${teacherKey}'`,
+      );
     // The boundary-extractor service serves the built-in datasets by name only.
-    if (cfg.dataset.format) throw new Error(`the distributed path serves built-in datasets only; 'dataset.format: ${cfg.dataset.format}' runs in-process`);
+    if (cfg.dataset.format)
+      throw new Error(
+        `the distributed path serves built-in datasets only; 'dataset.format: ${cfg.dataset.format}' runs in-process`,
+      );
     return new RemoteBatchSource({
       client,
       teacher: { id },
@@ -121,7 +147,11 @@ export function remoteSourceFactory(
       teacherBnMode: options.teacherBnMode,
       size: options.indices.length,
       stats: options.stats,
-      shape: { height: options.set.height, width: options.set.width, channels: options.set.channels },
+      shape: {
+        height: options.set.height,
+        width: options.set.width,
+        channels: options.set.channels,
+      },
       useCache: o.useCache,
     });
   };

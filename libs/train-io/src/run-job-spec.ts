@@ -20,12 +20,24 @@ export function firstHole(v: unknown, path: string): string | undefined {
  * The JobSpec of one method of a run that carries its whole validated config, so the trainer
  * runs exactly what `abd run` would (no key is mapped, so none can be dropped).
  */
-export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: string): studentTrainer.JobSpec {
+export function configJobSpec(
+  cfg: RunConfig,
+  method: RunMethod,
+  teacherId: string,
+): studentTrainer.JobSpec {
   // A user's teacher file (teacher.format) is no stored model: the config carries it as it is (admission refuses it).
   const foreign = cfg.teacher.format !== undefined;
-  const one: RunConfig = { ...cfg, methods: [method], teacher: foreign ? cfg.teacher : { ...cfg.teacher, checkpoint: `models/${teacherId}` } };
+  const one: RunConfig = {
+    ...cfg,
+    methods: [method],
+    teacher: foreign ? cfg.teacher : { ...cfg.teacher, checkpoint: `models/${teacherId}` },
+  };
   const hole = firstHole(one, 'config');
-  if (hole) throw new ConfigError(hole.replace(/^config\.?/, ''), `'${hole}' must be a finite number or a value, not null`);
+  if (hole)
+    throw new ConfigError(
+      hole.replace(/^config\.?/, ''),
+      `'${hole}' must be a finite number or a value, not null`,
+    );
   return {
     name: `${cfg.name}-${method}`,
     seed: 0,
@@ -33,7 +45,9 @@ export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: stri
     kind: {
       $case: 'run',
       run: {
-        teacherSource: foreign ? undefined : { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
+        teacherSource: foreign
+          ? undefined
+          : { $case: 'teacher', teacher: { id: teacherId, epoch: 0 } },
         initEpochs: 0,
         classifyEpochs: 0,
         method,
@@ -44,7 +58,6 @@ export function configJobSpec(cfg: RunConfig, method: RunMethod, teacherId: stri
     },
   };
 }
-
 
 /**
  * One whole-run JobSpec per method of a RunConfig (what `abd run --remote` submits); each

@@ -34,7 +34,10 @@ export async function trainAbInit(
   o: AbOptions,
   io: StageIo = {},
 ) {
-  const { vars, base } = initStageBase(o, student, connectors, source, { signs: true, logits: false });
+  const { vars, base } = initStageBase(o, student, connectors, source, {
+    signs: true,
+    logits: false,
+  });
   const { height: h, width: w, channels: c } = source.shape;
   const picked = o.studentTaps;
   const taps = picked ? picked.length : student.tapNames.length;
@@ -43,14 +46,17 @@ export async function trainAbInit(
       ...base,
       newAcc: () => ({ loss: 0, agree: new Array<number>(taps).fill(0), steps: 0 }),
       step: (batch, opt, acc) => {
-        if (!batch.signs || !batch.signShapes) throw new Error(`${o.label}: the AB stage needs teacher sign maps`);
+        if (!batch.signs || !batch.signShapes)
+          throw new Error(`${o.label}: the AB stage needs teacher sign maps`);
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
         const on = batch.signs.map((s, i) => tf.tensor(s, batch.signShapes![i]));
         let agreement: tf.Tensor[] = [];
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(x, { training: true });
           // A teacher map of another height × width: the connector output is resized to it (matchTapSize).
-          const rs = connectors.apply(picked ? picked.map((t) => out.taps[t]) : out.taps, true).map((r, i) => matchTapSize(r, on[i].shape));
+          const rs = connectors
+            .apply(picked ? picked.map((t) => out.taps[t]) : out.taps, true)
+            .map((r, i) => matchTapSize(r, on[i].shape));
           agreement = rs.map((r, i) => tf.keep(activationAgreement(r, on[i])));
           return abTotalLoss(rs, on, { mu: o.mu, weights: o.weights });
         }, [...vars.values()]);
@@ -63,7 +69,10 @@ export async function trainAbInit(
         return loss;
       },
       endEpoch: (_epoch, acc) => ({
-        ab: { loss: acc.loss / Math.max(1, acc.steps), similarity: acc.agree.map((a) => a / Math.max(1, acc.steps)) },
+        ab: {
+          loss: acc.loss / Math.max(1, acc.steps),
+          similarity: acc.agree.map((a) => a / Math.max(1, acc.steps)),
+        },
       }),
       metadata: { ...(o.metadata ?? {}), mu: o.mu, weights: o.weights, schedule: o.schedule },
     },

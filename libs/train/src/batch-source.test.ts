@@ -13,7 +13,14 @@ before(async () => {
   await initBackend();
   writeBandDataset(tmp.dir, 48, 10);
   const set = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });
-  base = { set, indices: new Int32Array(48).map((_, i) => i), stats: channelStats(set), batchSize: 16, seed: 3, augment: { pad: 4, flip: false } };
+  base = {
+    set,
+    indices: new Int32Array(48).map((_, i) => i),
+    stats: channelStats(set),
+    batchSize: 16,
+    seed: 3,
+    augment: { pad: 4, flip: false },
+  };
   teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 9);
 });
 after(() => {
@@ -21,7 +28,11 @@ after(() => {
   tmp.cleanup();
 });
 
-async function collect(src: LocalBatchSource, epoch: number, req: { signs: boolean; logits: boolean }): Promise<TrainBatch[]> {
+async function collect(
+  src: LocalBatchSource,
+  epoch: number,
+  req: { signs: boolean; logits: boolean },
+): Promise<TrainBatch[]> {
   const out: TrainBatch[] = [];
   for await (const b of src.epoch(epoch, req)) out.push(b);
   return out;
@@ -38,7 +49,10 @@ function counting(t: Wrn): { calls: () => number } {
 }
 
 test('sign maps kept from a KD pass serve a later AB pass without a teacher forward, bit for bit', async () => {
-  const fresh = await collect(new LocalBatchSource({ ...base, teacher }), 0, { signs: true, logits: false });
+  const fresh = await collect(new LocalBatchSource({ ...base, teacher }), 0, {
+    signs: true,
+    logits: false,
+  });
   const t2 = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 9);
   const spy = counting(t2);
   const src = new LocalBatchSource({ ...base, teacher: t2, keepSignsBelowEpoch: 1 });
@@ -56,12 +70,20 @@ test('sign maps kept from a KD pass serve a later AB pass without a teacher forw
 });
 
 test('teacher BN in train mode applies to the AB stage’s sign maps only; KD logits use eval mode', async () => {
-  const evalLogits = await collect(new LocalBatchSource({ ...base, teacher }), 0, { signs: false, logits: true });
+  const evalLogits = await collect(new LocalBatchSource({ ...base, teacher }), 0, {
+    signs: false,
+    logits: true,
+  });
   const trainSrc = new LocalBatchSource({ ...base, teacher, teacherBnMode: 'train' });
   const kd = await collect(trainSrc, 0, { signs: false, logits: true });
   kd.forEach((b, i) => assert.deepEqual(b.teacherLogits, evalLogits[i].teacherLogits));
-  const evalSigns = await collect(new LocalBatchSource({ ...base, teacher }), 0, { signs: true, logits: false });
+  const evalSigns = await collect(new LocalBatchSource({ ...base, teacher }), 0, {
+    signs: true,
+    logits: false,
+  });
   const trainSigns = await collect(trainSrc, 0, { signs: true, logits: false });
-  const differs = trainSigns.some((b, i) => b.signs!.some((s, k) => s.some((v, j) => v !== evalSigns[i].signs![k][j])));
+  const differs = trainSigns.some((b, i) =>
+    b.signs!.some((s, k) => s.some((v, j) => v !== evalSigns[i].signs![k][j])),
+  );
   assert.ok(differs, 'batch statistics change some sign');
 });

@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  batchIndices,
-  ChannelStats,
-  epochOrder,
-  ImageSet,
-  makeBatch,
-  normalize,
-} from '@abd/data';
+import { batchIndices, ChannelStats, epochOrder, ImageSet, makeBatch, normalize } from '@abd/data';
 import { packSigns, SignMapShape, signOf, unpackSigns } from '@abd/distill';
 import { Wrn } from '@abd/models';
 import { foreignTeacherOutputs, isForeignTeacher, TeacherModel } from './teacher-model';
@@ -99,7 +92,14 @@ interface CachedOutputs {
 }
 
 /** Normalised float input for a uint8 NHWC batch. */
-export function imagesToTensor(images: Uint8Array, n: number, h: number, w: number, c: number, stats: ChannelStats): tf.Tensor4D {
+export function imagesToTensor(
+  images: Uint8Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  stats: ChannelStats,
+): tf.Tensor4D {
   return tf.tensor4d(normalize(images, n, h, w, c, stats), [n, h, w, c]);
 }
 
@@ -136,7 +136,11 @@ export class LocalBatchSource extends SizedBatchSource {
   private readonly cache = new Map<string, CachedOutputs>();
 
   constructor(private readonly o: LocalSourceOptions) {
-    super(o.indices.length, o.batchSize, o.stats, { height: o.set.height, width: o.set.width, channels: o.set.channels });
+    super(o.indices.length, o.batchSize, o.stats, {
+      height: o.set.height,
+      width: o.set.width,
+      channels: o.set.channels,
+    });
   }
 
   /** Dataset indices of each batch of an epoch, in order. */
@@ -154,13 +158,26 @@ export class LocalBatchSource extends SizedBatchSource {
     for (let b = req.startBatch ?? 0; b < all.length; b++) {
       const aug = this.o.augment ? { seed: this.o.seed, epoch, ...this.o.augment } : undefined;
       const batch = makeBatch(set, all[b], { augment: aug });
-      const out: TrainBatch = { epoch, index: b, n: batch.n, images: batch.images, labels: batch.labels };
-      if (teacher && (req.signs || req.logits)) await this.attachTeacher(out, epoch, b, batch.images, req);
+      const out: TrainBatch = {
+        epoch,
+        index: b,
+        n: batch.n,
+        images: batch.images,
+        labels: batch.labels,
+      };
+      if (teacher && (req.signs || req.logits))
+        await this.attachTeacher(out, epoch, b, batch.images, req);
       yield out;
     }
   }
 
-  private async attachTeacher(out: TrainBatch, epoch: number, b: number, images: Uint8Array, req: EpochRequest): Promise<void> {
+  private async attachTeacher(
+    out: TrainBatch,
+    epoch: number,
+    b: number,
+    images: Uint8Array,
+    req: EpochRequest,
+  ): Promise<void> {
     const { set, stats, teacher } = this.o;
     // The teacher's BN mode option is the AB stage's (the paper code runs it in train mode there);
     // logits for KD always come from the teacher in eval mode.
@@ -171,17 +188,31 @@ export class LocalBatchSource extends SizedBatchSource {
     if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signs)) {
       out.teacherLogits = req.logits ? hit.logits : undefined;
       if (req.signs) {
-        out.signs = hit.signs!.map((bits, i) => unpackSigns(bits, hit.signShapes![i] as unknown as SignMapShape));
+        out.signs = hit.signs!.map((bits, i) =>
+          unpackSigns(bits, hit.signShapes![i] as unknown as SignMapShape),
+        );
         out.signShapes = hit.signShapes;
       }
       return;
     }
-    const keepSigns = cacheable && (this.o.teacherBnMode ?? 'eval') === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
+    const keepSigns =
+      cacheable &&
+      (this.o.teacherBnMode ?? 'eval') === 'eval' &&
+      epoch < (this.o.keepSignsBelowEpoch ?? 0);
     const want = { signs: req.signs || keepSigns, logits: true };
     let t: ReturnType<typeof teacherOutputs>;
     if (isForeignTeacher(teacher!)) {
-      if (mode !== 'eval') throw new Error(`a ${teacher!.format} teacher runs in eval mode only (ab.teacherBnMode: eval)`);
-      t = await foreignTeacherOutputs(teacher!, images, [out.n, set.height, set.width, set.channels], stats, want);
+      if (mode !== 'eval')
+        throw new Error(
+          `a ${teacher!.format} teacher runs in eval mode only (ab.teacherBnMode: eval)`,
+        );
+      t = await foreignTeacherOutputs(
+        teacher!,
+        images,
+        [out.n, set.height, set.width, set.channels],
+        stats,
+        want,
+      );
     } else {
       const x = imagesToTensor(images, out.n, set.height, set.width, set.channels, stats);
       t = teacherOutputs(teacher!, x, mode, want);
@@ -195,7 +226,9 @@ export class LocalBatchSource extends SizedBatchSource {
     if (cacheable) {
       const entry: CachedOutputs = { logits: t.logits };
       if (keepSigns) {
-        entry.signs = t.signs!.map((v, i) => packSigns(v, t.signShapes![i] as unknown as SignMapShape));
+        entry.signs = t.signs!.map((v, i) =>
+          packSigns(v, t.signShapes![i] as unknown as SignMapShape),
+        );
         entry.signShapes = t.signShapes;
       }
       this.cache.set(key, entry);

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { CheckpointJson, loadAnyStudentCheckpoint, loadWrn, LoadedWrn, saveStudent, Student } from '@abd/models';
+import {
+  CheckpointJson,
+  loadAnyStudentCheckpoint,
+  loadWrn,
+  LoadedWrn,
+  saveStudent,
+  Student,
+} from '@abd/models';
 
 /** A loaded stage or final checkpoint of any student. */
 export interface LoadedStudentCheckpoint {
@@ -39,13 +46,22 @@ export async function putCheckpoint(
 
 /** Loads and verifies a WRN checkpoint written by putCheckpoint (a teacher, a WRN student). */
 export async function getCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedWrn> {
-  const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
+  const [json, weights] = await Promise.all([
+    store.getText(`${dir}/model.json`),
+    store.get(`${dir}/weights.bin`),
+  ]);
   return loadWrn(json, weights, `${store.url}/${dir}`);
 }
 
 /** Loads and verifies a checkpoint of either student family written by putCheckpoint. */
-export async function getStudentCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedStudentCheckpoint> {
-  const [json, weights] = await Promise.all([store.getText(`${dir}/model.json`), store.get(`${dir}/weights.bin`)]);
+export async function getStudentCheckpoint(
+  store: ArtifactStore,
+  dir: string,
+): Promise<LoadedStudentCheckpoint> {
+  const [json, weights] = await Promise.all([
+    store.getText(`${dir}/model.json`),
+    store.get(`${dir}/weights.bin`),
+  ]);
   return loadAnyStudentCheckpoint(json, weights, `${store.url}/${dir}`);
 }
 
@@ -62,7 +78,13 @@ export async function putStageCheckpoint(
 ): Promise<string> {
   const dir = `${prefix}/epoch-${String(epoch).padStart(4, '0')}${partial ? `-batch-${nextBatch}` : ''}`;
   await putCheckpoint(store, dir, model, { ...metadata, epoch, nextBatch, partial }, extra);
-  const latest: LatestPointer = { dir, epoch, nextBatch, partial, savedAt: new Date().toISOString() };
+  const latest: LatestPointer = {
+    dir,
+    epoch,
+    nextBatch,
+    partial,
+    savedAt: new Date().toISOString(),
+  };
   await store.putJson(`${prefix}/latest.json`, latest);
   return dir;
 }

@@ -47,7 +47,12 @@ interface Acc {
 }
 
 /** Classification training: CE, or KD from the teacher's logits carried by the batches. */
-export async function trainClassifier(model: Student, source: BatchSource, o: ClassifyOptions, io: StageIo = {}) {
+export async function trainClassifier(
+  model: Student,
+  source: BatchSource,
+  o: ClassifyOptions,
+  io: StageIo = {},
+) {
   const vars = model.params;
   const { height: h, width: w, channels: c } = source.shape;
   const offset = o.dataEpochOffset ?? 0;
@@ -76,8 +81,12 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
       step: (batch, opt, acc) => {
         const labels = tf.tensor1d(batch.labels, 'int32');
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
-        const teacher = o.kd && batch.teacherLogits ? tf.tensor2d(batch.teacherLogits, [batch.n, batch.teacherLogits.length / batch.n]) : null;
-        if (o.kd && !teacher) throw new Error(`${o.label}: KD needs teacher logits but the batch has none`);
+        const teacher =
+          o.kd && batch.teacherLogits
+            ? tf.tensor2d(batch.teacherLogits, [batch.n, batch.teacherLogits.length / batch.n])
+            : null;
+        if (o.kd && !teacher)
+          throw new Error(`${o.label}: KD needs teacher logits but the batch has none`);
         let logits: tf.Tensor2D | null = null;
         const prepared = o.joint ? o.joint.prepare(x, labels, teacher) : [];
         const { value, grads } = tf.variableGrads(() => {
@@ -85,7 +94,10 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
           logits = tf.keep(out.logits);
           const base =
             o.kd && teacher
-              ? kdLoss(out.logits, teacher, { ...o.kd, labels: o.kd.alpha > 0 ? labels : undefined })
+              ? kdLoss(out.logits, teacher, {
+                  ...o.kd,
+                  labels: o.kd.alpha > 0 ? labels : undefined,
+                })
               : crossEntropy(out.logits, labels);
           return o.joint ? (tf.add(base, o.joint.loss(x, out, prepared)) as tf.Scalar) : base;
         }, [...vars.values()]);
@@ -95,7 +107,14 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
         const pred = tf.tidy(() => tf.argMax(logits!, 1).dataSync());
         let correct = 0;
         for (let i = 0; i < batch.n; i++) if (pred[i] === batch.labels[i]) correct++;
-        tf.dispose([value, labels, x, logits!, ...(teacher ? [teacher] : []), ...Object.values(grads)]);
+        tf.dispose([
+          value,
+          labels,
+          x,
+          logits!,
+          ...(teacher ? [teacher] : []),
+          ...Object.values(grads),
+        ]);
         acc.loss += loss;
         acc.correct += correct;
         acc.total += batch.n;
@@ -103,25 +122,44 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
         return loss;
       },
       endEpoch: (epoch, acc) => {
-        const classify: ClassifyEpochMetrics = { loss: acc.loss / Math.max(1, acc.steps), lossName, correct: acc.correct, total: acc.total };
+        const classify: ClassifyEpochMetrics = {
+          loss: acc.loss / Math.max(1, acc.steps),
+          lossName,
+          correct: acc.correct,
+          total: acc.total,
+        };
         let testSeconds: number | undefined;
         const t0 = performance.now();
         let full: Evaluation | undefined;
         if (o.test && ((epoch + 1) % o.test.every === 0 || epoch + 1 === o.epochs)) {
-          io.onEvent?.({ type: 'phase', phase: 'test', label: o.label, text: `testing on ${o.test.set.n} images` });
+          io.onEvent?.({
+            type: 'phase',
+            phase: 'test',
+            label: o.label,
+            text: `testing on ${o.test.set.n} images`,
+          });
           full = evaluate(model, o.test.set, source.stats);
           if (epoch + 1 === o.epochs) lastEval = full;
           classify.test = { loss: full.loss, correct: full.correct, total: full.total };
         }
         if (o.test?.curve) {
           // When the subset is the whole test set (small sets), the full pass already measured it.
-          const ev = full && o.test.curve === o.test.set ? full : evaluate(model, o.test.curve, source.stats);
+          const ev =
+            full && o.test.curve === o.test.set
+              ? full
+              : evaluate(model, o.test.curve, source.stats);
           classify.curve = { loss: ev.loss, correct: ev.correct, total: ev.total };
         }
         if (full || o.test?.curve) testSeconds = (performance.now() - t0) / 1000;
         return { classify, testSeconds };
       },
-      metadata: { ...(o.metadata ?? {}), kd: o.kd ?? null, schedule: o.schedule, sgd: o.sgd, ...(o.joint ? { joint: o.joint.name } : {}) },
+      metadata: {
+        ...(o.metadata ?? {}),
+        kd: o.kd ?? null,
+        schedule: o.schedule,
+        sgd: o.sgd,
+        ...(o.joint ? { joint: o.joint.name } : {}),
+      },
     },
     io,
   );
@@ -129,7 +167,10 @@ export async function trainClassifier(model: Student, source: BatchSource, o: Cl
 }
 
 /** Gradients from tf.variableGrads (keyed by variable name) back to our parameter names. */
-export function namedGrads(vars: Map<string, tf.Variable>, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+export function namedGrads(
+  vars: Map<string, tf.Variable>,
+  grads: tf.NamedTensorMap,
+): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const [k, v] of vars) {
     const g = grads[v.name];

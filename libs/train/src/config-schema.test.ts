@@ -5,7 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 // A stock JSON Schema validator (pinned in package.json): what an editor or another tool would use.
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { configKeys, RUN_CONFIG_SCHEMA_FILE, runConfigJsonSchema, runConfigJsonSchemaText } from './config-schema';
+import {
+  configKeys,
+  RUN_CONFIG_SCHEMA_FILE,
+  runConfigJsonSchema,
+  runConfigJsonSchemaText,
+} from './config-schema';
 import { parseRunConfig } from './run-config';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -18,10 +23,15 @@ function yamlFiles(d: string): string[] {
   });
 }
 
-const ajvValidate = () => new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+const ajvValidate = () =>
+  new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
 
 test('the committed JSON Schema is the one generated from the validator’s schema', () => {
-  assert.equal(readFileSync(SCHEMA_PATH, 'utf8'), runConfigJsonSchemaText(), `regenerate with: npx tsx tools/gen-config-schema.ts`);
+  assert.equal(
+    readFileSync(SCHEMA_PATH, 'utf8'),
+    runConfigJsonSchemaText(),
+    `regenerate with: npx tsx tools/gen-config-schema.ts`,
+  );
 });
 
 test('every config under configs/ references the schema file by a path that reaches it', () => {

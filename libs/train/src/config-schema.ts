@@ -45,7 +45,10 @@ function typeOf(n: JsonSchemaNode): string {
   if (n.enum) return n.enum.join(' | ');
   const t = Array.isArray(n.type) ? n.type.join(' | ') : (n.type ?? 'any');
   if (t === 'array' && n.items) return `list of ${typeOf(n.items)}`;
-  const range = n.minimum !== undefined || (n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER) ? ` ${n.minimum ?? '…'}..${n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER ? n.maximum : '…'}` : '';
+  const range =
+    n.minimum !== undefined || (n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER)
+      ? ` ${n.minimum ?? '…'}..${n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER ? n.maximum : '…'}`
+      : '';
   return `${t}${range}`;
 }
 
@@ -54,7 +57,15 @@ export function configKeys(node: JsonSchemaNode = runConfigJsonSchema(), prefix 
   return Object.entries(node.properties ?? {}).flatMap(([k, n]) => {
     const path = prefix ? `${prefix}.${k}` : k;
     if (n.properties) return configKeys(n, path);
-    return [{ path, type: typeOf(n), default: n.default, required: node.required?.includes(k) ?? false, description: n.description }];
+    return [
+      {
+        path,
+        type: typeOf(n),
+        default: n.default,
+        required: node.required?.includes(k) ?? false,
+        description: n.description,
+      },
+    ];
   });
 }
 
@@ -65,7 +76,12 @@ export function configKeysText(): string {
   const tw = Math.min(40, Math.max(...keys.map((k) => k.type.length)));
   return keys
     .map((k) => {
-      const dflt = k.default !== undefined ? `default ${JSON.stringify(k.default)}` : k.required ? 'required' : 'optional';
+      const dflt =
+        k.default !== undefined
+          ? `default ${JSON.stringify(k.default)}`
+          : k.required
+            ? 'required'
+            : 'optional';
       return `  ${k.path.padEnd(w)}  ${k.type.padEnd(tw)}  ${dflt}${k.description ? `  — ${k.description}` : ''}`;
     })
     .join('\n');

@@ -40,7 +40,10 @@ test('curveTestSet: a fixed stratified subset of the test images, the whole set 
 });
 
 test('the per-epoch curve test leaves the weights bit for bit and the tensor count unchanged', async () => {
-  const { testSet, stats, source } = await bandSource(tmp.dir, { batchSize: 10, augment: { pad: 2, flip: true } });
+  const { testSet, stats, source } = await bandSource(tmp.dir, {
+    batchSize: 10,
+    augment: { pad: 2, flip: true },
+  });
   const curve = curveTestSet(testSet, 20);
   const train3 = async (withCurve: boolean) => {
     const model = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 1);

@@ -15,7 +15,10 @@ test('evaluateYielding is bitwise evaluate, and the event loop runs between its 
     const dir = join(t.dir, 'data');
     mkdirSync(dir);
     writeBandDataset(dir, 40, 30);
-    const [train, set] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir }), loadDataset('fashion-mnist', 'test', { dir })]);
+    const [train, set] = await Promise.all([
+      loadDataset('fashion-mnist', 'train', { dir }),
+      loadDataset('fashion-mnist', 'test', { dir }),
+    ]);
     const model = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 3);
     const stats = channelStats(train);
     let turns = 0;

@@ -14,7 +14,12 @@ export interface Evaluation {
 }
 
 /** Test loss (mean CE), accuracy and confusion matrix of a model in eval mode. */
-export function evaluate(model: Pick<StudentModel, 'forward'>, set: ImageSet, stats: ChannelStats, batchSize = 500): Evaluation {
+export function evaluate(
+  model: Pick<StudentModel, 'forward'>,
+  set: ImageSet,
+  stats: ChannelStats,
+  batchSize = 500,
+): Evaluation {
   const steps = evaluationSteps(model, set, stats, batchSize);
   let r = steps.next();
   while (!r.done) r = steps.next();
@@ -25,7 +30,12 @@ export function evaluate(model: Pick<StudentModel, 'forward'>, set: ImageSet, st
  * The same as `evaluate` (bitwise: the same batches, the same sums), with the event loop free
  * between batches, so a server computing it still answers health checks and other calls.
  */
-export async function evaluateYielding(model: Pick<StudentModel, 'forward'>, set: ImageSet, stats: ChannelStats, batchSize = 500): Promise<Evaluation> {
+export async function evaluateYielding(
+  model: Pick<StudentModel, 'forward'>,
+  set: ImageSet,
+  stats: ChannelStats,
+  batchSize = 500,
+): Promise<Evaluation> {
   const steps = evaluationSteps(model, set, stats, batchSize);
   let r = steps.next();
   while (!r.done) {
@@ -36,7 +46,12 @@ export async function evaluateYielding(model: Pick<StudentModel, 'forward'>, set
 }
 
 // One batch per step.
-function* evaluationSteps(model: Pick<StudentModel, 'forward'>, set: ImageSet, stats: ChannelStats, batchSize: number): Generator<void, Evaluation> {
+function* evaluationSteps(
+  model: Pick<StudentModel, 'forward'>,
+  set: ImageSet,
+  stats: ChannelStats,
+  batchSize: number,
+): Generator<void, Evaluation> {
   const k = set.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let lossSum = 0;
@@ -51,7 +66,10 @@ function* evaluationSteps(model: Pick<StudentModel, 'forward'>, set: ImageSet, s
       const { logits } = model.forward(x, { training: false });
       const logp = tf.logSoftmax(logits);
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), k);
-      return [tf.argMax(logits, 1).dataSync(), tf.neg(tf.sum(tf.mul(logp, y))).dataSync()[0]] as const;
+      return [
+        tf.argMax(logits, 1).dataSync(),
+        tf.neg(tf.sum(tf.mul(logp, y))).dataSync()[0],
+      ] as const;
     });
     lossSum += nll;
     for (let i = 0; i < n; i++) {
@@ -61,5 +79,11 @@ function* evaluationSteps(model: Pick<StudentModel, 'forward'>, set: ImageSet, s
     if (s + n < set.n) yield;
   }
   const total = set.n;
-  return { loss: lossSum / total, correct, total, errorPct: (100 * (total - correct)) / total, confusion };
+  return {
+    loss: lossSum / total,
+    correct,
+    total,
+    errorPct: (100 * (total - correct)) / total,
+    confusion,
+  };
 }

@@ -41,11 +41,45 @@ export type TrainEvent =
   | { type: 'plan'; stages: PlannedStage[] }
   | { type: 'phase'; phase: PhaseName; label: string; text: string }
   /** `fromStep`: the batch a mid-epoch resume starts at (absent = 0). */
-  | { type: 'stage-start'; stage: StageName; label: string; epochs: number; stepsPerEpoch: number; fromEpoch: number; fromStep?: number }
+  | {
+      type: 'stage-start';
+      stage: StageName;
+      label: string;
+      epochs: number;
+      stepsPerEpoch: number;
+      fromEpoch: number;
+      fromStep?: number;
+    }
   /** `images`: the batch's size (the last batch of an epoch may be smaller). */
-  | { type: 'step'; stage: StageName; label: string; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; images?: number }
-  | { type: 'epoch'; stage: StageName; label: string; epoch: number; seconds: number; testSeconds?: number; ab?: AbEpochMetrics; classify?: ClassifyEpochMetrics }
-  | { type: 'checkpoint'; stage: StageName; label: string; key: string; epoch: number; partial: boolean }
+  | {
+      type: 'step';
+      stage: StageName;
+      label: string;
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      lr: number;
+      images?: number;
+    }
+  | {
+      type: 'epoch';
+      stage: StageName;
+      label: string;
+      epoch: number;
+      seconds: number;
+      testSeconds?: number;
+      ab?: AbEpochMetrics;
+      classify?: ClassifyEpochMetrics;
+    }
+  | {
+      type: 'checkpoint';
+      stage: StageName;
+      label: string;
+      key: string;
+      epoch: number;
+      partial: boolean;
+    }
   | { type: 'stage-end'; stage: StageName; label: string; cancelled: boolean };
 
 export type EventSink = (e: TrainEvent) => void;
@@ -56,15 +90,21 @@ export function formatEpochLog(e: Extract<TrainEvent, { type: 'epoch' }>): strin
   if (e.ab) {
     lines.push(`Distillation epoch: ${e.epoch + 1}`);
     lines.push(` Train Time Taken: ${e.seconds.toFixed(2)} sec`);
-    e.ab.similarity.forEach((s, i) => lines.push(` layer${i + 1}_activation similarity ${(100 * s).toFixed(1)}%`));
+    e.ab.similarity.forEach((s, i) =>
+      lines.push(` layer${i + 1}_activation similarity ${(100 * s).toFixed(1)}%`),
+    );
   } else if (e.classify) {
     const c = e.classify;
     lines.push(`Classification training Epoch: ${e.epoch + 1}`);
     lines.push(` Train Time Taken: ${e.seconds.toFixed(2)} sec`);
-    lines.push(` Loss: ${c.loss.toFixed(3)} | Acc: ${pct(c.correct, c.total)}% (${c.correct}/${c.total})`);
+    lines.push(
+      ` Loss: ${c.loss.toFixed(3)} | Acc: ${pct(c.correct, c.total)}% (${c.correct}/${c.total})`,
+    );
     if (c.test) {
       lines.push(` Test Time Taken: ${(e.testSeconds ?? 0).toFixed(2)} sec`);
-      lines.push(` Loss: ${c.test.loss.toFixed(3)} | Acc: ${pct(c.test.correct, c.test.total)}% (${c.test.correct}/${c.test.total})`);
+      lines.push(
+        ` Loss: ${c.test.loss.toFixed(3)} | Acc: ${pct(c.test.correct, c.test.total)}% (${c.test.correct}/${c.test.total})`,
+      );
     }
   }
   return lines.join('\n');

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FitnetsParams, FspParams, getMethod, InitMethod } from '@abd/distill';
-import { Connectors, ForwardResult, InitScheme, makeVariable, SeededRandom, subSeed, Wrn, wrnWidths } from '@abd/models';
+import {
+  Connectors,
+  ForwardResult,
+  InitScheme,
+  makeVariable,
+  SeededRandom,
+  subSeed,
+  Wrn,
+  wrnWidths,
+} from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
 import { initStageBase, InitStageRecipe } from './init-stage';
@@ -32,9 +41,12 @@ export class FeatureAdapter {
   ) {
     if (method === 'fitnets') {
       const f = p as FitnetsParams;
-      if (f.studentTap > 3 || f.teacherTap > 3) throw new Error(`fitnets: taps are groups 1..3, got ${f.studentTap}/${f.teacherTap}`);
+      if (f.studentTap > 3 || f.teacherTap > 3)
+        throw new Error(`fitnets: taps are groups 1..3, got ${f.studentTap}/${f.teacherTap}`);
       if (f.studentTap !== f.teacherTap) {
-        throw new Error(`fitnets: studentTap ${f.studentTap} and teacherTap ${f.teacherTap} have different spatial sizes in a WRN`);
+        throw new Error(
+          `fitnets: studentTap ${f.studentTap} and teacherTap ${f.teacherTap} have different spatial sizes in a WRN`,
+        );
       }
       const k = f.regressorKernel;
       const cin = student.tapWidths[f.studentTap - 1];
@@ -70,7 +82,10 @@ export class FeatureAdapter {
       return [out.taps[(who === 'student' ? f.studentTap : f.teacherTap) - 1]];
     }
     const groups = out.groups!;
-    return (this.p as FspParams).groups.flatMap((g) => [groups[2 * (g - 1)], groups[2 * (g - 1) + 1]]);
+    return (this.p as FspParams).groups.flatMap((g) => [
+      groups[2 * (g - 1)],
+      groups[2 * (g - 1) + 1],
+    ]);
   }
 
   /** The student's maps as the loss takes them (regressor output, or connector outputs). Call inside tf.tidy. */
@@ -114,7 +129,10 @@ export async function trainFeatureInit(
   io: StageIo = {},
 ) {
   const method = getMethod(adapter.method) as InitMethod<FitnetsParams | FspParams>;
-  const { vars, base } = initStageBase(o, student, adapter, source, { signs: false, logits: false });
+  const { vars, base } = initStageBase(o, student, adapter, source, {
+    signs: false,
+    logits: false,
+  });
   const { height: h, width: w, channels: c } = source.shape;
   return runStage<Acc>(
     {
@@ -123,7 +141,14 @@ export async function trainFeatureInit(
       step: (batch, opt, acc) => {
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
         const target = tf.tidy(() =>
-          adapter.pick(teacher.forward(x, { training: o.teacherBnMode === 'train', updateStats: false, ...adapter.forwardMaps }), 'teacher'),
+          adapter.pick(
+            teacher.forward(x, {
+              training: o.teacherBnMode === 'train',
+              updateStats: false,
+              ...adapter.forwardMaps,
+            }),
+            'teacher',
+          ),
         );
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(x, { training: true, ...adapter.forwardMaps });
@@ -137,8 +162,15 @@ export async function trainFeatureInit(
         acc.steps++;
         return loss;
       },
-      endEpoch: (_epoch, acc) => ({ ab: { loss: acc.loss / Math.max(1, acc.steps), similarity: [] } }),
-      metadata: { ...(o.metadata ?? {}), method: adapter.method, params: adapter.p, schedule: o.schedule },
+      endEpoch: (_epoch, acc) => ({
+        ab: { loss: acc.loss / Math.max(1, acc.steps), similarity: [] },
+      }),
+      metadata: {
+        ...(o.metadata ?? {}),
+        method: adapter.method,
+        params: adapter.p,
+        schedule: o.schedule,
+      },
     },
     io,
   );

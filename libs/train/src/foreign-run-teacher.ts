@@ -16,23 +16,38 @@ export interface LoadedForeignTeacher {
  * one probe image before any training: one logit per class, and every tap a 4-D map (NHWC; an
  * ONNX model's NCHW values are transposed by the loader), else an error naming the tap.
  */
-export async function loadRunForeignTeacher(cfg: RunConfig, set: ImageSet, stats: ChannelStats): Promise<LoadedForeignTeacher> {
+export async function loadRunForeignTeacher(
+  cfg: RunConfig,
+  set: ImageSet,
+  stats: ChannelStats,
+): Promise<LoadedForeignTeacher> {
   const t = cfg.teacher;
   const path = resolve(t.path!);
-  const teacher = await loadForeignTeacher(path, { taps: t.taps!, layout: t.layout, logits: t.logits });
+  const teacher = await loadForeignTeacher(path, {
+    taps: t.taps!,
+    layout: t.layout,
+    logits: t.logits,
+  });
   try {
     const { height: h, width: w, channels: c } = set;
     const probe = normalize(set.images.subarray(0, h * w * c), 1, h, w, c, stats);
     const out = await teacher.run(probe, [1, h, w, c]).catch((e: Error) => {
-      throw new TeacherFormatError(`teacher ${t.path}: running it on one ${h}×${w}×${c} image failed (${e.message})`);
+      throw new TeacherFormatError(
+        `teacher ${t.path}: running it on one ${h}×${w}×${c} image failed (${e.message})`,
+      );
     });
     const k = out.logits.shape[out.logits.shape.length - 1];
     if (out.logits.shape.length !== 2 || k !== set.classes) {
-      throw new TeacherFormatError(`teacher ${t.path}: its output has shape [${out.logits.shape}], the data has ${set.classes} classes (expected [n, ${set.classes}] logits)`);
+      throw new TeacherFormatError(
+        `teacher ${t.path}: its output has shape [${out.logits.shape}], the data has ${set.classes} classes (expected [n, ${set.classes}] logits)`,
+      );
     }
     const tapShapes = teacher.taps.map((name) => {
       const s = out.taps[name].shape;
-      if (s.length !== 4) throw new TeacherFormatError(`teacher ${t.path}: tap '${name}' has shape [${s}]; the AB loss needs a 4-D map (a conv / batch-norm / add output, not a flattened or pooled one)`);
+      if (s.length !== 4)
+        throw new TeacherFormatError(
+          `teacher ${t.path}: tap '${name}' has shape [${s}]; the AB loss needs a 4-D map (a conv / batch-norm / add output, not a flattened or pooled one)`,
+        );
       return s.slice();
     });
     return { teacher, tapShapes };
@@ -43,7 +58,12 @@ export async function loadRunForeignTeacher(cfg: RunConfig, set: ImageSet, stats
 }
 
 /** Test loss, error and confusion of a foreign teacher (eval), like `evaluate` for ours. */
-export async function evaluateForeignTeacher(teacher: ForeignTeacher, set: ImageSet, stats: ChannelStats, batchSize = 250): Promise<Evaluation> {
+export async function evaluateForeignTeacher(
+  teacher: ForeignTeacher,
+  set: ImageSet,
+  stats: ChannelStats,
+  batchSize = 250,
+): Promise<Evaluation> {
   const k = set.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const per = set.height * set.width * set.channels;
@@ -51,13 +71,23 @@ export async function evaluateForeignTeacher(teacher: ForeignTeacher, set: Image
   let correct = 0;
   for (let s = 0; s < set.n; s += batchSize) {
     const n = Math.min(batchSize, set.n - s);
-    const x = normalize(set.images.subarray(s * per, (s + n) * per), n, set.height, set.width, set.channels, stats);
+    const x = normalize(
+      set.images.subarray(s * per, (s + n) * per),
+      n,
+      set.height,
+      set.width,
+      set.channels,
+      stats,
+    );
     const { logits } = await teacher.run(x, [n, set.height, set.width, set.channels]);
     const labels = set.labels.subarray(s, s + n);
     const [pred, nll] = tf.tidy(() => {
       const z = tf.tensor2d(logits.values, [n, k]);
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), k);
-      return [tf.argMax(z, 1).dataSync(), tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), y))).dataSync()[0]] as const;
+      return [
+        tf.argMax(z, 1).dataSync(),
+        tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), y))).dataSync()[0],
+      ] as const;
     });
     lossSum += nll;
     for (let i = 0; i < n; i++) {
@@ -65,5 +95,11 @@ export async function evaluateForeignTeacher(teacher: ForeignTeacher, set: Image
       if (pred[i] === labels[i]) correct++;
     }
   }
-  return { loss: lossSum / set.n, correct, total: set.n, errorPct: (100 * (set.n - correct)) / set.n, confusion };
+  return {
+    loss: lossSum / set.n,
+    correct,
+    total: set.n,
+    errorPct: (100 * (set.n - correct)) / set.n,
+    confusion,
+  };
 }

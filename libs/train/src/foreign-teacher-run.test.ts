@@ -25,9 +25,25 @@ const teacherDir = join(tmp.dir, 'teacher');
 /** A Keras-style CNN on 28×28×1 (10 classes); `pre` (28×28×5, pre-ReLU) is its one tap. */
 async function saveTeacher(): Promise<tfl.LayersModel> {
   const x = tfl.input({ shape: [28, 28, 1] });
-  const pre = tfl.layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', name: 'pre', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }).apply(x) as tfl.SymbolicTensor;
-  const h = tfl.layers.globalAveragePooling2d({}).apply(tfl.layers.reLU({}).apply(pre)) as tfl.SymbolicTensor;
-  const y = tfl.layers.dense({ units: 10, name: 'logits', kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }).apply(h) as tfl.SymbolicTensor;
+  const pre = tfl.layers
+    .conv2d({
+      filters: 5,
+      kernelSize: 3,
+      padding: 'same',
+      name: 'pre',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
+    })
+    .apply(x) as tfl.SymbolicTensor;
+  const h = tfl.layers
+    .globalAveragePooling2d({})
+    .apply(tfl.layers.reLU({}).apply(pre)) as tfl.SymbolicTensor;
+  const y = tfl.layers
+    .dense({
+      units: 10,
+      name: 'logits',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }),
+    })
+    .apply(h) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: x, outputs: y });
   await saveLayersModel(tfl, model, teacherDir);
   return model;
@@ -59,8 +75,19 @@ test("the batch source's sign maps and logits of a tfjs teacher are ρ of the mo
   const c = cfg();
   const d = await loadRunData(c);
   const teacher = await loadForeignTeacher(teacherDir, { taps: ['pre'] });
-  const source = new LocalBatchSource({ set: d.train, indices: d.indices, stats: d.stats, batchSize: 10, seed: 1, augment: null, teacher });
-  const probe = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer('pre').output as tfl.SymbolicTensor] });
+  const source = new LocalBatchSource({
+    set: d.train,
+    indices: d.indices,
+    stats: d.stats,
+    batchSize: 10,
+    seed: 1,
+    augment: null,
+    teacher,
+  });
+  const probe = tfl.model({
+    inputs: model.inputs,
+    outputs: [model.outputs[0], model.getLayer('pre').output as tfl.SymbolicTensor],
+  });
   let batches = 0;
   for await (const b of source.epoch(0, { signs: true, logits: true })) {
     const x = tfl.tensor4d(normalize(b.images, b.n, 28, 28, 1, d.stats), [b.n, 28, 28, 1]);
@@ -88,42 +115,72 @@ test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancel
   const sim = full.results[0].similarity!;
   assert.equal(sim.length, 1);
   assert.ok(sim[0] > 0 && sim[0] < 1, `similarity ${sim[0]}`);
-  const ck = await openStore(a).getJson<{ modelTopology: { class_name: string } }>('runs/r/ab+kd/final/model.json');
+  const ck = await openStore(a).getJson<{ modelTopology: { class_name: string } }>(
+    'runs/r/ab+kd/final/model.json',
+  );
   assert.equal(ck.modelTopology.class_name, 'ResNet');
 
   const b = join(tmp.dir, 'store-b');
   const ctl = new AbortController();
   let steps = 0;
-  const first = await runPipeline(c, { store: openStore(b), runId: 'r', signal: ctl.signal, onEvent: (e) => e.type === 'step' && e.stage === 'ab-init' && ++steps === 5 && ctl.abort() }, data);
+  const first = await runPipeline(
+    c,
+    {
+      store: openStore(b),
+      runId: 'r',
+      signal: ctl.signal,
+      onEvent: (e) => e.type === 'step' && e.stage === 'ab-init' && ++steps === 5 && ctl.abort(),
+    },
+    data,
+  );
   assert.equal(first.cancelled, true);
-  const pointer = await openStore(b).getJson<{ epoch: number; partial?: boolean }>('runs/r/ab+kd/ab-init/latest.json');
+  const pointer = await openStore(b).getJson<{ epoch: number; partial?: boolean }>(
+    'runs/r/ab+kd/ab-init/latest.json',
+  );
   assert.deepEqual([pointer.epoch, pointer.partial], [1, true]);
   const second = await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
   assert.equal(second.cancelled, false);
-  assertSameWeights(await storedWeights(a, 'runs/r/ab+kd/final'), await storedWeights(b, 'runs/r/ab+kd/final'));
+  assertSameWeights(
+    await storedWeights(a, 'runs/r/ab+kd/final'),
+    await storedWeights(b, 'runs/r/ab+kd/final'),
+  );
 });
 
 /** A student architecture file: conv-BN-ReLU ×2 (the BN outputs are its taps) → pool → dense, 28×28×1 → 10. */
 function saveStudentArch(dir: string): void {
   const x = tfl.input({ shape: [28, 28, 1] });
-  let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'c1' }).apply(x) as tfl.SymbolicTensor;
+  let h = tfl.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'c1' })
+    .apply(x) as tfl.SymbolicTensor;
   h = tfl.layers.batchNormalization({ name: 's1' }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.reLU({ name: 'r1' }).apply(h) as tfl.SymbolicTensor;
-  h = tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'c2' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers
+    .conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'c2' })
+    .apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.batchNormalization({ name: 's2' }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.reLU({ name: 'r2' }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tfl.SymbolicTensor;
   const y = tfl.layers.dense({ units: 10, name: 'fc' }).apply(h) as tfl.SymbolicTensor;
   const m = tfl.model({ inputs: x, outputs: y });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: m.toJSON(undefined, false), weightsManifest: [] }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'layers-model',
+      modelTopology: m.toJSON(undefined, false),
+      weightsManifest: [],
+    }),
+  );
   m.dispose();
 }
 
 test('a tfjs LayersModel architecture file as the student: trained with AB + KD from seeded weights, resumed exactly, saved back for stock tf.loadLayersModel', async () => {
   const arch = join(tmp.dir, 'student-arch');
   saveStudentArch(arch);
-  const c = validateRunConfig({ ...cfg(), student: { format: 'tfjs-layers', path: arch, taps: ['s1', 's2'] } });
+  const c = validateRunConfig({
+    ...cfg(),
+    student: { format: 'tfjs-layers', path: arch, taps: ['s1', 's2'] },
+  });
   assert.equal(c.student.arch, 'tfjs-layers student-arch');
   const data = await loadRunData(c);
   const a = join(tmp.dir, 'store-tfjs-a');
@@ -134,16 +191,48 @@ test('a tfjs LayersModel architecture file as the student: trained with AB + KD 
   const b = join(tmp.dir, 'store-tfjs-b');
   const ctl = new AbortController();
   let steps = 0;
-  const first = await runPipeline(c, { store: openStore(b), runId: 'r', signal: ctl.signal, onEvent: (e) => e.type === 'step' && ++steps === 6 && ctl.abort() }, data);
+  const first = await runPipeline(
+    c,
+    {
+      store: openStore(b),
+      runId: 'r',
+      signal: ctl.signal,
+      onEvent: (e) => e.type === 'step' && ++steps === 6 && ctl.abort(),
+    },
+    data,
+  );
   assert.equal(first.cancelled, true);
   await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
-  const [wa, wb] = [await storedWeights(a, 'runs/r/ab+kd/final'), await storedWeights(b, 'runs/r/ab+kd/final')];
+  const [wa, wb] = [
+    await storedWeights(a, 'runs/r/ab+kd/final'),
+    await storedWeights(b, 'runs/r/ab+kd/final'),
+  ];
   assert.ok(wa.length > 100);
   // Trained: the weights moved away from the seeded start (which is the same for the same seed).
-  const init = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, { height: 28, width: 28, channels: 1, classes: 10 });
-  const w0 = tf.tidy(() => tf.concat([...init.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
-  const again = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, { height: 28, width: 28, channels: 1, classes: 10 });
-  assert.deepEqual(tf.tidy(() => Array.from(tf.concat([...again.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync())), Array.from(w0));
+  const init = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, {
+    height: 28,
+    width: 28,
+    channels: 1,
+    classes: 10,
+  });
+  const w0 = tf.tidy(
+    () =>
+      tf
+        .concat([...init.params.values()].map((v) => tf.reshape(v, [-1])))
+        .dataSync() as Float32Array,
+  );
+  const again = await loadTfjsStudentArch(arch, ['s1', 's2'], c.student.seed, {
+    height: 28,
+    width: 28,
+    channels: 1,
+    classes: 10,
+  });
+  assert.deepEqual(
+    tf.tidy(() =>
+      Array.from(tf.concat([...again.params.values()].map((v) => tf.reshape(v, [-1]))).dataSync()),
+    ),
+    Array.from(w0),
+  );
   init.dispose();
   again.dispose();
   assert.equal(w0.length, wa.length);
@@ -155,12 +244,25 @@ test('a tfjs LayersModel architecture file as the student: trained with AB + KD 
   const ck = await getStudentCheckpoint(openStore(a), 'runs/r/ab+kd/final');
   assert.equal(ck.json.modelTopology.class_name, 'TfjsLayers');
   const x = tf.randomNormal([2, 28, 28, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
-  const ours = tf.tidy(() => ck.model.forward(x, { training: false }).logits.dataSync() as Float32Array);
+  const ours = tf.tidy(
+    () => ck.model.forward(x, { training: false }).logits.dataSync() as Float32Array,
+  );
   const files = await (ck.model as import('@abd/models').TfjsLayersStudent).saveLayers();
   const stock = await tfl.loadLayersModel(
-    tfl.io.fromMemory({ modelTopology: files.modelJson.modelTopology as object, weightSpecs: (files.modelJson.weightsManifest as Array<{ weights: tfl.io.WeightsManifestEntry[] }>)[0].weights, weightData: files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength) as ArrayBuffer }),
+    tfl.io.fromMemory({
+      modelTopology: files.modelJson.modelTopology as object,
+      weightSpecs: (
+        files.modelJson.weightsManifest as Array<{ weights: tfl.io.WeightsManifestEntry[] }>
+      )[0].weights,
+      weightData: files.weights.buffer.slice(
+        files.weights.byteOffset,
+        files.weights.byteOffset + files.weights.byteLength,
+      ) as ArrayBuffer,
+    }),
   );
-  const theirs = (await (stock.predict(x as unknown as tfl.Tensor) as tfl.Tensor).data()) as Float32Array;
+  const theirs = (await (
+    stock.predict(x as unknown as tfl.Tensor) as tfl.Tensor
+  ).data()) as Float32Array;
   let d = 0;
   for (let i = 0; i < ours.length; i++) d = Math.max(d, Math.abs(ours[i] - theirs[i]));
   assert.ok(d <= 1e-5, `max |Δlogit| ${d}`);

@@ -3,12 +3,28 @@ export type { SgdOptions } from './optimizer';
 export { learningRate, abOptimizerResetAt, SCHEDULE_KINDS } from './schedule';
 export type { ScheduleKind } from './schedule';
 export { LocalBatchSource, SizedBatchSource, imagesToTensor, teacherOutputs } from './batch-source';
-export type { BatchSource, TrainBatch, EpochRequest, AugmentSpec, BatchRecipe, ImageShape, LocalSourceOptions } from './batch-source';
+export type {
+  BatchSource,
+  TrainBatch,
+  EpochRequest,
+  AugmentSpec,
+  BatchRecipe,
+  ImageShape,
+  LocalSourceOptions,
+} from './batch-source';
 export { evaluate, evaluateYielding } from './evaluate';
 export { CURVE_TEST_IMAGES, curveTestSet, classifyLossName } from './curve-test';
 export type { Evaluation } from './evaluate';
 export { formatEpochLog } from './events';
-export type { TrainEvent, EventSink, StageName, AbEpochMetrics, ClassifyEpochMetrics, PlannedStage, PhaseName } from './events';
+export type {
+  TrainEvent,
+  EventSink,
+  StageName,
+  AbEpochMetrics,
+  ClassifyEpochMetrics,
+  PlannedStage,
+  PhaseName,
+} from './events';
 export { RunProgress, titleOf } from './run-progress';
 export type { ProgressSnapshot } from './run-progress';
 export { formatProgress, formatDuration, formatRate } from './progress-line';
@@ -22,15 +38,42 @@ export { runStage, CancelledError } from './stage-loop';
 export { readHistory, historyKey } from './history';
 export type { EpochEvent } from './history';
 export type { StageIo } from './stage-loop';
-export { putCheckpoint, getCheckpoint, getStudentCheckpoint, putStageCheckpoint, latestStageCheckpoint, CODE_VERSION } from './checkpoints';
+export {
+  putCheckpoint,
+  getCheckpoint,
+  getStudentCheckpoint,
+  putStageCheckpoint,
+  latestStageCheckpoint,
+  CODE_VERSION,
+} from './checkpoints';
 export { ConfigError, dropNulls, issuesOf, pathOf } from './schema';
 export type { ConfigIssue } from './schema';
-export { RECIPES, RECIPE_NAMES, DEFAULT_RECIPE, expandRecipe, describeRecipe, recipeOverrides } from './recipes';
+export {
+  RECIPES,
+  RECIPE_NAMES,
+  DEFAULT_RECIPE,
+  expandRecipe,
+  describeRecipe,
+  recipeOverrides,
+} from './recipes';
 export type { RecipeName, RecipeKeys } from './recipes';
 export { didYouMean, editDistance } from './did-you-mean';
-export { runConfigJsonSchema, runConfigJsonSchemaText, configKeys, configKeysText, RUN_CONFIG_SCHEMA_FILE } from './config-schema';
+export {
+  runConfigJsonSchema,
+  runConfigJsonSchemaText,
+  configKeys,
+  configKeysText,
+  RUN_CONFIG_SCHEMA_FILE,
+} from './config-schema';
 export type { ConfigKey, JsonSchemaNode } from './config-schema';
-export { parseRunConfig, validateRunConfig, RUN_SCHEMA, RUN_METHODS, BASELINE_RECIPE, baselineParams } from './run-config';
+export {
+  parseRunConfig,
+  validateRunConfig,
+  RUN_SCHEMA,
+  RUN_METHODS,
+  BASELINE_RECIPE,
+  baselineParams,
+} from './run-config';
 export type { RunConfig, RunMethod } from './run-config';
 export { BUILT_IN_TAPS, GENERAL_METHODS, studentTapsOf, TEACHER_FORMATS } from './model-config';
 export type { TeacherFormat } from './model-config';
@@ -49,13 +92,26 @@ export { atTerm, jacobianTerm } from './joint-terms';
 export type { JointTerm } from './joint-terms';
 export { hasInitStage } from './run';
 export type { BaselineParams } from './run-config';
-export { EXPERIMENTS, SCALES, ALL_METHODS, gridOf, cellConfig, COMMITTED_TEACHERS } from './repro/grids';
+export {
+  EXPERIMENTS,
+  SCALES,
+  ALL_METHODS,
+  gridOf,
+  cellConfig,
+  COMMITTED_TEACHERS,
+} from './repro/grids';
 export type { Experiment, Scale, Grid, Column } from './repro/grids';
 export { runSweep, aggregate, sweepPrefix } from './repro/sweep';
 export type { SweepOptions, SweepResult, CellResult, Aggregate } from './repro/sweep';
 export { reproMarkdown, reproSvg } from './repro/report';
 export { runRepro } from './repro/repro';
 export type { ReproOptions, ReproOutput } from './repro/repro';
-export { PAPER_FAST_TRAINING, PAPER_LITTLE_DATA, PAPER_NETWORK_SIZES, PAPER_ROWS, PAPER_SOURCE } from './repro/paper-numbers';
+export {
+  PAPER_FAST_TRAINING,
+  PAPER_LITTLE_DATA,
+  PAPER_NETWORK_SIZES,
+  PAPER_ROWS,
+  PAPER_SOURCE,
+} from './repro/paper-numbers';
 export { describeData, loadConfiguredDataset } from './load-configured-dataset';
 export type { DataDescription } from './load-configured-dataset';

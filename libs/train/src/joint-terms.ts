@@ -29,14 +29,26 @@ export interface JointTerm {
  * Attention transfer at the outputs of the groups in `taps` (the residual stream leaving each
  * group, as the AT code's WRN does), teacher BN in `teacherBnMode`: β/2 · Σ_j mean (Q_S − Q_T)².
  */
-export function atTerm(teacher: Wrn, p: AtParams, teacherBnMode: 'eval' | 'train' = 'eval'): JointTerm {
+export function atTerm(
+  teacher: Wrn,
+  p: AtParams,
+  teacherBnMode: 'eval' | 'train' = 'eval',
+): JointTerm {
   if (p.taps.some((t) => t > 3)) throw new Error(`at: taps are groups 1..3, got [${p.taps}]`);
   const outs = (r: ForwardResult) => p.taps.map((t) => r.groups![2 * (t - 1) + 1]);
   return {
     name: 'at',
     forward: { groupMaps: true },
     prepare: (x) =>
-      tf.tidy(() => outs(teacher.forward(x, { training: teacherBnMode === 'train', updateStats: false, groupMaps: true }))),
+      tf.tidy(() =>
+        outs(
+          teacher.forward(x, {
+            training: teacherBnMode === 'train',
+            updateStats: false,
+            groupMaps: true,
+          }),
+        ),
+      ),
     loss: (_x, out, prepared) => atLoss(outs(out), prepared as tf.Tensor4D[], p),
   };
 }
@@ -51,7 +63,8 @@ export function atTerm(teacher: Wrn, p: AtParams, teacherBnMode: 'eval' | 'train
  */
 export function jacobianTerm(student: Wrn, teacher: Wrn, p: JacobianParams): JointTerm {
   const teacherF = (x: tf.Tensor4D) => teacher.forward(x, { training: false }).logits;
-  const studentF = (x: tf.Tensor4D) => student.forward(x, { training: true, updateStats: false, plainBn: true }).logits;
+  const studentF = (x: tf.Tensor4D) =>
+    student.forward(x, { training: true, updateStats: false, plainBn: true }).logits;
   return {
     name: 'jacobian',
     forward: {},
@@ -70,7 +83,13 @@ export function jacobianTerm(student: Wrn, teacher: Wrn, p: JacobianParams): Joi
       if (p.mode === 'second-order') {
         return jacobianLoss(inputGradient(studentF, x, classes as tf.Tensor1D), gt, p.lambda);
       }
-      return jacobianFdTerm(studentF, x, classes as tf.Tensor1D, { loss: loss as tf.Scalar, direction: direction as tf.Tensor4D }, p.fdEps);
+      return jacobianFdTerm(
+        studentF,
+        x,
+        classes as tf.Tensor1D,
+        { loss: loss as tf.Scalar, direction: direction as tf.Tensor4D },
+        p.fdEps,
+      );
     },
   };
 }

@@ -1,4 +1,10 @@
-import { channelStats, loadDataset, loadDatasetSpec, type DatasetName, type LoadedDataset } from '@abd/data';
+import {
+  channelStats,
+  loadDataset,
+  loadDatasetSpec,
+  type DatasetName,
+  type LoadedDataset,
+} from '@abd/data';
 import { datasetSpecOf, type DatasetConfig } from './dataset-config';
 
 /**
@@ -10,7 +16,10 @@ export async function loadConfiguredDataset(d: DatasetConfig): Promise<LoadedDat
   if (spec) return loadDatasetSpec(spec, d.name);
   const opts = d.dir ? { dir: d.dir } : {};
   const name = d.name as DatasetName;
-  const [train, test] = await Promise.all([loadDataset(name, 'train', opts), loadDataset(name, 'test', opts)]);
+  const [train, test] = await Promise.all([
+    loadDataset(name, 'train', opts),
+    loadDataset(name, 'test', opts),
+  ]);
   return { train, test, stats: channelStats(train) };
 }
 
@@ -30,5 +39,16 @@ export interface DataDescription {
 
 export function describeData(d: LoadedDataset): DataDescription {
   const { name, source, height, width, channels, classes, classNames, n } = d.train;
-  return { name, source, height, width, channels, classes, classNames, trainSize: n, testSize: d.test.n, normalization: d.stats };
+  return {
+    name,
+    source,
+    height,
+    width,
+    channels,
+    classes,
+    classNames,
+    trainSize: n,
+    testSize: d.test.n,
+    normalization: d.stats,
+  };
 }

@@ -16,24 +16,79 @@ test('tf.memory().numTensors stays flat over 100 training steps (KD) and the AB 
   const teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 3);
   const student = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 4);
   const source = new LocalBatchSource({
-    set: train, indices: new Int32Array(400).map((_, i) => i), stats, batchSize: 4, seed: 1,
-    augment: { pad: 4, flip: false }, teacher,
+    set: train,
+    indices: new Int32Array(400).map((_, i) => i),
+    stats,
+    batchSize: 4,
+    seed: 1,
+    augment: { pad: 4, flip: false },
+    teacher,
   });
   const counts: number[] = [];
   const sgd = { lr: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: true };
-  await trainClassifier(student, source, { label: 'mem', epochs: 1, sgd, schedule: 'per-step', kd: { temperature: 3, t2Factor: true, alpha: 0 } }, {
-    onEvent: (e) => { if (e.type === 'step') counts.push(tf.memory().numTensors); },
-  });
+  await trainClassifier(
+    student,
+    source,
+    {
+      label: 'mem',
+      epochs: 1,
+      sgd,
+      schedule: 'per-step',
+      kd: { temperature: 3, t2Factor: true, alpha: 0 },
+    },
+    {
+      onEvent: (e) => {
+        if (e.type === 'step') counts.push(tf.memory().numTensors);
+      },
+    },
+  );
   assert.equal(counts.length, 100);
   // After the first step (which creates the momentum buffers) the count never moves.
-  assert.deepEqual(new Set(counts.slice(1)).size, 1, `tensor counts: ${[...new Set(counts)].join(', ')}`);
-  const conns = new Connectors(student.tapWidths, [16, 32, 64].map((w) => w * 2), 'paper', 5);
+  assert.deepEqual(
+    new Set(counts.slice(1)).size,
+    1,
+    `tensor counts: ${[...new Set(counts)].join(', ')}`,
+  );
+  const conns = new Connectors(
+    student.tapWidths,
+    [16, 32, 64].map((w) => w * 2),
+    'paper',
+    5,
+  );
   const abCounts: number[] = [];
   const wide = new Wrn({ depth: 10, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 6);
-  const abSource = new LocalBatchSource({ set: train, indices: new Int32Array(40).map((_, i) => i), stats, batchSize: 4, seed: 1, augment: null, teacher: wide });
-  await trainAbInit(student, conns, abSource, { label: 'mem-ab', epochs: 1, mu: 1, weights: [3 / 4000, 3 / 2000, 3 / 1000], sgd, schedule: 'constant', resetOptimizer: false }, {
-    onEvent: (e) => { if (e.type === 'step') abCounts.push(tf.memory().numTensors); },
+  const abSource = new LocalBatchSource({
+    set: train,
+    indices: new Int32Array(40).map((_, i) => i),
+    stats,
+    batchSize: 4,
+    seed: 1,
+    augment: null,
+    teacher: wide,
   });
-  assert.equal(new Set(abCounts.slice(1)).size, 1, `AB tensor counts: ${[...new Set(abCounts)].join(', ')}`);
+  await trainAbInit(
+    student,
+    conns,
+    abSource,
+    {
+      label: 'mem-ab',
+      epochs: 1,
+      mu: 1,
+      weights: [3 / 4000, 3 / 2000, 3 / 1000],
+      sgd,
+      schedule: 'constant',
+      resetOptimizer: false,
+    },
+    {
+      onEvent: (e) => {
+        if (e.type === 'step') abCounts.push(tf.memory().numTensors);
+      },
+    },
+  );
+  assert.equal(
+    new Set(abCounts.slice(1)).size,
+    1,
+    `AB tensor counts: ${[...new Set(abCounts)].join(', ')}`,
+  );
   [teacher, student, conns, wide].forEach((m) => m.dispose());
 });

@@ -1,4 +1,10 @@
-import { ModelConfigError, parseResNetName, parseWrnName, validateWrnConfig, isResNetArch } from '@abd/models';
+import {
+  ModelConfigError,
+  parseResNetName,
+  parseWrnName,
+  validateWrnConfig,
+  isResNetArch,
+} from '@abd/models';
 import { ConfigError } from './schema';
 
 /** Formats of a user's own teacher (`teacher.format`), run by libs/models' loaders. */
@@ -15,7 +21,15 @@ export const BUILT_IN_TAPS = 3;
 const DEFAULT_WEIGHTS = [3 / 4000, 3 / 2000, 3 / 1000];
 
 interface ModelParts {
-  teacher: { arch?: string; checkpoint?: string; format?: TeacherFormat; path?: string; taps?: string[]; layout?: 'nchw' | 'nhwc'; logits?: string };
+  teacher: {
+    arch?: string;
+    checkpoint?: string;
+    format?: TeacherFormat;
+    path?: string;
+    taps?: string[];
+    layout?: 'nchw' | 'nhwc';
+    logits?: string;
+  };
   student: { arch?: string; format?: 'tfjs-layers'; path?: string; taps?: string[] };
   methods: string[];
   ab: { weights?: number[]; studentTaps?: number[]; teacherBnMode: string };
@@ -34,54 +48,127 @@ export function checkModels(cfg: ModelParts, channels: number, classes: number):
   const t = cfg.teacher;
   const at = (k: string) => `teacher.${k}`;
   if (t.format) {
-    if (t.path === undefined) throw new ConfigError(at('path'), `'teacher.format: ${t.format}' needs 'teacher.path' (the model file)`);
-    if (!t.taps) throw new ConfigError(at('taps'), `'teacher.format: ${t.format}' needs 'teacher.taps' (the names of its pre-activation tensors; abd inspect-model ${t.path} lists them)`);
-    if (t.checkpoint !== undefined) throw new ConfigError(at('checkpoint'), `'teacher.checkpoint' is for our own checkpoints; with 'teacher.format' give 'teacher.path'`);
-    if (t.layout !== undefined && t.format !== 'onnx') throw new ConfigError(at('layout'), `'teacher.layout' is only for onnx teachers`);
-    if (new Set(t.taps).size !== t.taps.length) throw new ConfigError(at('taps'), `'teacher.taps' names a tap twice`);
+    if (t.path === undefined)
+      throw new ConfigError(
+        at('path'),
+        `'teacher.format: ${t.format}' needs 'teacher.path' (the model file)`,
+      );
+    if (!t.taps)
+      throw new ConfigError(
+        at('taps'),
+        `'teacher.format: ${t.format}' needs 'teacher.taps' (the names of its pre-activation tensors; abd inspect-model ${t.path} lists them)`,
+      );
+    if (t.checkpoint !== undefined)
+      throw new ConfigError(
+        at('checkpoint'),
+        `'teacher.checkpoint' is for our own checkpoints; with 'teacher.format' give 'teacher.path'`,
+      );
+    if (t.layout !== undefined && t.format !== 'onnx')
+      throw new ConfigError(at('layout'), `'teacher.layout' is only for onnx teachers`);
+    if (new Set(t.taps).size !== t.taps.length)
+      throw new ConfigError(at('taps'), `'teacher.taps' names a tap twice`);
     t.arch ??= `${t.format} ${t.path.replace(/\/+$/, '').split('/').pop()}`;
     const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
-    if (other) throw new ConfigError('methods', `'methods': ${other} needs a built-in WRN teacher (its feature maps or gradients); a ${t.format} teacher supports ${GENERAL_METHODS.join(', ')}`);
-    if (cfg.ab.teacherBnMode !== 'eval') throw new ConfigError('ab.teacherBnMode', `'ab.teacherBnMode: ${cfg.ab.teacherBnMode}' needs a built-in teacher; a ${t.format} teacher runs as exported (eval)`);
+    if (other)
+      throw new ConfigError(
+        'methods',
+        `'methods': ${other} needs a built-in WRN teacher (its feature maps or gradients); a ${t.format} teacher supports ${GENERAL_METHODS.join(', ')}`,
+      );
+    if (cfg.ab.teacherBnMode !== 'eval')
+      throw new ConfigError(
+        'ab.teacherBnMode',
+        `'ab.teacherBnMode: ${cfg.ab.teacherBnMode}' needs a built-in teacher; a ${t.format} teacher runs as exported (eval)`,
+      );
   } else {
     const own = (['path', 'taps', 'layout', 'logits'] as const).find((k) => t[k] !== undefined);
-    if (own) throw new ConfigError(at(own), `'teacher.${own}' needs 'teacher.format' (${TEACHER_FORMATS.join(', ')})`);
-    if (t.arch === undefined) throw new ConfigError(at('arch'), `missing required key 'teacher.arch' (or give 'teacher.format', 'teacher.path' and 'teacher.taps')`);
+    if (own)
+      throw new ConfigError(
+        at(own),
+        `'teacher.${own}' needs 'teacher.format' (${TEACHER_FORMATS.join(', ')})`,
+      );
+    if (t.arch === undefined)
+      throw new ConfigError(
+        at('arch'),
+        `missing required key 'teacher.arch' (or give 'teacher.format', 'teacher.path' and 'teacher.taps')`,
+      );
     archCheck('teacher', t.arch, channels, classes, false);
   }
   const s = cfg.student;
   if (s.format) {
-    if (s.path === undefined) throw new ConfigError('student.path', `'student.format: ${s.format}' needs 'student.path' (the architecture's model.json)`);
-    if (!s.taps) throw new ConfigError('student.taps', `'student.format: ${s.format}' needs 'student.taps' (layer names; abd inspect-model ${s.path} lists them)`);
-    if (new Set(s.taps).size !== s.taps.length) throw new ConfigError('student.taps', `'student.taps' names a tap twice`);
+    if (s.path === undefined)
+      throw new ConfigError(
+        'student.path',
+        `'student.format: ${s.format}' needs 'student.path' (the architecture's model.json)`,
+      );
+    if (!s.taps)
+      throw new ConfigError(
+        'student.taps',
+        `'student.format: ${s.format}' needs 'student.taps' (layer names; abd inspect-model ${s.path} lists them)`,
+      );
+    if (new Set(s.taps).size !== s.taps.length)
+      throw new ConfigError('student.taps', `'student.taps' names a tap twice`);
     s.arch ??= `${s.format} ${s.path.replace(/\/+$/, '').split('/').pop()}`;
   } else {
     const own = (['path', 'taps'] as const).find((k) => s[k] !== undefined);
-    if (own) throw new ConfigError(`student.${own}`, `'student.${own}' needs 'student.format' (tfjs-layers)`);
-    if (s.arch === undefined) throw new ConfigError('student.arch', `missing required key 'student.arch' (or give 'student.format', 'student.path' and 'student.taps')`);
+    if (own)
+      throw new ConfigError(
+        `student.${own}`,
+        `'student.${own}' needs 'student.format' (tfjs-layers)`,
+      );
+    if (s.arch === undefined)
+      throw new ConfigError(
+        'student.arch',
+        `missing required key 'student.arch' (or give 'student.format', 'student.path' and 'student.taps')`,
+      );
     archCheck('student', s.arch, channels, classes, true);
   }
   if (s.format || isResNetArch(s.arch!)) {
     const other = cfg.methods.find((m) => !(GENERAL_METHODS as readonly string[]).includes(m));
-    if (other) throw new ConfigError('methods', `'methods': ${other} needs a WRN student (group maps / plain-op BN); a ${s.format ? 'tfjs-layers' : 'ResNet'} student supports ${GENERAL_METHODS.join(', ')}`);
+    if (other)
+      throw new ConfigError(
+        'methods',
+        `'methods': ${other} needs a WRN student (group maps / plain-op BN); a ${s.format ? 'tfjs-layers' : 'ResNet'} student supports ${GENERAL_METHODS.join(', ')}`,
+      );
   }
   const S = studentTapCount(cfg);
   const k = t.taps?.length ?? BUILT_IN_TAPS;
   const picked = cfg.ab.studentTaps;
   if (picked) {
-    if (picked.length !== k) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' pairs one student tap with each of the teacher's ${k} taps; got ${picked.length}`);
+    if (picked.length !== k)
+      throw new ConfigError(
+        'ab.studentTaps',
+        `'ab.studentTaps' pairs one student tap with each of the teacher's ${k} taps; got ${picked.length}`,
+      );
     const bad = picked.find((p, i) => p > S || (i > 0 && p <= picked[i - 1]));
-    if (bad !== undefined) throw new ConfigError('ab.studentTaps', `'ab.studentTaps' must be increasing tap numbers 1..${S}; got [${picked.join(', ')}]`);
+    if (bad !== undefined)
+      throw new ConfigError(
+        'ab.studentTaps',
+        `'ab.studentTaps' must be increasing tap numbers 1..${S}; got [${picked.join(', ')}]`,
+      );
   } else if (k > S) {
-    throw new ConfigError('teacher.taps', `'teacher.taps' has ${k} taps, the student ${S}; give at most ${S} (or pair them with 'ab.studentTaps')`);
+    throw new ConfigError(
+      'teacher.taps',
+      `'teacher.taps' has ${k} taps, the student ${S}; give at most ${S} (or pair them with 'ab.studentTaps')`,
+    );
   }
-  if (cfg.ab.weights === undefined && k > DEFAULT_WEIGHTS.length) throw new ConfigError('ab.weights', `'ab.weights' has no default for ${k} taps; give ${k} weights`);
+  if (cfg.ab.weights === undefined && k > DEFAULT_WEIGHTS.length)
+    throw new ConfigError(
+      'ab.weights',
+      `'ab.weights' has no default for ${k} taps; give ${k} weights`,
+    );
   cfg.ab.weights ??= DEFAULT_WEIGHTS.slice(DEFAULT_WEIGHTS.length - k);
-  if (cfg.ab.weights.length !== k) throw new ConfigError('ab.weights', `'ab.weights' needs one weight per tap (${k}), got ${cfg.ab.weights.length}`);
+  if (cfg.ab.weights.length !== k)
+    throw new ConfigError(
+      'ab.weights',
+      `'ab.weights' needs one weight per tap (${k}), got ${cfg.ab.weights.length}`,
+    );
 }
 
 /** 0-based student taps paired with the teacher's, in order (`checkModels` states the rule). */
-export function studentTapsOf(cfg: { ab: { studentTaps?: number[] }; student: { taps?: string[] } }, teacherTaps: number): number[] {
+export function studentTapsOf(
+  cfg: { ab: { studentTaps?: number[] }; student: { taps?: string[] } },
+  teacherTaps: number,
+): number[] {
   if (cfg.ab.studentTaps) return cfg.ab.studentTaps.map((p) => p - 1);
   const S = studentTapCount(cfg);
   return Array.from({ length: teacherTaps }, (_, i) => S - teacherTaps + i);
@@ -92,12 +179,25 @@ export function studentTapCount(cfg: { student: { taps?: string[] } }): number {
   return cfg.student.taps?.length ?? BUILT_IN_TAPS;
 }
 
-function archCheck(role: 'teacher' | 'student', arch: string, channels: number, classes: number, resnetOk: boolean): void {
+function archCheck(
+  role: 'teacher' | 'student',
+  arch: string,
+  channels: number,
+  classes: number,
+  resnetOk: boolean,
+): void {
   try {
     if (resnetOk && isResNetArch(arch)) parseResNetName(arch);
-    else validateWrnConfig({ ...parseWrnName(arch), ...wrnShape, inChannels: channels, numClasses: classes });
+    else
+      validateWrnConfig({
+        ...parseWrnName(arch),
+        ...wrnShape,
+        inChannels: channels,
+        numClasses: classes,
+      });
   } catch (e) {
-    if (e instanceof ModelConfigError) throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
+    if (e instanceof ModelConfigError)
+      throw new ConfigError(`${role}.arch`, `'${role}.arch': ${e.message}`);
     throw e;
   }
 }

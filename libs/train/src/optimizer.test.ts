@@ -10,7 +10,12 @@ before(async () => {
 
 test('SGD Nesterov with weight decay follows PyTorch’s update, hand-computed over two steps', () => {
   const p = tf.variable(tf.tensor1d([1, -2]));
-  const opt = new SgdNesterov(new Map([['p', p]]), { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true });
+  const opt = new SgdNesterov(new Map([['p', p]]), {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 0.01,
+    nesterov: true,
+  });
   // step 1: g = [0.5, 0.5] + 0.01·p = [0.51, 0.48]; b = g; upd = g + 0.9·b = 1.9·g
   opt.step(new Map([['p', tf.tensor1d([0.5, 0.5])]]));
   const p1 = [1 - 0.1 * 1.9 * 0.51, -2 - 0.1 * 1.9 * 0.48];
@@ -26,7 +31,10 @@ test('SGD Nesterov with weight decay follows PyTorch’s update, hand-computed o
   // The state round-trips into a fresh optimizer.
   const opt2 = new SgdNesterov(new Map([['p', p]]), opt.opts);
   opt2.loadState(opt.state());
-  assert.deepEqual(Array.from(opt2.state().get('p')!.dataSync()), Array.from(opt.state().get('p')!.dataSync()));
+  assert.deepEqual(
+    Array.from(opt2.state().get('p')!.dataSync()),
+    Array.from(opt.state().get('p')!.dataSync()),
+  );
   opt.dispose();
   opt2.dispose();
   p.dispose();
@@ -34,7 +42,12 @@ test('SGD Nesterov with weight decay follows PyTorch’s update, hand-computed o
 
 test('without momentum it is plain SGD, and the tensor count stays flat', () => {
   const p = tf.variable(tf.tensor1d([1]));
-  const opt = new SgdNesterov(new Map([['p', p]]), { lr: 0.5, momentum: 0, weightDecay: 0, nesterov: false });
+  const opt = new SgdNesterov(new Map([['p', p]]), {
+    lr: 0.5,
+    momentum: 0,
+    weightDecay: 0,
+    nesterov: false,
+  });
   const g = tf.tensor1d([2]);
   const before = tf.memory().numTensors;
   opt.step(new Map([['p', g]]));

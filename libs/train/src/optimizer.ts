@@ -64,7 +64,11 @@ export class SgdNesterov {
       if (!this.vars.has(name)) throw new Error(`optimizer state for unknown parameter '${name}'`);
       const old = this.buffers.get(name);
       if (old) old.assign(t);
-      else this.buffers.set(name, tf.tidy(() => tf.variable(tf.clone(t), false)));
+      else
+        this.buffers.set(
+          name,
+          tf.tidy(() => tf.variable(tf.clone(t), false)),
+        );
     }
   }
 

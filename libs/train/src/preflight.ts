@@ -24,7 +24,8 @@ export function checkpointRef(ref: string, cwd = process.cwd()): CheckpointRef {
   const b = BUILTIN.exec(ref);
   if (b) return { kind: 'disk', dir: join(BUILTIN_TEACHERS_DIR, b[1]) };
   const dir = resolve(cwd, ref);
-  if (STORE_KEY.test(ref) && !existsSync(join(dir, 'model.json'))) return { kind: 'store', key: ref };
+  if (STORE_KEY.test(ref) && !existsSync(join(dir, 'model.json')))
+    return { kind: 'store', key: ref };
   return { kind: 'disk', dir };
 }
 
@@ -59,16 +60,24 @@ function topologyOf(json: unknown): Topology | undefined {
 }
 
 /** The teacher checkpoint's issues: missing files, an arch or input the config does not match. */
-async function teacherIssues(cfg: RunConfig, store: ArtifactStore | undefined, cwd: string): Promise<ConfigIssue[]> {
+async function teacherIssues(
+  cfg: RunConfig,
+  store: ArtifactStore | undefined,
+  cwd: string,
+): Promise<ConfigIssue[]> {
   const ck = cfg.teacher.checkpoint;
   if (ck === undefined) return [];
   const r = checkpointRef(ck, cwd);
-  const at = (message: string): ConfigIssue[] => [{ path: 'teacher.checkpoint', message: `'teacher.checkpoint': ${message}` }];
+  const at = (message: string): ConfigIssue[] => [
+    { path: 'teacher.checkpoint', message: `'teacher.checkpoint': ${message}` },
+  ];
   let json: unknown;
   let where: string;
   if (r.kind === 'disk') {
     where = r.dir;
-    const missing = ['model.json', 'weights.bin'].map((f) => join(r.dir, f)).filter((f) => !existsSync(f));
+    const missing = ['model.json', 'weights.bin']
+      .map((f) => join(r.dir, f))
+      .filter((f) => !existsSync(f));
     if (missing.length > 0) return at(`file not found: ${missing[0]}`);
     try {
       json = JSON.parse(readFileSync(join(r.dir, 'model.json'), 'utf8'));
@@ -78,7 +87,8 @@ async function teacherIssues(cfg: RunConfig, store: ArtifactStore | undefined, c
   } else {
     if (!store) return [];
     where = `${store.url}/${r.key}`;
-    if (!(await store.exists(`${r.key}/model.json`))) return at(`not found: ${r.key}/model.json in the store ${store.url}`);
+    if (!(await store.exists(`${r.key}/model.json`)))
+      return at(`not found: ${r.key}/model.json in the store ${store.url}`);
     json = JSON.parse(Buffer.from(await store.get(`${r.key}/model.json`)).toString('utf8'));
   }
   const topo = topologyOf(json);
@@ -87,15 +97,27 @@ async function teacherIssues(cfg: RunConfig, store: ArtifactStore | undefined, c
   const out: ConfigIssue[] = [];
   const has = wrnName({ depth: topo.depth!, widen: topo.widen! });
   if (want.depth !== topo.depth || want.widen !== topo.widen) {
-    out.push({ path: 'teacher.arch', message: `'teacher.arch' is ${wrnName(want)} but the checkpoint ${where} is ${has}` });
+    out.push({
+      path: 'teacher.arch',
+      message: `'teacher.arch' is ${wrnName(want)} but the checkpoint ${where} is ${has}`,
+    });
   }
-  if (cfg.dataset.format === undefined && (DATASET_NAMES as readonly string[]).includes(cfg.dataset.name)) {
+  if (
+    cfg.dataset.format === undefined &&
+    (DATASET_NAMES as readonly string[]).includes(cfg.dataset.name)
+  ) {
     const info = datasetInfo(cfg.dataset.name as DatasetName);
     if (topo.inChannels !== undefined && topo.inChannels !== info.channels) {
-      out.push({ path: 'teacher.checkpoint', message: `'teacher.checkpoint' ${where} takes ${topo.inChannels}-channel images, ${cfg.dataset.name} has ${info.channels}` });
+      out.push({
+        path: 'teacher.checkpoint',
+        message: `'teacher.checkpoint' ${where} takes ${topo.inChannels}-channel images, ${cfg.dataset.name} has ${info.channels}`,
+      });
     }
     if (topo.numClasses !== undefined && topo.numClasses !== info.classes) {
-      out.push({ path: 'teacher.checkpoint', message: `'teacher.checkpoint' ${where} has ${topo.numClasses} classes, ${cfg.dataset.name} has ${info.classes}` });
+      out.push({
+        path: 'teacher.checkpoint',
+        message: `'teacher.checkpoint' ${where} has ${topo.numClasses} classes, ${cfg.dataset.name} has ${info.classes}`,
+      });
     }
   }
   return out;
@@ -106,12 +128,19 @@ async function teacherIssues(cfg: RunConfig, store: ArtifactStore | undefined, c
  * every path exists, and the teacher checkpoint is the `teacher.arch` for the dataset's images
  * and classes. Throws one ConfigError listing them all. Paths are relative to `cwd`.
  */
-export async function preflightRun(cfg: RunConfig, opts: { store?: ArtifactStore; cwd?: string } = {}): Promise<void> {
+export async function preflightRun(
+  cfg: RunConfig,
+  opts: { store?: ArtifactStore; cwd?: string } = {},
+): Promise<void> {
   const cwd = opts.cwd ?? process.cwd();
   const issues: ConfigIssue[] = [];
   for (const key of ['dir', 'path'] as const) {
     const p = cfg.dataset[key];
-    if (p !== undefined && !existsSync(resolve(cwd, p))) issues.push({ path: `dataset.${key}`, message: `'dataset.${key}': file not found: ${resolve(cwd, p)}` });
+    if (p !== undefined && !existsSync(resolve(cwd, p)))
+      issues.push({
+        path: `dataset.${key}`,
+        message: `'dataset.${key}': file not found: ${resolve(cwd, p)}`,
+      });
   }
   issues.push(...(await teacherIssues(cfg, opts.store, cwd)));
   if (issues.length > 0) throw new ConfigError(issues);

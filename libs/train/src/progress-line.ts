@@ -19,11 +19,20 @@ export function formatRate(imagesPerSecond: number): string {
  * `… · epoch 3/25 done · …`; during a phase the phase's text takes the step's place.
  */
 export function formatProgress(s: ProgressSnapshot): string {
-  if (s.stage === 0) return [s.phase?.text ?? '', ...(s.etaSeconds !== undefined ? [`ETA ${formatDuration(s.etaSeconds)}`] : [])].join(' · ');
+  if (s.stage === 0)
+    return [
+      s.phase?.text ?? '',
+      ...(s.etaSeconds !== undefined ? [`ETA ${formatDuration(s.etaSeconds)}`] : []),
+    ].join(' · ');
   const parts = [`stage ${s.stage}/${s.stages} ${s.title}`];
-  if (s.phase) parts.push(`epoch ${Math.min(s.epochsDone + 1, s.epochs)}/${s.epochs}`, s.phase.text);
+  if (s.phase)
+    parts.push(`epoch ${Math.min(s.epochsDone + 1, s.epochs)}/${s.epochs}`, s.phase.text);
   else if (s.atEpochEnd) parts.push(`epoch ${s.epochsDone}/${s.epochs} done`);
-  else parts.push(`epoch ${Math.min(s.epochsDone + 1, s.epochs)}/${s.epochs}`, `step ${s.step}/${s.stepsPerEpoch}`);
+  else
+    parts.push(
+      `epoch ${Math.min(s.epochsDone + 1, s.epochs)}/${s.epochs}`,
+      `step ${s.step}/${s.stepsPerEpoch}`,
+    );
   if (s.imagesPerSecond !== undefined) parts.push(formatRate(s.imagesPerSecond));
   if (s.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
   return parts.join(' · ');

@@ -14,12 +14,25 @@ export interface PlanSizes {
  * trained), then per method its init stage (E₁) and its classification (E₂, or E₁ + E₂ for a
  * method without an init stage). Labels are the ones the stages report in their events.
  */
-export function planRun(cfg: RunConfig, sizes: PlanSizes, finished: ReadonlySet<RunMethod> = new Set()): PlannedStage[] {
+export function planRun(
+  cfg: RunConfig,
+  sizes: PlanSizes,
+  finished: ReadonlySet<RunMethod> = new Set(),
+): PlannedStage[] {
   const b = cfg.train.batchSize;
-  const of = (images: number) => ({ stepsPerEpoch: Math.ceil(images / b), imagesPerStep: images > 0 ? images / Math.ceil(images / b) : b });
+  const of = (images: number) => ({
+    stepsPerEpoch: Math.ceil(images / b),
+    imagesPerStep: images > 0 ? images / Math.ceil(images / b) : b,
+  });
   const stages: PlannedStage[] = [];
   if (!cfg.teacher.checkpoint && !cfg.teacher.format) {
-    stages.push({ stage: 'teacher', label: `teacher ${cfg.teacher.arch}`, epochs: cfg.teacher.epochs, ...of(sizes.teacherImages), done: false });
+    stages.push({
+      stage: 'teacher',
+      label: `teacher ${cfg.teacher.arch}`,
+      epochs: cfg.teacher.epochs,
+      ...of(sizes.teacherImages),
+      done: false,
+    });
   }
   const { e1, e2 } = cfg.epochs;
   for (const m of cfg.methods) {
@@ -28,7 +41,8 @@ export function planRun(cfg: RunConfig, sizes: PlanSizes, finished: ReadonlySet<
     if (hasInitStage(m)) {
       stages.push({ stage: 'ab-init', label, epochs: e1, ...of(sizes.studentImages), done });
       stages.push({ stage: 'classify', label, epochs: e2, ...of(sizes.studentImages), done });
-    } else stages.push({ stage: 'classify', label, epochs: e1 + e2, ...of(sizes.studentImages), done });
+    } else
+      stages.push({ stage: 'classify', label, epochs: e1 + e2, ...of(sizes.studentImages), done });
   }
   return stages;
 }

@@ -63,9 +63,19 @@ export class RunProgress {
         this.phase = { phase: e.phase, text: e.text };
         break;
       case 'stage-start': {
-        let j = this.plan.findIndex((s, i) => i > this.cur && !s.done && s.stage === e.stage && s.label === e.label);
+        let j = this.plan.findIndex(
+          (s, i) => i > this.cur && !s.done && s.stage === e.stage && s.label === e.label,
+        );
         if (j < 0) {
-          this.plan.splice(this.cur + 1, 0, { stage: e.stage, label: e.label, epochs: e.epochs, stepsPerEpoch: e.stepsPerEpoch, imagesPerStep: 0, done: false, epochsDone: 0 });
+          this.plan.splice(this.cur + 1, 0, {
+            stage: e.stage,
+            label: e.label,
+            epochs: e.epochs,
+            stepsPerEpoch: e.stepsPerEpoch,
+            imagesPerStep: 0,
+            done: false,
+            epochsDone: 0,
+          });
           j = this.cur + 1;
         }
         // A stage starts once the one before it ended; stages before it that never started
@@ -78,7 +88,9 @@ export class RunProgress {
         s.epochsDone = e.fromEpoch;
         // The student stages share one batch source: a plan made without the data (a remote
         // run) learns their steps from the first of them.
-        if (s.stage !== 'teacher') for (const o of this.plan) if (o.stage !== 'teacher' && o.stepsPerEpoch === 0) o.stepsPerEpoch = e.stepsPerEpoch;
+        if (s.stage !== 'teacher')
+          for (const o of this.plan)
+            if (o.stage !== 'teacher' && o.stepsPerEpoch === 0) o.stepsPerEpoch = e.stepsPerEpoch;
         this.step = e.fromStep ?? 0;
         this.epochBase = this.step;
         this.warmup = true;
@@ -137,7 +149,18 @@ export class RunProgress {
     // Between stages (before the first, after one ended) a phase is shown on its own.
     if (!s || (s.done && this.phase)) {
       if (!this.phase) return undefined;
-      return { stage: 0, stages: this.plan.length, title: '', epochsDone: 0, epochs: 0, step: 0, stepsPerEpoch: 0, atEpochEnd: false, phase: this.phase, etaSeconds: this.eta() };
+      return {
+        stage: 0,
+        stages: this.plan.length,
+        title: '',
+        epochsDone: 0,
+        epochs: 0,
+        step: 0,
+        stepsPerEpoch: 0,
+        atEpochEnd: false,
+        phase: this.phase,
+        etaSeconds: this.eta(),
+      };
     }
     const snap: ProgressSnapshot = {
       stage: this.cur + 1,

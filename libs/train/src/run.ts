@@ -81,7 +81,11 @@ export async function loadRunData(cfg: RunConfig): Promise<RunData> {
  * from the same seed: [AB init] → classification (CE or KD) → evaluation → report in the store.
  * Every stage checkpoints under `runs/<id>/…` and a rerun resumes where it stopped.
  */
-export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunData): Promise<RunResult> {
+export async function runPipeline(
+  cfg: RunConfig,
+  ctx: RunContext,
+  data?: RunData,
+): Promise<RunResult> {
   const { store, runId } = ctx;
   const emit: EventSink = (e) => ctx.onEvent?.(e);
   const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
@@ -93,18 +97,36 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     const stored = await tryGet<RunResult>(store, `${prefix}/result.json`);
     if (stored && !stored.cancelled) return stored;
   }
-  if (!data) emit({ type: 'phase', phase: 'load-data', label: cfg.dataset.name, text: `loading ${cfg.dataset.name}` });
+  if (!data)
+    emit({
+      type: 'phase',
+      phase: 'load-data',
+      label: cfg.dataset.name,
+      text: `loading ${cfg.dataset.name}`,
+    });
   const d = data ?? (await loadRunData(cfg));
   if (!started) await store.putJson(`${prefix}/config.json`, JSON.parse(JSON.stringify(cfg)));
-  if (!(await store.exists(`${prefix}/data.json`))) await store.putJson(`${prefix}/data.json`, describeData(d));
+  if (!(await store.exists(`${prefix}/data.json`)))
+    await store.putJson(`${prefix}/data.json`, describeData(d));
   const finished = new Set<RunMethod>();
-  for (const m of cfg.methods) if (await store.exists(`${prefix}/${m}/result.json`)) finished.add(m);
-  emit({ type: 'plan', stages: planRun(cfg, { teacherImages: d.train.n, studentImages: d.indices.length }, finished) });
+  for (const m of cfg.methods)
+    if (await store.exists(`${prefix}/${m}/result.json`)) finished.add(m);
+  emit({
+    type: 'plan',
+    stages: planRun(cfg, { teacherImages: d.train.n, studentImages: d.indices.length }, finished),
+  });
   const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
   const { model: teacher, source: teacherSource } = rt;
   if (rt.cancelled) {
     teacher.dispose();
-    return { runId, config: cfg, teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource }, trainSize: d.indices.length, results: [], cancelled: true };
+    return {
+      runId,
+      config: cfg,
+      teacher: { arch: cfg.teacher.arch, errorPct: NaN, source: teacherSource },
+      trainSize: d.indices.length,
+      results: [],
+      cancelled: true,
+    };
   }
   const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
   const sourceOptions: LocalSourceOptions = {
@@ -120,7 +142,9 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
     keepSignsBelowEpoch: cfg.methods.some((m) => m.startsWith('ab+')) ? cfg.epochs.e1 : 0,
   };
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
-  const source = ctx.batchSource ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey }) : new LocalBatchSource(sourceOptions);
+  const source = ctx.batchSource
+    ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey })
+    : new LocalBatchSource(sourceOptions);
   const results: MethodResult[] = [];
   let cancelled = false;
   for (const method of cfg.methods) {
@@ -130,7 +154,15 @@ export async function runPipeline(cfg: RunConfig, ctx: RunContext, data?: RunDat
       results.push(done);
       continue;
     }
-    const r = await runMethod(cfg, method, source, d, { model: teacher, widths: rt.widths }, { ...io }, `${prefix}/${method}`);
+    const r = await runMethod(
+      cfg,
+      method,
+      source,
+      d,
+      { model: teacher, widths: rt.widths },
+      { ...io },
+      `${prefix}/${method}`,
+    );
     if (!r) {
       cancelled = true;
       break;
@@ -164,10 +196,16 @@ async function runMethod(
   const student = await runStudentOf(cfg, d);
   // The baselines need a WRN on both sides (checkModels refuses them otherwise).
   const wrns = (): { student: Wrn; teacher: Wrn } => {
-    if (!(student instanceof Wrn) || !(t.model instanceof Wrn)) throw new Error(`${method} needs a WRN teacher and student`);
+    if (!(student instanceof Wrn) || !(t.model instanceof Wrn))
+      throw new Error(`${method} needs a WRN teacher and student`);
     return { student, teacher: t.model };
   };
-  const sgd = { lr: cfg.train.lr, momentum: cfg.train.momentum, weightDecay: cfg.train.weightDecay, nesterov: cfg.train.nesterov };
+  const sgd = {
+    lr: cfg.train.lr,
+    momentum: cfg.train.momentum,
+    weightDecay: cfg.train.weightDecay,
+    nesterov: cfg.train.nesterov,
+  };
   const { e1, e2 } = cfg.epochs;
   const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
   const t0 = performance.now();
@@ -175,7 +213,10 @@ async function runMethod(
   try {
     if (method === 'ab+kd' || method === 'ab+ce') {
       // The teacher's k taps pair with k student taps (model-config.ts, checkModels); all three when built-in.
-      const paired = cfg.ab.studentTaps || isForeignTeacher(t.model) || cfg.student.format ? studentTapsOf(cfg, t.widths.length) : undefined;
+      const paired =
+        cfg.ab.studentTaps || isForeignTeacher(t.model) || cfg.student.format
+          ? studentTapsOf(cfg, t.widths.length)
+          : undefined;
       const widths = paired ? paired.map((i) => student.tapWidths[i]) : student.tapWidths;
       const conns = new Connectors(widths, t.widths, cfg.student.init, cfg.student.seed + 7919);
       let last: AbEpochMetrics | undefined;
@@ -187,25 +228,54 @@ async function runMethod(
         student,
         conns,
         source,
-        { label: `${method} ${cfg.student.arch}`, epochs: e1, mu: cfg.ab.mu, weights: cfg.ab.weights, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer, studentTaps: paired },
+        {
+          label: `${method} ${cfg.student.arch}`,
+          epochs: e1,
+          mu: cfg.ab.mu,
+          weights: cfg.ab.weights,
+          sgd,
+          schedule: cfg.ab.schedule,
+          resetOptimizer: cfg.ab.resetOptimizer,
+          studentTaps: paired,
+        },
         { ...io, onEvent, prefix: `${prefix}/ab-init` },
       );
       conns.dispose();
       if (r.cancelled) return null;
-      similarity = last?.similarity ?? (await tryGet<{ similarity: number[] }>(io.store!, `${prefix}/ab-init/similarity.json`))?.similarity;
-      if (last) await io.store?.putJson(`${prefix}/ab-init/similarity.json`, { similarity: last.similarity });
+      similarity =
+        last?.similarity ??
+        (await tryGet<{ similarity: number[] }>(io.store!, `${prefix}/ab-init/similarity.json`))
+          ?.similarity;
+      if (last)
+        await io.store?.putJson(`${prefix}/ab-init/similarity.json`, {
+          similarity: last.similarity,
+        });
     } else if (method === 'fitnets+kd' || method === 'fsp+kd') {
       const name = method === 'fitnets+kd' ? 'fitnets' : 'fsp';
       const params = baselineParams(cfg, name) as FitnetsParams | FspParams;
       const { student: s, teacher } = wrns();
-      const adapter = new FeatureAdapter(name, params, s, teacher, cfg.student.init, cfg.student.seed + 7919);
+      const adapter = new FeatureAdapter(
+        name,
+        params,
+        s,
+        teacher,
+        cfg.student.init,
+        cfg.student.seed + 7919,
+      );
       try {
         const r = await trainFeatureInit(
           s,
           teacher,
           adapter,
           source,
-          { label: `${method} ${cfg.student.arch}`, epochs: e1, sgd, schedule: cfg.ab.schedule, resetOptimizer: cfg.ab.resetOptimizer, teacherBnMode: cfg.ab.teacherBnMode },
+          {
+            label: `${method} ${cfg.student.arch}`,
+            epochs: e1,
+            sgd,
+            schedule: cfg.ab.schedule,
+            resetOptimizer: cfg.ab.resetOptimizer,
+            teacherBnMode: cfg.ab.teacherBnMode,
+          },
           { ...io, prefix: `${prefix}/feature-init` },
         );
         if (r.cancelled) return null;
@@ -216,17 +286,38 @@ async function runMethod(
     const kd = method === 'kd' || method.endsWith('+kd') ? cfg.kd : undefined;
     const staged = hasInitStage(method);
     let joint: JointTerm | undefined;
-    if (method === 'at+kd') joint = atTerm(wrns().teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
-    if (method === 'jacobian+kd') joint = jacobianTerm(wrns().student, wrns().teacher, baselineParams(cfg, 'jacobian') as JacobianParams);
+    if (method === 'at+kd')
+      joint = atTerm(wrns().teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
+    if (method === 'jacobian+kd')
+      joint = jacobianTerm(
+        wrns().student,
+        wrns().teacher,
+        baselineParams(cfg, 'jacobian') as JacobianParams,
+      );
     const r = await trainClassifier(
       student,
       source,
-      { label: `${method} ${cfg.student.arch}`, epochs: staged ? e2 : e1 + e2, dataEpochOffset: staged ? e1 : 0, sgd, schedule: cfg.train.schedule, kd, test, joint },
+      {
+        label: `${method} ${cfg.student.arch}`,
+        epochs: staged ? e2 : e1 + e2,
+        dataEpochOffset: staged ? e1 : 0,
+        sgd,
+        schedule: cfg.train.schedule,
+        kd,
+        test,
+        joint,
+      },
       { ...io, prefix: `${prefix}/classify` },
     );
     if (r.cancelled) return null;
     const ev: Evaluation = r.lastEval ?? evaluate(student, d.test, d.stats);
-    if (io.store) await putCheckpoint(io.store, `${prefix}/final`, student, { role: 'student', method, testErrorPct: ev.errorPct, config: cfg });
+    if (io.store)
+      await putCheckpoint(io.store, `${prefix}/final`, student, {
+        role: 'student',
+        method,
+        testErrorPct: ev.errorPct,
+        config: cfg,
+      });
     return {
       method,
       errorPct: ev.errorPct,
@@ -252,13 +343,20 @@ export function hasInitStage(method: RunMethod): boolean {
  * its finished results, under another config would mix two experiments, so that is an error
  * naming the fields that differ. True when the run was started before.
  */
-async function checkRunConfig(store: ArtifactStore, prefix: string, runId: string, cfg: RunConfig): Promise<boolean> {
+async function checkRunConfig(
+  store: ArtifactStore,
+  prefix: string,
+  runId: string,
+  cfg: RunConfig,
+): Promise<boolean> {
   const now = JSON.parse(JSON.stringify(cfg)) as unknown;
   const before = await tryGet<unknown>(store, `${prefix}/config.json`);
   if (before === null) return false;
   const diff = configDiff(before, now);
   if (diff.length > 0) {
-    throw new Error(`run ${runId} was started with another config (${describeDiff(diff)} differ); start it over with --fresh, or give this config another run id`);
+    throw new Error(
+      `run ${runId} was started with another config (${describeDiff(diff)} differ); start it over with --fresh, or give this config another run id`,
+    );
   }
   return true;
 }
@@ -267,14 +365,27 @@ async function checkRunConfig(store: ArtifactStore, prefix: string, runId: strin
  * The teacher's test error, evaluated once per run and kept at `runs/<id>/teacher-eval.json`, so
  * that resuming a run does not evaluate the teacher again.
  */
-async function teacherEvaluation(teacher: TeacherModel, d: RunData, store: ArtifactStore, prefix: string, emit: EventSink): Promise<Evaluation> {
+async function teacherEvaluation(
+  teacher: TeacherModel,
+  d: RunData,
+  store: ArtifactStore,
+  prefix: string,
+  emit: EventSink,
+): Promise<Evaluation> {
   const key = `${prefix}/teacher-eval.json`;
   const kept = await tryGet<Evaluation>(store, key);
   if (kept) return kept;
-  emit({ type: 'phase', phase: 'eval-teacher', label: 'teacher', text: `evaluating the teacher on ${d.test.n} test images` });
+  emit({
+    type: 'phase',
+    phase: 'eval-teacher',
+    label: 'teacher',
+    text: `evaluating the teacher on ${d.test.n} test images`,
+  });
   // Let the phase reach a terminal before the synchronous evaluation holds the event loop.
   await new Promise((r) => setImmediate(r));
-  const ev = isForeignTeacher(teacher) ? await evaluateForeignTeacher(teacher, d.test, d.stats) : evaluate(teacher, d.test, d.stats);
+  const ev = isForeignTeacher(teacher)
+    ? await evaluateForeignTeacher(teacher, d.test, d.stats)
+    : evaluate(teacher, d.test, d.stats);
   await store.putJson(key, ev);
   return ev;
 }
@@ -286,10 +397,13 @@ export function describeDiff(diff: string[]): string {
 
 /** Paths of the leaves where two JSON values differ, e.g. `epochs.e1`. */
 export function configDiff(a: unknown, b: unknown, path = ''): string[] {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
     // Configs stored before recipes existed have no `recipe`; the keys it expands to are compared.
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((k) => path !== '' || k !== 'recipe' || (k in a && k in b));
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .sort()
+      .filter((k) => path !== '' || k !== 'recipe' || (k in a && k in b));
     return keys.flatMap((k) => configDiff(a[k], b[k], path ? `${path}.${k}` : k));
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(config)'];

@@ -26,7 +26,16 @@ test('per-step: lr /5 once 30 %, 60 %, 80 % of all steps are done', () => {
 });
 
 test('AB optimizer reset at 0-based epoch ⌈0.75·E₁⌉ (the paper code), never at 0', () => {
-  assert.deepEqual([0, 1, 2, 3, 4].filter((e) => abOptimizerResetAt(e, 5)), [4]);
-  assert.deepEqual([0].filter((e) => abOptimizerResetAt(e, 1)), []);
-  assert.deepEqual([0, 1, 2].filter((e) => abOptimizerResetAt(e, 3)), [])
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].filter((e) => abOptimizerResetAt(e, 5)),
+    [4],
+  );
+  assert.deepEqual(
+    [0].filter((e) => abOptimizerResetAt(e, 1)),
+    [],
+  );
+  assert.deepEqual(
+    [0, 1, 2].filter((e) => abOptimizerResetAt(e, 3)),
+    [],
+  );
 });

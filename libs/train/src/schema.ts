@@ -32,21 +32,34 @@ const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(
 
 /** `['train', 'augment', 'pad']` → `train.augment.pad`; array indices as `[i]`. */
 export function pathOf(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+  return p.reduce<string>(
+    (s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
-type Def = { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType>; in?: z.ZodType };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  in?: z.ZodType;
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The object schema at `path` (through defaults, optionals and arrays), or undefined. */
-export function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
+export function objectAt(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): Record<string, z.ZodType> | undefined {
   let s: z.ZodType | undefined = schema;
   const rest = [...path];
   while (s) {
     const d = defOf(s);
     if (d.innerType) s = d.innerType;
     else if (d.type === 'pipe' && d.in) s = d.in;
-    else if (d.type === 'array') s = typeof rest[0] === 'number' ? (rest.shift(), d.element) : undefined;
+    else if (d.type === 'array')
+      s = typeof rest[0] === 'number' ? (rest.shift(), d.element) : undefined;
     else if (d.type === 'object') {
       const shape = (s as z.ZodObject).shape as Record<string, z.ZodType>;
       if (rest.length === 0) return shape;
@@ -60,10 +73,20 @@ export function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): Recor
 export function keyPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
   const shape = objectAt(schema, []);
   if (!shape) return [];
-  return Object.entries(shape).flatMap(([k, s]) => [[...prefix, k], ...keyPaths(s, [...prefix, k])]);
+  return Object.entries(shape).flatMap(([k, s]) => [
+    [...prefix, k],
+    ...keyPaths(s, [...prefix, k]),
+  ]);
 }
 
-const expectedName: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', object: 'a mapping' };
+const expectedName: Record<string, string> = {
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
 
 /** A zod issue in our words, with "did you mean" where a near key or value exists. */
 function messagesOf(issue: z.core.$ZodIssue, root: z.ZodType): ConfigIssue[] {
@@ -78,33 +101,71 @@ function messagesOf(issue: z.core.$ZodIssue, root: z.ZodType): ConfigIssue[] {
         const near = didYouMean(k, known);
         // A key put at the wrong level (`lr` at the top) is suggested where it exists.
         const elsewhere = near ? undefined : keyPaths(root).find((p) => p[p.length - 1] === k);
-        const hint = near ? ` (did you mean '${path ? `${path}.${near}` : near}'?)` : elsewhere ? ` (did you mean '${elsewhere.join('.')}'?)` : ` (known here: ${known.join(', ')})`;
+        const hint = near
+          ? ` (did you mean '${path ? `${path}.${near}` : near}'?)`
+          : elsewhere
+            ? ` (did you mean '${elsewhere.join('.')}'?)`
+            : ` (known here: ${known.join(', ')})`;
         return { path: at, message: `unknown key '${at}'${hint}` };
       });
     }
     case 'invalid_type':
       if (input === undefined) return [{ path, message: `missing required key '${name}'` }];
-      return [{ path, message: `'${name}' must be ${expectedName[issue.expected] ?? issue.expected}, got ${show(input)}` }];
+      return [
+        {
+          path,
+          message: `'${name}' must be ${expectedName[issue.expected] ?? issue.expected}, got ${show(input)}`,
+        },
+      ];
     case 'invalid_value': {
       const values = issue.values.map(String);
       const near = typeof input === 'string' ? didYouMean(input, values) : undefined;
-      return [{ path, message: `'${name}' must be one of ${values.join(', ')}; got ${show(input)}${near ? ` (did you mean '${near}'?)` : ''}` }];
+      return [
+        {
+          path,
+          message: `'${name}' must be one of ${values.join(', ')}; got ${show(input)}${near ? ` (did you mean '${near}'?)` : ''}`,
+        },
+      ];
     }
     case 'too_small':
     case 'too_big': {
       const small = issue.code === 'too_small';
-      const bound = Number(small ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
+      const bound = Number(
+        small ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum,
+      );
       if (issue.origin === 'array') {
-        const what = issue.exact ? `exactly ${bound}` : small ? `at least ${bound}` : `at most ${bound}`;
-        return [{ path, message: `'${name}' needs ${what} item(s), got ${Array.isArray(input) ? input.length : show(input)}` }];
+        const what = issue.exact
+          ? `exactly ${bound}`
+          : small
+            ? `at least ${bound}`
+            : `at most ${bound}`;
+        return [
+          {
+            path,
+            message: `'${name}' needs ${what} item(s), got ${Array.isArray(input) ? input.length : show(input)}`,
+          },
+        ];
       }
-      const op = small ? (issue.inclusive === false ? '>' : '≥') : issue.inclusive === false ? '<' : '≤';
+      const op = small
+        ? issue.inclusive === false
+          ? '>'
+          : '≥'
+        : issue.inclusive === false
+          ? '<'
+          : '≤';
       return [{ path, message: `'${name}' must be ${op} ${bound}, got ${show(input)}` }];
     }
     case 'invalid_format':
       return [{ path, message: `'${name}' has an invalid value ${show(input)}` }];
     default:
-      return [{ path, message: issue.message.startsWith(`'${name}'`) ? issue.message : `'${name}': ${issue.message}` }];
+      return [
+        {
+          path,
+          message: issue.message.startsWith(`'${name}'`)
+            ? issue.message
+            : `'${name}': ${issue.message}`,
+        },
+      ];
   }
 }
 
@@ -120,5 +181,9 @@ export function issuesOf(error: z.ZodError, schema: z.ZodType): ConfigIssue[] {
 export function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, dropNulls(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== null && x !== undefined)
+      .map(([k, x]) => [k, dropNulls(x)]),
+  );
 }

@@ -42,7 +42,13 @@ export interface StageSpec<Acc> {
   /** Runs one optimisation step (gradients + update) and folds its metrics into acc; returns the loss. */
   step: (batch: TrainBatch, opt: SgdNesterov, acc: Acc) => number;
   /** Builds the epoch event's metrics (may evaluate on a test set). */
-  endEpoch: (epoch: number, acc: Acc) => Omit<Extract<TrainEvent, { type: 'epoch' }>, 'type' | 'stage' | 'label' | 'epoch' | 'seconds'>;
+  endEpoch: (
+    epoch: number,
+    acc: Acc,
+  ) => Omit<
+    Extract<TrainEvent, { type: 'epoch' }>,
+    'type' | 'stage' | 'label' | 'epoch' | 'seconds'
+  >;
   metadata: Record<string, unknown>;
 }
 
@@ -50,7 +56,10 @@ export interface StageSpec<Acc> {
  * Runs a stage's epochs with checkpoints after every epoch, resume from the latest
  * checkpoint (also from the middle of an epoch), and cancellation that saves before it stops.
  */
-export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<{ cancelled: boolean }> {
+export async function runStage<Acc>(
+  spec: StageSpec<Acc>,
+  io: StageIo,
+): Promise<{ cancelled: boolean }> {
   const emit = (e: TrainEvent) => io.onEvent?.(e);
   const { source, model } = spec;
   let opt = spec.optimizer();
@@ -74,16 +83,39 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
     }
   }
   // Per-epoch metrics for viewers (abd ui): `<prefix>/history.json`, rewritten after each epoch.
-  const history: EpochEvent[] = io.store && io.prefix ? await readHistory(io.store, io.prefix, startEpoch) : [];
-  emit({ type: 'stage-start', stage: spec.stage, label: spec.label, epochs: spec.epochs, stepsPerEpoch: source.stepsPerEpoch, fromEpoch: startEpoch, fromStep: startBatch });
+  const history: EpochEvent[] =
+    io.store && io.prefix ? await readHistory(io.store, io.prefix, startEpoch) : [];
+  emit({
+    type: 'stage-start',
+    stage: spec.stage,
+    label: spec.label,
+    epochs: spec.epochs,
+    stepsPerEpoch: source.stepsPerEpoch,
+    fromEpoch: startEpoch,
+    fromStep: startBatch,
+  });
   const save = async (epoch: number, nextBatch: number, partial = false) => {
     if (!io.store || !io.prefix) return;
     const extra = new Map<string, tf.Tensor>();
     for (const [k, v] of spec.extraVars ?? []) extra.set(`extra/${k}`, v);
     for (const [k, v] of spec.extraState ?? []) extra.set(`extra/${k}`, v);
     for (const [k, v] of opt.state()) extra.set(`opt/${k}`, v);
-    const meta = { ...spec.metadata, stage: spec.stage, label: spec.label, acc: partial ? acc : undefined };
-    const key = await putStageCheckpoint(io.store, io.prefix, model, epoch, nextBatch, meta, extra, partial);
+    const meta = {
+      ...spec.metadata,
+      stage: spec.stage,
+      label: spec.label,
+      acc: partial ? acc : undefined,
+    };
+    const key = await putStageCheckpoint(
+      io.store,
+      io.prefix,
+      model,
+      epoch,
+      nextBatch,
+      meta,
+      extra,
+      partial,
+    );
     emit({ type: 'checkpoint', stage: spec.stage, label: spec.label, key, epoch, partial });
   };
   for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
@@ -100,10 +132,30 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
         opt.dispose();
         return { cancelled: true };
       }
-      opt.lr = learningRate(spec.schedule, spec.baseLr, epoch, batch.index, source.stepsPerEpoch, spec.epochs);
+      opt.lr = learningRate(
+        spec.schedule,
+        spec.baseLr,
+        epoch,
+        batch.index,
+        source.stepsPerEpoch,
+        spec.epochs,
+      );
       const loss = spec.step(batch, opt, acc);
-      if (!Number.isFinite(loss)) throw new Error(`${spec.label}: loss became ${loss} at epoch ${epoch + 1}, batch ${batch.index + 1}`);
-      emit({ type: 'step', stage: spec.stage, label: spec.label, epoch, step: batch.index, stepsPerEpoch: source.stepsPerEpoch, loss, lr: opt.lr, images: batch.n });
+      if (!Number.isFinite(loss))
+        throw new Error(
+          `${spec.label}: loss became ${loss} at epoch ${epoch + 1}, batch ${batch.index + 1}`,
+        );
+      emit({
+        type: 'step',
+        stage: spec.stage,
+        label: spec.label,
+        epoch,
+        step: batch.index,
+        stepsPerEpoch: source.stepsPerEpoch,
+        loss,
+        lr: opt.lr,
+        images: batch.n,
+      });
       b = batch.index + 1;
       // Let signal handlers and stream consumers run between steps.
       await new Promise((r) => setImmediate(r));
@@ -111,7 +163,14 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
     const seconds = (performance.now() - t0) / 1000;
     startBatch = 0;
     const metrics = spec.endEpoch(epoch, acc);
-    const event: EpochEvent = { type: 'epoch', stage: spec.stage, label: spec.label, epoch, seconds, ...metrics };
+    const event: EpochEvent = {
+      type: 'epoch',
+      stage: spec.stage,
+      label: spec.label,
+      epoch,
+      seconds,
+      ...metrics,
+    };
     emit(event);
     acc = spec.newAcc();
     if (io.store && io.prefix) {
@@ -125,7 +184,12 @@ export async function runStage<Acc>(spec: StageSpec<Acc>, io: StageIo): Promise<
   return { cancelled: false };
 }
 
-function restore<Acc>(spec: StageSpec<Acc>, opt: SgdNesterov, saved: StudentModel, extra: Map<string, tf.Tensor>): void {
+function restore<Acc>(
+  spec: StageSpec<Acc>,
+  opt: SgdNesterov,
+  saved: StudentModel,
+  extra: Map<string, tf.Tensor>,
+): void {
   for (const [k, v] of [...spec.model.params, ...spec.model.stats]) {
     v.assign((saved.params.get(k) ?? saved.stats.get(k))!);
   }

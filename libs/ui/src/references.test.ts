@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { parseRunConfig } from '@abd/train';
 import { referenceFor } from './references';
 
-const DEMO = join(__dirname, '..', '..', '..', 'configs', 'fashion-mnist', 'wrn-10-1-from-wrn-16-2-ab-demo.yaml');
+const DEMO = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'configs',
+  'fashion-mnist',
+  'wrn-10-1-from-wrn-16-2-ab-demo.yaml',
+);
 
 test('the demo config matches its PyTorch reference row; the standard recipe’s CE term does not', () => {
   const demo = parseRunConfig(readFileSync(DEMO, 'utf8'), DEMO);

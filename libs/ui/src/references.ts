@@ -18,7 +18,10 @@ export function referenceFor(
   const frac = cfg.dataset.subset?.fraction ?? (cfg.dataset.subset ? undefined : 1);
   const perStep =
     // The reference rows have no CE term (α = 0), which the standard recipe adds.
-    cfg.train.schedule === 'per-step' && cfg.ab.schedule === 'per-step' && cfg.kd.t2Factor && cfg.kd.alpha === 0;
+    cfg.train.schedule === 'per-step' &&
+    cfg.ab.schedule === 'per-step' &&
+    cfg.kd.t2Factor &&
+    cfg.kd.alpha === 0;
   const same =
     cfg.dataset.name === 'fashion-mnist' &&
     /^(wrn-)?16-2$/i.test(cfg.teacher.arch) &&

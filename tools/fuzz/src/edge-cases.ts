@@ -11,8 +11,13 @@ const LONG = 'x'.repeat(10_000);
 function edges(field: protobuf.Field, value: unknown): unknown[] {
   if (field.repeated) {
     const first = Array.isArray(value) ? value[0] : undefined;
-    const one = first === undefined ? [] : edges({ ...field, repeated: false } as protobuf.Field, first);
-    return [[], ...one.map((e) => [e]), ...(first === undefined ? [] : [Array<unknown>(600).fill(first)])];
+    const one =
+      first === undefined ? [] : edges({ ...field, repeated: false } as protobuf.Field, first);
+    return [
+      [],
+      ...one.map((e) => [e]),
+      ...(first === undefined ? [] : [Array<unknown>(600).fill(first)]),
+    ];
   }
   switch (field.type) {
     case 'uint32':
@@ -30,7 +35,9 @@ function edges(field: protobuf.Field, value: unknown): unknown[] {
       return [!value];
     default:
       // Enums: one past the last value.
-      return field.resolvedType instanceof protobuf.Enum ? [Math.max(...Object.values(field.resolvedType.values)) + 1] : [];
+      return field.resolvedType instanceof protobuf.Enum
+        ? [Math.max(...Object.values(field.resolvedType.values)) + 1]
+        : [];
   }
 }
 
@@ -41,7 +48,8 @@ function variants(type: protobuf.Type, obj: Record<string, unknown>): Record<str
     if (!field) throw new Error(`seed field ${k} is not in ${type.fullName}`);
     field.resolve();
     if (field.resolvedType instanceof protobuf.Type && !field.repeated) {
-      for (const inner of variants(field.resolvedType, v as Record<string, unknown>)) out.push({ ...obj, [k]: inner });
+      for (const inner of variants(field.resolvedType, v as Record<string, unknown>))
+        out.push({ ...obj, [k]: inner });
     } else for (const e of edges(field, v)) out.push({ ...obj, [k]: e });
   }
   return out;
@@ -50,6 +58,12 @@ function variants(type: protobuf.Type, obj: Record<string, unknown>): Record<str
 /** One request per (seed leaf, edge value), with the right token; bidi RPCs get one message. */
 export function edgeRequests(methods: FuzzMethod[]): FuzzRequest[] {
   return methods.flatMap((m) =>
-    variants(m.request, SEEDS[m.path] ?? {}).map((object) => ({ method: m, auth: 'token' as const, kind: 'edge' as const, object, messages: [encodeMessage(m.request, object)] })),
+    variants(m.request, SEEDS[m.path] ?? {}).map((object) => ({
+      method: m,
+      auth: 'token' as const,
+      kind: 'edge' as const,
+      object,
+      messages: [encodeMessage(m.request, object)],
+    })),
   );
 }

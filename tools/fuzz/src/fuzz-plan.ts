@@ -17,34 +17,69 @@ export interface FuzzRequest {
 }
 
 /** StartJob trains when accepted: it is drawn rarely, and every accepted job is cancelled at once. */
-const METHOD_WEIGHT: Record<string, number> = { 'abd.v1.StudentTrainer/StartJob': 2, 'grpc.health.v1.Health/Watch': 1 };
+const METHOD_WEIGHT: Record<string, number> = {
+  'abd.v1.StudentTrainer/StartJob': 2,
+  'grpc.health.v1.Health/Watch': 1,
+};
 
 function requestArbitrary(m: FuzzMethod): fc.Arbitrary<Omit<FuzzRequest, 'auth'>> {
   const msg = messageArbitrary(m.request);
   const seed = SEEDS[m.path] ?? {};
-  const bits = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 16, maxLength: 16 });
+  const bits = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+    minLength: 16,
+    maxLength: 16,
+  });
   const seeded = fc.tuple(msg, bits, fc.constantFrom(0.03, 0.1, 0.3, 0.6)).map(([g, b, p]) => {
     let i = 0;
     return mutate(seed, g, () => b[i++ % b.length], p);
   });
   const count = m.requestStream ? fc.integer({ min: 0, max: 3 }) : fc.constant(1);
   const objects = (o: fc.Arbitrary<Record<string, unknown>>, kind: 'seed' | 'random') =>
-    fc.tuple(o, count).map(([object, n]) => ({ method: m, kind, object, messages: Array<Buffer>(n).fill(encodeMessage(m.request, object)) }));
+    fc.tuple(o, count).map(([object, n]) => ({
+      method: m,
+      kind,
+      object,
+      messages: Array<Buffer>(n).fill(encodeMessage(m.request, object)),
+    }));
   const garbage = fc
-    .tuple(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 1000, maxLength: 20000 })), count)
-    .map(([b, n]) => ({ method: m, kind: 'garbage' as const, messages: Array<Buffer>(n).fill(Buffer.from(b)) }));
-  return fc.oneof({ weight: 5, arbitrary: objects(seeded, 'seed') }, { weight: 2, arbitrary: objects(msg, 'random') }, { weight: 1, arbitrary: garbage });
+    .tuple(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ minLength: 1000, maxLength: 20000 }),
+      ),
+      count,
+    )
+    .map(([b, n]) => ({
+      method: m,
+      kind: 'garbage' as const,
+      messages: Array<Buffer>(n).fill(Buffer.from(b)),
+    }));
+  return fc.oneof(
+    { weight: 5, arbitrary: objects(seeded, 'seed') },
+    { weight: 2, arbitrary: objects(msg, 'random') },
+    { weight: 1, arbitrary: garbage },
+  );
 }
 
 /** `count` requests generated from `seed`, made 500 at a time so a long run holds few in memory. */
-export function* fuzzRequests(methods: FuzzMethod[], count: number, seed: number): Generator<FuzzRequest> {
+export function* fuzzRequests(
+  methods: FuzzMethod[],
+  count: number,
+  seed: number,
+): Generator<FuzzRequest> {
   const arb = fc.tuple(
-    fc.oneof(...methods.map((m) => ({ weight: METHOD_WEIGHT[m.path] ?? 4, arbitrary: requestArbitrary(m) }))),
+    fc.oneof(
+      ...methods.map((m) => ({
+        weight: METHOD_WEIGHT[m.path] ?? 4,
+        arbitrary: requestArbitrary(m),
+      })),
+    ),
     fc.constantFrom<Auth>(...Array<Auth>(18).fill('token'), 'none', 'wrong'),
   );
   for (let done = 0, chunk = 0; done < count; chunk++) {
     const n = Math.min(500, count - done);
-    for (const [r, auth] of fc.sample(arb, { numRuns: n, seed: seed + chunk })) yield { ...r, auth };
+    for (const [r, auth] of fc.sample(arb, { numRuns: n, seed: seed + chunk }))
+      yield { ...r, auth };
     done += n;
   }
 }

@@ -36,12 +36,23 @@ export interface FuzzOptions {
   log?: (line: string) => void;
 }
 
-const STATUS_NAME = Object.fromEntries(Object.entries(status).map(([k, v]) => [v, k])) as Record<number, string>;
+const STATUS_NAME = Object.fromEntries(Object.entries(status).map(([k, v]) => [v, k])) as Record<
+  number,
+  string
+>;
 
 function sample(r: FuzzRequest): string {
   if (!r.object) return `<${r.messages[0]?.length ?? 0} garbage bytes x${r.messages.length}>`;
   const s = JSON.stringify(r.object, (_k, v: unknown) =>
-    v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'string' && v.length > 40 ? `<string of ${v.length}>` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : Array.isArray(v) && v.length > 8 ? `<${v.length} x ${JSON.stringify(v[0])}>` : v,
+    v instanceof Uint8Array
+      ? `<${v.length} bytes>`
+      : typeof v === 'string' && v.length > 40
+        ? `<string of ${v.length}>`
+        : typeof v === 'number' && !Number.isFinite(v)
+          ? String(v)
+          : Array.isArray(v) && v.length > 8
+            ? `<${v.length} x ${JSON.stringify(v[0])}>`
+            : v,
   );
   return s.length > 400 ? s.slice(0, 400) + '…' : s;
 }
@@ -52,7 +63,11 @@ function wellFormed(r: FuzzRequest): boolean {
 }
 
 function classify(out: CallOutcome, r: FuzzRequest, f: FuzzFigures): void {
-  const fail = (what: string) => f.failures.length < 200 && f.failures.push(`${what} ${r.method.path} [${r.kind}, auth ${r.auth}] ${out.details.slice(0, 160)} :: ${sample(r)}`);
+  const fail = (what: string) =>
+    f.failures.length < 200 &&
+    f.failures.push(
+      `${what} ${r.method.path} [${r.kind}, auth ${r.auth}] ${out.details.slice(0, 160)} :: ${sample(r)}`,
+    );
   if (out.hung) {
     f.hangs++;
     fail('HANG');
@@ -65,7 +80,11 @@ function classify(out: CallOutcome, r: FuzzRequest, f: FuzzFigures): void {
   if (/Error serializing response/i.test(out.details)) {
     f.serializationFailures++;
     fail('SERIALIZATION');
-  } else if (out.code === status.INTERNAL && /Error deserializing request/i.test(out.details) && !wellFormed(r)) {
+  } else if (
+    out.code === status.INTERNAL &&
+    /Error deserializing request/i.test(out.details) &&
+    !wellFormed(r)
+  ) {
     // grpc-js's own answer to bytes that are no protobuf message: not a handler's.
     f.undecodable++;
   } else if (out.code === status.INTERNAL) {
@@ -89,15 +108,30 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   for (const s of services) byService.set(GRPC_SERVICE_NAMES[s.key as ServiceKey], s);
   const clients = new Map<RunningService, Client>();
   const options = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
-  for (const s of services) clients.set(s, new Client(s.address, credentials.createInsecure(), options));
-  const target = (m: FuzzMethod, i: number) => byService.get(m.service) ?? services[i % services.length];
+  for (const s of services)
+    clients.set(s, new Client(s.address, credentials.createInsecure(), options));
+  const target = (m: FuzzMethod, i: number) =>
+    byService.get(m.service) ?? services[i % services.length];
   const meta = (auth: FuzzRequest['auth']) => {
     const md = new Metadata();
     if (auth === 'token') md.set('authorization', `Bearer ${token}`);
     if (auth === 'wrong') md.set('authorization', `Bearer ${token}x`);
     return md;
   };
-  const f: FuzzFigures = { requests: 0, byStatus: {}, crashes: 0, hangs: 0, healthFailures: 0, handlerInternal: 0, serializationFailures: 0, contractViolations: 0, undecodable: 0, msByMethod: {}, byMethodStatus: {}, failures: [] };
+  const f: FuzzFigures = {
+    requests: 0,
+    byStatus: {},
+    crashes: 0,
+    hangs: 0,
+    healthFailures: 0,
+    handlerInternal: 0,
+    serializationFailures: 0,
+    contractViolations: 0,
+    undecodable: 0,
+    msByMethod: {},
+    byMethodStatus: {},
+    failures: [],
+  };
   const edges = edgeRequests(methods);
   const total = edges.length + opts.requests;
   const plan = (function* () {
@@ -111,16 +145,41 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   const send = async (r: FuzzRequest, i: number) => {
     const svc = target(r.method, i);
     const t0 = Date.now();
-    const out = await rawCall(clients.get(svc)!, r.method, r.messages, meta(r.auth), deadlineMs, marginMs);
+    const out = await rawCall(
+      clients.get(svc)!,
+      r.method,
+      r.messages,
+      meta(r.auth),
+      deadlineMs,
+      marginMs,
+    );
     f.msByMethod[r.method.path] = (f.msByMethod[r.method.path] ?? 0) + Date.now() - t0;
     f.requests++;
     classify(out, r, f);
-    if (r.method === startJob && out.code === status.OK && out.first) await settle(String((startJob.response.decode(out.first) as unknown as { id: string }).id), svc, r);
+    if (r.method === startJob && out.code === status.OK && out.first)
+      await settle(
+        String((startJob.response.decode(out.first) as unknown as { id: string }).id),
+        svc,
+        r,
+      );
   };
   /** Sends a follow-up call with the token, counted and classified like the others. */
   const follow = async (m: FuzzMethod, object: Record<string, unknown>, svc: RunningService) => {
-    const req: FuzzRequest = { method: m, auth: 'token', kind: 'seed', object, messages: [Buffer.from(m.request.encode(object).finish())] };
-    const out = await rawCall(clients.get(svc)!, m, req.messages, meta('token'), deadlineMs, marginMs);
+    const req: FuzzRequest = {
+      method: m,
+      auth: 'token',
+      kind: 'seed',
+      object,
+      messages: [Buffer.from(m.request.encode(object).finish())],
+    };
+    const out = await rawCall(
+      clients.get(svc)!,
+      m,
+      req.messages,
+      meta('token'),
+      deadlineMs,
+      marginMs,
+    );
     f.requests++;
     classify(out, req, f);
     return out;
@@ -132,7 +191,8 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   const settle = async (jobId: string, svc: RunningService, start: FuzzRequest) => {
     for (let i = 0; i < 20; i++) {
       const out = await follow(getJob, { job_id: jobId }, svc);
-      if (/Error serializing response/i.test(out.details) && f.failures.length < 200) f.failures.push(`CAUSE job ${jobId} unreadable after StartJob ${sample(start)}`);
+      if (/Error serializing response/i.test(out.details) && f.failures.length < 200)
+        f.failures.push(`CAUSE job ${jobId} unreadable after StartJob ${sample(start)}`);
       if (out.code !== status.OK || !out.first) break;
       if ((getJob.response.decode(out.first) as unknown as { state: number }).state !== 1) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -141,11 +201,24 @@ export async function runFuzz(services: RunningService[], opts: FuzzOptions): Pr
   };
   const checkHealth = async () => {
     for (const s of services) {
-      const out = await rawCall(clients.get(s)!, health, [Buffer.alloc(0)], new Metadata(), 3000, 2000);
-      const serving = out.code === status.OK && out.first !== undefined && (health.response.decode(out.first) as unknown as { status: number }).status === 1;
+      const out = await rawCall(
+        clients.get(s)!,
+        health,
+        [Buffer.alloc(0)],
+        new Metadata(),
+        3000,
+        2000,
+      );
+      const serving =
+        out.code === status.OK &&
+        out.first !== undefined &&
+        (health.response.decode(out.first) as unknown as { status: number }).status === 1;
       if (!serving) {
         f.healthFailures++;
-        f.failures.length < 200 && f.failures.push(`HEALTH ${s.key}: ${out.hung ? 'no answer' : `${STATUS_NAME[out.code!]} ${out.details}`}`);
+        f.failures.length < 200 &&
+          f.failures.push(
+            `HEALTH ${s.key}: ${out.hung ? 'no answer' : `${STATUS_NAME[out.code!]} ${out.details}`}`,
+          );
       }
     }
   };

@@ -17,7 +17,8 @@ export interface FuzzMethod {
 
 export function loadMethods(): FuzzMethod[] {
   const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (target.startsWith(PROTO_DIR) ? target : join(PROTO_DIR, target));
+  root.resolvePath = (_origin, target) =>
+    target.startsWith(PROTO_DIR) ? target : join(PROTO_DIR, target);
   const files = readdirSync(join(PROTO_DIR, 'abd', 'v1')).map((f) => `abd/v1/${f}`);
   root.loadSync([...files, 'grpc/health/v1/health.proto'], { keepCase: true });
   root.resolveAll();

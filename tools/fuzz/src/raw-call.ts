@@ -1,6 +1,13 @@
 // One call through a raw grpc-js client (identity serializers: bytes in, bytes out), ended by
 // the server's status or by our own timer at deadline + margin (a hang).
-import { Client, Metadata, status, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  Metadata,
+  status,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { FuzzMethod } from './protos';
 
 export interface CallOutcome {
@@ -41,10 +48,20 @@ export function rawCall(
       done({ details: `no status after ${deadlineMs + marginMs} ms`, hung: true });
       cancel();
     }, deadlineMs + marginMs);
-    const onStatus = (s: { code: number; details: string }) => done({ code: s.code, details: s.details, hung: false });
+    const onStatus = (s: { code: number; details: string }) =>
+      done({ code: s.code, details: s.details, hung: false });
     if (!m.requestStream && !m.responseStream) {
-      const call = client.makeUnaryRequest(path, identity, identity, messages[0], md, { deadline }, (err: ServiceError | null, res?: Buffer) =>
-        err ? done({ code: err.code, details: err.details, hung: false }) : done({ code: status.OK, details: '', first: res, hung: false }),
+      const call = client.makeUnaryRequest(
+        path,
+        identity,
+        identity,
+        messages[0],
+        md,
+        { deadline },
+        (err: ServiceError | null, res?: Buffer) =>
+          err
+            ? done({ code: err.code, details: err.details, hung: false })
+            : done({ code: status.OK, details: '', first: res, hung: false }),
       );
       cancel = () => call.cancel();
       return;
@@ -55,7 +72,10 @@ export function rawCall(
       for (const b of messages) duplex.write(b);
       duplex.end();
       stream = duplex;
-    } else stream = client.makeServerStreamRequest(path, identity, identity, messages[0], md, { deadline });
+    } else
+      stream = client.makeServerStreamRequest(path, identity, identity, messages[0], md, {
+        deadline,
+      });
     cancel = () => stream.cancel();
     let seen = 0;
     stream.on('data', (b: Buffer) => {
@@ -67,6 +87,8 @@ export function rawCall(
       }
     });
     stream.on('status', onStatus);
-    stream.on('error', (e: ServiceError) => done({ code: e.code, details: e.details, hung: false }));
+    stream.on('error', (e: ServiceError) =>
+      done({ code: e.code, details: e.details, hung: false }),
+    );
   });
 }

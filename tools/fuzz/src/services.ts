@@ -17,14 +17,27 @@ export interface RunningService {
 }
 
 function startOne(key: ServiceKey, env: Record<string, string>): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'apps', key, 'src', 'main.ts')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ABD_METRICS_PORT: '0', ...env, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'apps', key, 'src', 'main.ts')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        ABD_METRICS_PORT: '0',
+        ...env,
+        [ENV.PORT]: '0',
+        [ENV.HOST]: '127.0.0.1',
+      },
+    },
+  );
   const svc: RunningService = { key, address: '', child, tail: [] };
   child.on('exit', (code, signal) => (svc.exited = signal ?? String(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${key} did not start within 60 s:\n${svc.tail.join('\n')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${key} did not start within 60 s:\n${svc.tail.join('\n')}`)),
+      60_000,
+    );
     let buf = '';
     child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -40,17 +53,42 @@ function startOne(key: ServiceKey, env: Record<string, string>): Promise<Running
         }
       }
     });
-    child.on('exit', () => !svc.address && (clearTimeout(timer), reject(new Error(`${key} exited on start (${svc.exited}):\n${svc.tail.join('\n')}`))));
+    child.on(
+      'exit',
+      () =>
+        !svc.address &&
+        (clearTimeout(timer),
+        reject(new Error(`${key} exited on start (${svc.exited}):\n${svc.tail.join('\n')}`))),
+    );
   });
 }
 
 /** Teacher, extractor (on that teacher), trainer (on that extractor), evaluator; all on one store, all with `token`. */
-export async function startServices(opts: { storeDir: string; dataDir: string; token: string }): Promise<RunningService[]> {
-  const env = { [ENV.STORE]: opts.storeDir, ABD_DATA_DIR: opts.dataDir, ABD_OFFLINE: '1', [ENV.AUTH_TOKEN]: opts.token, [ENV.SHUTDOWN_GRACE_MS]: '500' };
+export async function startServices(opts: {
+  storeDir: string;
+  dataDir: string;
+  token: string;
+}): Promise<RunningService[]> {
+  const env = {
+    [ENV.STORE]: opts.storeDir,
+    ABD_DATA_DIR: opts.dataDir,
+    ABD_OFFLINE: '1',
+    [ENV.AUTH_TOKEN]: opts.token,
+    [ENV.SHUTDOWN_GRACE_MS]: '500',
+  };
   // The evaluator and the teacher need nobody; the extractor needs the teacher's address, the trainer the extractor's.
-  const [teacher, evaluator] = await Promise.all([startOne('teacher-inference', env), startOne('evaluator', env)]);
-  const extractor = await startOne('boundary-extractor', { ...env, [ENV.TEACHER_ADDRESSES]: teacher.address });
-  const trainer = await startOne('student-trainer', { ...env, [ENV.EXTRACTOR_ADDRESS]: extractor.address });
+  const [teacher, evaluator] = await Promise.all([
+    startOne('teacher-inference', env),
+    startOne('evaluator', env),
+  ]);
+  const extractor = await startOne('boundary-extractor', {
+    ...env,
+    [ENV.TEACHER_ADDRESSES]: teacher.address,
+  });
+  const trainer = await startOne('student-trainer', {
+    ...env,
+    [ENV.EXTRACTOR_ADDRESS]: extractor.address,
+  });
   return [teacher, extractor, trainer, evaluator];
 }
 

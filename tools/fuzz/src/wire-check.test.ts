@@ -9,7 +9,8 @@ const methods = loadMethods();
 const type = (path: string) => methods.find((m) => m.path === path)!.request;
 
 test('wire check: every seed request encoded by protobufjs is well formed', () => {
-  for (const m of methods) assert.ok(isWellFormed(m.request, encodeMessage(m.request, SEEDS[m.path] ?? {})), m.path);
+  for (const m of methods)
+    assert.ok(isWellFormed(m.request, encodeMessage(m.request, SEEDS[m.path] ?? {})), m.path);
 });
 
 test('wire check: wire type 7, a wire type not matching the field, and truncation are not', () => {

@@ -20,7 +20,12 @@ export function isWellFormed(type: protobuf.Type, bytes: Uint8Array): boolean {
       field.resolve();
       const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
       const basic = (protobuf.types.basic as Record<string, number | undefined>)[field.type];
-      const expected = field instanceof protobuf.MapField || sub || basic === undefined ? (field.resolvedType instanceof protobuf.Enum ? 0 : 2) : basic;
+      const expected =
+        field instanceof protobuf.MapField || sub || basic === undefined
+          ? field.resolvedType instanceof protobuf.Enum
+            ? 0
+            : 2
+          : basic;
       const packed = field.repeated && wire === 2 && expected !== 2;
       if (wire !== expected && !packed) return false;
       if (sub && !(field instanceof protobuf.MapField)) {

@@ -12,7 +12,8 @@ export async function retrying<T>(call: () => Promise<T>, tries = 240): Promise<
       return await call();
     } catch (e) {
       const code = (e as ServiceError).code;
-      if (i + 1 >= tries || (code !== status.UNAVAILABLE && code !== status.DEADLINE_EXCEEDED)) throw e;
+      if (i + 1 >= tries || (code !== status.UNAVAILABLE && code !== status.DEADLINE_EXCEEDED))
+        throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -20,26 +21,53 @@ export async function retrying<T>(call: () => Promise<T>, tries = 240): Promise<
 
 const deadline = (ms: number) => ({ deadline: Date.now() + ms });
 
-export function trainerCall<T>(address: string, token: string, method: 'startJob' | 'getJob', req: unknown): Promise<T> {
+export function trainerCall<T>(
+  address: string,
+  token: string,
+  method: 'startJob' | 'getJob',
+  req: unknown,
+): Promise<T> {
   const c = makeClient(studentTrainer.StudentTrainerClient, address, { token });
   return new Promise<T>((res, rej) =>
-    (c[method] as unknown as (r: unknown, m: Metadata, o: object, cb: Cb<T>) => void).call(c, req, new Metadata(), deadline(5000), (e, v) => (e ? rej(e) : res(v))),
+    (c[method] as unknown as (r: unknown, m: Metadata, o: object, cb: Cb<T>) => void).call(
+      c,
+      req,
+      new Metadata(),
+      deadline(5000),
+      (e, v) => (e ? rej(e) : res(v)),
+    ),
   ).finally(() => c.close());
 }
 
-export function evaluate(address: string, token: string, model: string): Promise<evaluator.EvaluationReport> {
+export function evaluate(
+  address: string,
+  token: string,
+  model: string,
+): Promise<evaluator.EvaluationReport> {
   const c = makeClient(evaluator.EvaluatorClient, address, { token });
   const req = evaluator.EvaluateRequest.fromPartial({ model: { id: model, epoch: 0 } });
-  return new Promise<evaluator.EvaluationReport>((res, rej) => c.evaluate(req, new Metadata(), deadline(120_000), (e, v) => (e ? rej(e) : res(v)))).finally(() => c.close());
+  return new Promise<evaluator.EvaluationReport>((res, rej) =>
+    c.evaluate(req, new Metadata(), deadline(120_000), (e, v) => (e ? rej(e) : res(v))),
+  ).finally(() => c.close());
 }
 
 export function healthy(address: string): Promise<boolean> {
   const c = makeClient(health.HealthClient, address);
-  return new Promise<boolean>((res) => c.check({ service: '' }, new Metadata(), deadline(3000), (e, r) => res(!e && r.status === health.HealthCheckResponse_ServingStatus.SERVING))).finally(() => c.close());
+  return new Promise<boolean>((res) =>
+    c.check({ service: '' }, new Metadata(), deadline(3000), (e, r) =>
+      res(!e && r.status === health.HealthCheckResponse_ServingStatus.SERVING),
+    ),
+  ).finally(() => c.close());
 }
 
 /** One Infer of `n` images (signs + logits) on its own stream. */
-export function inferOnce(address: string, token: string, teacher: string, n: number, hw: [number, number, number]): Promise<void> {
+export function inferOnce(
+  address: string,
+  token: string,
+  teacher: string,
+  n: number,
+  hw: [number, number, number],
+): Promise<void> {
   const c = makeClient(teacherInference.TeacherInferenceClient, address, { token });
   const [h, w, ch] = hw;
   const data = Buffer.alloc(n * h * w * ch);
@@ -49,7 +77,15 @@ export function inferOnce(address: string, token: string, teacher: string, n: nu
     s.on('data', () => undefined);
     s.on('error', rej);
     s.on('end', () => res());
-    s.write({ teacher: { id: teacher, epoch: 0 }, requestId: 1, images: { data, shape: [n, h, w, ch], labels: [], indices: [] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false });
+    s.write({
+      teacher: { id: teacher, epoch: 0 },
+      requestId: 1,
+      images: { data, shape: [n, h, w, ch], labels: [], indices: [] },
+      taps: [],
+      rawPreactivations: false,
+      logits: true,
+      batchNormTrainMode: false,
+    });
     s.end();
   }).finally(() => c.close());
 }

@@ -18,7 +18,10 @@ import { ServiceProcess } from './service-process';
 const line = (name: string, what: string, ms: number, p: ProbeResult): string =>
   `health-under-load: ${name} during ${what} (${(ms / 1000).toFixed(1)} s): ${p.latencies.length} checks, ${p.failed} failed, p99 ${quantile(p.latencies, 0.99).toFixed(0)} ms, max ${Math.max(...p.latencies).toFixed(0)} ms`;
 
-async function measure(address: string, work: () => Promise<unknown>): Promise<{ ms: number; probes: ProbeResult }> {
+async function measure(
+  address: string,
+  work: () => Promise<unknown>,
+): Promise<{ ms: number; probes: ProbeResult }> {
   const prober = startHealthProber(address);
   await new Promise((r) => setTimeout(r, 1000));
   const t0 = performance.now();
@@ -37,28 +40,70 @@ async function main(): Promise<void> {
   const store = openStore(storeDir);
   const train = await loadDataset('fashion-mnist', 'train', { dir: dataDir });
   const m = new Wrn({ depth: 16, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 5);
-  await putCheckpoint(store, 'models/teacher-big', m, { role: 'teacher', dataset: 'fashion-mnist', normalization: channelStats(train) });
+  await putCheckpoint(store, 'models/teacher-big', m, {
+    role: 'teacher',
+    dataset: 'fashion-mnist',
+    normalization: channelStats(train),
+  });
   m.dispose();
   const env = { [ENV.STORE]: storeDir, ABD_DATA_DIR: dataDir, ABD_OFFLINE: '1' };
   const teacher = new ServiceProcess('teacher', 'teacher-inference', env);
   const ev = new ServiceProcess('evaluator', 'evaluator', env);
   await Promise.all([teacher.start(), ev.start()]);
-  const ex = new ServiceProcess('extractor', 'boundary-extractor', { ...env, [ENV.TEACHER_ADDRESSES]: teacher.address });
+  const ex = new ServiceProcess('extractor', 'boundary-extractor', {
+    ...env,
+    [ENV.TEACHER_ADDRESSES]: teacher.address,
+  });
   await ex.start();
   try {
     const ec = makeClient(evaluator.EvaluatorClient, ev.address);
     const req = evaluator.EvaluateRequest.fromPartial({ model: { id: 'teacher-big', epoch: 0 } });
-    const a = await measure(ev.address, () => new Promise((res, rej) => ec.evaluate(req, new Metadata(), { deadline: Date.now() + 600_000 }, (e, r) => (e ? rej(e) : res(r)))));
-    console.log(line('evaluator', 'Evaluate of WRN-16-2 on 2048 test images at the default batch size', a.ms, a.probes));
+    const a = await measure(
+      ev.address,
+      () =>
+        new Promise((res, rej) =>
+          ec.evaluate(req, new Metadata(), { deadline: Date.now() + 600_000 }, (e, r) =>
+            e ? rej(e) : res(r),
+          ),
+        ),
+    );
+    console.log(
+      line(
+        'evaluator',
+        'Evaluate of WRN-16-2 on 2048 test images at the default batch size',
+        a.ms,
+        a.probes,
+      ),
+    );
     const xc = makeClient(boundaryExtractor.BoundaryExtractorClient, ex.address);
-    const sreq = boundaryExtractor.StreamRequest.fromPartial({ teacher: { id: 'teacher-big', epoch: 0 }, dataset: { name: 'fashion-mnist' }, split: 1, batchSize: 1024, seed: 1, teacherLogits: true, augmentation: { pad: 4, flip: false }, shuffle: true });
-    const b = await measure(ex.address, () => new Promise((res, rej) => {
-      const s = xc.stream(sreq, new Metadata(), { deadline: Date.now() + 600_000 });
-      s.on('data', () => undefined);
-      s.on('error', rej);
-      s.on('end', res);
-    }));
-    console.log(line('extractor', 'Stream of 2048 train images in batches of 1024 (teacher WRN-16-2)', b.ms, b.probes));
+    const sreq = boundaryExtractor.StreamRequest.fromPartial({
+      teacher: { id: 'teacher-big', epoch: 0 },
+      dataset: { name: 'fashion-mnist' },
+      split: 1,
+      batchSize: 1024,
+      seed: 1,
+      teacherLogits: true,
+      augmentation: { pad: 4, flip: false },
+      shuffle: true,
+    });
+    const b = await measure(
+      ex.address,
+      () =>
+        new Promise((res, rej) => {
+          const s = xc.stream(sreq, new Metadata(), { deadline: Date.now() + 600_000 });
+          s.on('data', () => undefined);
+          s.on('error', rej);
+          s.on('end', res);
+        }),
+    );
+    console.log(
+      line(
+        'extractor',
+        'Stream of 2048 train images in batches of 1024 (teacher WRN-16-2)',
+        b.ms,
+        b.probes,
+      ),
+    );
     ec.close();
     xc.close();
   } finally {

@@ -16,12 +16,14 @@ const { values } = parseArgs({
 });
 const int = (name: string, raw: string, min: number): number => {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${raw}'`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be an integer >= ${min}, got '${raw}'`);
   return n;
 };
 const m = /^(\d+)\+(\d+)$/.exec(values.epochs!);
 if (!m) throw new Error(`--epochs must be E1+E2 (e.g. 3+6), got '${values.epochs}'`);
-const seed = values.seed !== undefined ? int('seed', values.seed, 0) : Math.floor(Math.random() * 2 ** 31);
+const seed =
+  values.seed !== undefined ? int('seed', values.seed, 0) : Math.floor(Math.random() * 2 ** 31);
 
 runSoak({
   kills: int('kills', values.kills!, 0),

@@ -33,16 +33,29 @@ export class ServiceProcess {
   start(): Promise<void> {
     this.expectExit = false;
     // Its own process group, so a kill takes its job workers with it, as a container's would.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'apps', this.key, 'src', 'main.ts')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      env: { ...process.env, ABD_METRICS_PORT: '0', ...this.env, [ENV.PORT]: String(this.port), [ENV.HOST]: '127.0.0.1' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'apps', this.key, 'src', 'main.ts')],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+        env: {
+          ...process.env,
+          ABD_METRICS_PORT: '0',
+          ...this.env,
+          [ENV.PORT]: String(this.port),
+          [ENV.HOST]: '127.0.0.1',
+        },
+      },
+    );
     this.child = child;
     this.starts++;
     return new Promise((resolve, reject) => {
       let listening = false;
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within 90 s:\n${this.tail.join('\n')}`)), 90_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} did not start within 90 s:\n${this.tail.join('\n')}`)),
+        90_000,
+      );
       let buf = '';
       child.stderr!.on('data', (d: Buffer) => {
         buf += d.toString();
@@ -60,8 +73,17 @@ export class ServiceProcess {
         }
       });
       child.on('exit', (code, signal) => {
-        if (!this.expectExit) this.crashes.push(`${this.name}: ${signal ?? `exit ${code}`}\n${this.tail.slice(-10).join('\n')}`);
-        if (!listening) (clearTimeout(timer), reject(new Error(`${this.name} exited on start (${signal ?? code}):\n${this.tail.join('\n')}`)));
+        if (!this.expectExit)
+          this.crashes.push(
+            `${this.name}: ${signal ?? `exit ${code}`}\n${this.tail.slice(-10).join('\n')}`,
+          );
+        if (!listening)
+          (clearTimeout(timer),
+            reject(
+              new Error(
+                `${this.name} exited on start (${signal ?? code}):\n${this.tail.join('\n')}`,
+              ),
+            ));
       });
     });
   }

@@ -57,19 +57,42 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   const fx = await serviceFixture('teacher-a');
   // The memory phase uses a teacher of the default size (WRN-16-2).
   const big = new Wrn({ depth: 16, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 5);
-  await putCheckpoint(fx.store, 'models/teacher-big', big, { role: 'teacher', dataset: 'fashion-mnist', normalization: { mean: [0.5], std: [0.25] } });
+  await putCheckpoint(fx.store, 'models/teacher-big', big, {
+    role: 'teacher',
+    dataset: 'fashion-mnist',
+    normalization: { mean: [0.5], std: [0.25] },
+  });
   big.dispose();
   const token = randomBytes(16).toString('hex');
-  const cfg = tinyConfig(fx.dataDir, { methods: ['ab+kd'], teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' }, epochs: o.epochs });
+  const cfg = tinyConfig(fx.dataDir, {
+    methods: ['ab+kd'],
+    teacher: { ...tinyConfig(fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+    epochs: o.epochs,
+  });
   o.log('soak: the undisturbed run, in process');
   await runPipeline(cfg, { store: fx.store, runId: 'ref' });
-  const env = { [ENV.STORE]: fx.storeDir, ABD_DATA_DIR: fx.dataDir, ABD_OFFLINE: '1', [ENV.AUTH_TOKEN]: token, [ENV.SHUTDOWN_GRACE_MS]: '500' };
-  const teachers = [new ServiceProcess('teacher-0', 'teacher-inference', env), new ServiceProcess('teacher-1', 'teacher-inference', env)];
+  const env = {
+    [ENV.STORE]: fx.storeDir,
+    ABD_DATA_DIR: fx.dataDir,
+    ABD_OFFLINE: '1',
+    [ENV.AUTH_TOKEN]: token,
+    [ENV.SHUTDOWN_GRACE_MS]: '500',
+  };
+  const teachers = [
+    new ServiceProcess('teacher-0', 'teacher-inference', env),
+    new ServiceProcess('teacher-1', 'teacher-inference', env),
+  ];
   const evaluator = new ServiceProcess('evaluator', 'evaluator', env);
   await Promise.all([...teachers, evaluator].map((s) => s.start()));
-  const extractor = new ServiceProcess('extractor', 'boundary-extractor', { ...env, [ENV.TEACHER_ADDRESSES]: teachers.map((t) => t.address).join(',') });
+  const extractor = new ServiceProcess('extractor', 'boundary-extractor', {
+    ...env,
+    [ENV.TEACHER_ADDRESSES]: teachers.map((t) => t.address).join(','),
+  });
   await extractor.start();
-  const trainer = new ServiceProcess('trainer', 'student-trainer', { ...env, [ENV.EXTRACTOR_ADDRESS]: extractor.address });
+  const trainer = new ServiceProcess('trainer', 'student-trainer', {
+    ...env,
+    [ENV.EXTRACTOR_ADDRESS]: extractor.address,
+  });
   await trainer.start();
   const all = [...teachers, extractor, trainer, evaluator];
   try {
@@ -84,7 +107,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     let kills = 0;
     let workerPeakMb = 0;
     let job: studentTrainer.Job | undefined;
-    const state = async (): Promise<studentTrainer.Job> => retrying(() => trainerCall<studentTrainer.Job>(trainer.address, token, 'getJob', { jobId: 'soak' }));
+    const state = async (): Promise<studentTrainer.Job> =>
+      retrying(() =>
+        trainerCall<studentTrainer.Job>(trainer.address, token, 'getJob', { jobId: 'soak' }),
+      );
     // Kills do not wait for the last victim to be back: the next one is any process that is up,
     // the trainer a third of the time, a teacher replica only while the other one is up.
     const restarting = new Set<ServiceProcess>();
@@ -100,7 +126,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       if (kills >= o.kills) continue;
       const upTeachers = teachers.filter((t) => !restarting.has(t));
       const pick = random();
-      const victim = pick < 1 / 3 ? (restarting.has(trainer) ? undefined : trainer) : upTeachers.length === teachers.length ? upTeachers[Math.floor(random() * upTeachers.length)] : undefined;
+      const victim =
+        pick < 1 / 3
+          ? restarting.has(trainer)
+            ? undefined
+            : trainer
+          : upTeachers.length === teachers.length
+            ? upTeachers[Math.floor(random() * upTeachers.length)]
+            : undefined;
       if (!victim) continue;
       const from = Date.now();
       restarting.add(victim);
@@ -121,13 +154,28 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     }
     await Promise.all(pending);
     const probes = await prober.stop();
-    if (!job || !FINAL.has(job.state)) throw new Error(`the job did not finish within --duration ${o.durationS} s (state ${job?.state})`);
+    if (!job || !FINAL.has(job.state))
+      throw new Error(
+        `the job did not finish within --duration ${o.durationS} s (state ${job?.state})`,
+      );
     await sleep(1000);
     const after = new Map(all.map((s) => [s.name, processMemory(s.pid).rssMb]));
     const ref = sha256(await fx.store.get('runs/ref/ab+kd/final/weights.bin'));
-    const got = job.state === S.JOB_STATE_SUCCEEDED ? sha256(await fx.store.get('runs/soak/ab+kd/final/weights.bin')) : '';
-    const report = job.state === S.JOB_STATE_SUCCEEDED ? await retrying(() => evaluate(evaluator.address, token, job!.outputModels[0])) : undefined;
-    const memory = await memoryPhase(teachers[0], token, o.memoryRequests, o.memoryConcurrency, o.log);
+    const got =
+      job.state === S.JOB_STATE_SUCCEEDED
+        ? sha256(await fx.store.get('runs/soak/ab+kd/final/weights.bin'))
+        : '';
+    const report =
+      job.state === S.JOB_STATE_SUCCEEDED
+        ? await retrying(() => evaluate(evaluator.address, token, job!.outputModels[0]))
+        : undefined;
+    const memory = await memoryPhase(
+      teachers[0],
+      token,
+      o.memoryRequests,
+      o.memoryConcurrency,
+      o.log,
+    );
     const health = outsideRestarts(probes, restarts);
     return {
       seed: o.seed,
@@ -140,7 +188,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       shaReference: ref,
       shaSoak: got,
       testErrorPercent: report?.errorPercent,
-      rss: all.map((s) => ({ name: s.name, beforeMb: before.get(s.name)!, afterMb: after.get(s.name)!, starts: s.starts })),
+      rss: all.map((s) => ({
+        name: s.name,
+        beforeMb: before.get(s.name)!,
+        afterMb: after.get(s.name)!,
+        starts: s.starts,
+      })),
       trainerWorkerPeakMb: workerPeakMb,
       health: { checks: probes.latencies.length, ...health },
       memory,
@@ -157,9 +210,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
 /** RSS of the trainer's job workers (its child processes), 0 when none runs. */
 function workersRssMb(trainer: ServiceProcess): number {
   try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], { encoding: 'utf8' });
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], {
+      encoding: 'utf8',
+    });
     // A worker that has just exited (a zombie) has no VmRSS: counted as 0.
-    const rss = out.split('\n').filter((l) => l.trim()).map((l) => processMemory(Number(l.trim())).rssMb);
+    const rss = out
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => processMemory(Number(l.trim())).rssMb);
     return rss.reduce((a, m) => a + (Number.isFinite(m) ? m : 0), 0);
   } catch {
     return 0; // no child (ps exits 1), or it ended between ps and /proc
@@ -167,7 +225,16 @@ function workersRssMb(trainer: ServiceProcess): number {
 }
 
 /** Trainer health outside the windows in which it was down (killed until listening again). */
-function outsideRestarts(p: ProbeResult, windows: [number, number][]): { p99Ms: number; maxMs: number; counted: number; failedOutside: number; failedInRestarts: number } {
+function outsideRestarts(
+  p: ProbeResult,
+  windows: [number, number][],
+): {
+  p99Ms: number;
+  maxMs: number;
+  counted: number;
+  failedOutside: number;
+  failedInRestarts: number;
+} {
   const lat: number[] = [];
   let failedOutside = 0;
   let failedInRestarts = 0;
@@ -180,21 +247,38 @@ function outsideRestarts(p: ProbeResult, windows: [number, number][]): { p99Ms: 
       if (p.failures[i]) failedOutside++;
     }
   });
-  return { p99Ms: quantile(lat, 0.99), maxMs: lat.length ? Math.max(...lat) : NaN, counted: lat.length, failedOutside, failedInRestarts };
+  return {
+    p99Ms: quantile(lat, 0.99),
+    maxMs: lat.length ? Math.max(...lat) : NaN,
+    counted: lat.length,
+    failedOutside,
+    failedInRestarts,
+  };
 }
 
 /** RSS of a replica over `n` maximum-size Infer requests (one at a time), and its health meanwhile. */
-async function memoryPhase(replica: ServiceProcess, token: string, n: number, concurrency: number, log: (l: string) => void): Promise<SoakFigures['memory']> {
+async function memoryPhase(
+  replica: ServiceProcess,
+  token: string,
+  n: number,
+  concurrency: number,
+  log: (l: string) => void,
+): Promise<SoakFigures['memory']> {
   const images = DEFAULT_MAX_IMAGES_PER_REQUEST;
   const beforeMb = processMemory(replica.pid).rssMb;
   // A 2 s deadline: the replica's loop is free between passes, but a new connection needs several turns of it.
   const prober = startHealthProber(replica.address, { deadlineMs: 2000 });
   let peakMb = beforeMb;
-  const sampler = setInterval(() => (peakMb = Math.max(peakMb, processMemory(replica.pid).rssMb)), 50);
+  const sampler = setInterval(
+    () => (peakMb = Math.max(peakMb, processMemory(replica.pid).rssMb)),
+    50,
+  );
   const afterEach: number[] = [];
   try {
     for (let i = 0; i < n; i += concurrency) {
-      const round = Array.from({ length: Math.min(concurrency, n - i) }, () => inferOnce(replica.address, token, 'teacher-big', images, [28, 28, 1]));
+      const round = Array.from({ length: Math.min(concurrency, n - i) }, () =>
+        inferOnce(replica.address, token, 'teacher-big', images, [28, 28, 1]),
+      );
       await Promise.all(round);
       afterEach.push(processMemory(replica.pid).rssMb);
     }
@@ -204,6 +288,19 @@ async function memoryPhase(replica: ServiceProcess, token: string, n: number, co
   const probes = await prober.stop();
   await new Promise((r) => setTimeout(r, 2000));
   const settledMb = processMemory(replica.pid).rssMb;
-  log(`soak: memory of ${replica.name} after each round of ${concurrency} of ${n} requests of ${images} images: ${afterEach.map((m) => m.toFixed(0)).join(', ')} MiB`);
-  return { replica: replica.name, images, requests: n, concurrency, beforeMb, peakMb, afterFirstMb: afterEach[0], afterAllMb: settledMb, healthP99Ms: quantile(probes.latencies, 0.99), healthFailed: probes.failed };
+  log(
+    `soak: memory of ${replica.name} after each round of ${concurrency} of ${n} requests of ${images} images: ${afterEach.map((m) => m.toFixed(0)).join(', ')} MiB`,
+  );
+  return {
+    replica: replica.name,
+    images,
+    requests: n,
+    concurrency,
+    beforeMb,
+    peakMb,
+    afterFirstMb: afterEach[0],
+    afterAllMb: settledMb,
+    healthP99Ms: quantile(probes.latencies, 0.99),
+    healthFailed: probes.failed,
+  };
 }

@@ -6,11 +6,22 @@ import { failuresOf, figureLines } from './soak-figures';
 import { runSoak } from './soak-run';
 
 test('3 kills during a tiny job: weights identical, health p99 < 1 s, no unplanned exit, teacher memory flat', async (t) => {
-  const f = await runSoak({ kills: 3, durationS: 600, seed: 7, epochs: { e1: 1, e2: 2 }, memoryRequests: 4, memoryConcurrency: 2, log: () => undefined });
+  const f = await runSoak({
+    kills: 3,
+    durationS: 600,
+    seed: 7,
+    epochs: { e1: 1, e2: 2 },
+    memoryRequests: 4,
+    memoryConcurrency: 2,
+    log: () => undefined,
+  });
   for (const l of figureLines(f)) t.diagnostic(l);
   assert.deepEqual(failuresOf(f), []);
   assert.equal(f.kills, 3);
   assert.equal(f.weightsIdentical, true);
   assert.ok(f.health.counted >= 10, `${f.health.counted} health checks outside restarts`);
-  assert.ok(f.trainerWorkerPeakMb > 50, `the job ran in a worker process (peak ${f.trainerWorkerPeakMb} MiB)`);
+  assert.ok(
+    f.trainerWorkerPeakMb > 50,
+    `the job ran in a worker process (peak ${f.trainerWorkerPeakMb} MiB)`,
+  );
 });

@@ -39,7 +39,10 @@ export async function benchRemote(batch: number, batches: number, teachers: numb
     const count = batch * batches;
     const indices = subsetIndices(train, { count, seed: 0 });
     const teacher = new Wrn({ depth: 16, widen: 4, inChannels: 1, numClasses: 10 }, 'paper', 0);
-    await putCheckpoint(store, 'models/bench-teacher', teacher, { role: 'teacher', dataset: 'fashion-mnist' });
+    await putCheckpoint(store, 'models/bench-teacher', teacher, {
+      role: 'teacher',
+      dataset: 'fashion-mnist',
+    });
     const common = { batchSize: batch, seed: 1, augment: { pad: 4, flip: false } };
     const run = async (label: string, source: BatchSource) => {
       const student = new Wrn({ depth: 16, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 1);
@@ -47,35 +50,69 @@ export async function benchRemote(batch: number, batches: number, teachers: numb
       const sgd = { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true };
       let t0 = 0;
       let n = 0;
-      await trainAbInit(student, conns, source, { label, epochs: 1, mu: 1, weights: [3 / 4000, 3 / 2000, 3 / 1000], sgd, schedule: 'constant', resetOptimizer: false }, {
-        // The first step pays one-off costs (kernel set-up, connections): time from its end.
-        onEvent: (e) => {
-          if (e.type !== 'step') return;
-          if (e.step === 0) t0 = performance.now();
-          else n += batch;
+      await trainAbInit(
+        student,
+        conns,
+        source,
+        {
+          label,
+          epochs: 1,
+          mu: 1,
+          weights: [3 / 4000, 3 / 2000, 3 / 1000],
+          sgd,
+          schedule: 'constant',
+          resetOptimizer: false,
         },
-      });
+        {
+          // The first step pays one-off costs (kernel set-up, connections): time from its end.
+          onEvent: (e) => {
+            if (e.type !== 'step') return;
+            if (e.step === 0) t0 = performance.now();
+            else n += batch;
+          },
+        },
+      );
       const ips = n / ((performance.now() - t0) / 1000);
       student.dispose();
       conns.dispose();
       return ips;
     };
-    const local = await run('in-process', new LocalBatchSource({ set: train, indices, stats, ...common, teacher }));
-    console.log(`bench remote ab-step wrn-16-4->wrn-16-2 1x28x28 b${batch} in-process ${local.toFixed(1)} img/s`);
+    const local = await run(
+      'in-process',
+      new LocalBatchSource({ set: train, indices, stats, ...common, teacher }),
+    );
+    console.log(
+      `bench remote ab-step wrn-16-4->wrn-16-2 1x28x28 b${batch} in-process ${local.toFixed(1)} img/s`,
+    );
 
     const teacherPorts = await Promise.all(Array.from({ length: teachers }, freePort));
     const exPort = await freePort();
     const start = (svc: string, port: number, env: Record<string, string> = {}) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', svc, 'src', 'main.ts')], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, [ENV.PORT]: String(port), [ENV.HOST]: '127.0.0.1', [ENV.STORE]: dir, [ENV.AUTH_TOKEN]: '', ...env },
-      });
+      const c = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'apps', svc, 'src', 'main.ts')],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: {
+            ...process.env,
+            [ENV.PORT]: String(port),
+            [ENV.HOST]: '127.0.0.1',
+            [ENV.STORE]: dir,
+            [ENV.AUTH_TOKEN]: '',
+            ...env,
+          },
+        },
+      );
       children.push(c);
     };
     for (const p of teacherPorts) start('teacher-inference', p);
-    start('boundary-extractor', exPort, { [ENV.TEACHER_ADDRESSES]: teacherPorts.map((p) => `127.0.0.1:${p}`).join(',') });
+    start('boundary-extractor', exPort, {
+      [ENV.TEACHER_ADDRESSES]: teacherPorts.map((p) => `127.0.0.1:${p}`).join(','),
+    });
     const client = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${exPort}`);
-    await new Promise<void>((res, rej) => client.waitForReady(Date.now() + 60_000, (e) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) =>
+      client.waitForReady(Date.now() + 60_000, (e) => (e ? rej(e) : res())),
+    );
     const remote = new RemoteBatchSource({
       client,
       teacher: { id: 'bench-teacher' },
@@ -90,11 +127,18 @@ export async function benchRemote(batch: number, batches: number, teachers: numb
     });
     const ips = await run('remote', remote);
     client.close();
-    console.log(`bench remote ab-step wrn-16-4->wrn-16-2 1x28x28 b${batch} through-services (${teachers} teacher replica${teachers > 1 ? 's' : ''}) ${ips.toFixed(1)} img/s`);
+    console.log(
+      `bench remote ab-step wrn-16-4->wrn-16-2 1x28x28 b${batch} through-services (${teachers} teacher replica${teachers > 1 ? 's' : ''}) ${ips.toFixed(1)} img/s`,
+    );
     console.log(`bench remote ab-step ratio remote/in-process ${(ips / local).toFixed(2)}`);
-    const floatBytes = teacher.tapWidths.reduce((s, w, i) => s + [28 * 28, 14 * 14, 7 * 7][i] * w * 4, 0);
+    const floatBytes = teacher.tapWidths.reduce(
+      (s, w, i) => s + [28 * 28, 14 * 14, 7 * 7][i] * w * 4,
+      0,
+    );
     const signBytes = remote.signBytes / Math.max(1, remote.images);
-    console.log(`bench remote sign-map bytes/image ${signBytes.toFixed(0)} float32-preactivation bytes/image ${floatBytes} ratio ${(signBytes / floatBytes).toFixed(4)} (1/${(floatBytes / signBytes).toFixed(1)})`);
+    console.log(
+      `bench remote sign-map bytes/image ${signBytes.toFixed(0)} float32-preactivation bytes/image ${floatBytes} ratio ${(signBytes / floatBytes).toFixed(4)} (1/${(floatBytes / signBytes).toFixed(1)})`,
+    );
     teacher.dispose();
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

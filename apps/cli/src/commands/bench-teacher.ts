@@ -18,12 +18,28 @@ interface Setting {
 }
 
 // A real replica: teacher-inference's main on 127.0.0.1:0; its address is read from its log.
-async function startReplica(store: string, env: Record<string, string>, children: ChildProcess[]): Promise<{ port: number; metricsPort: number; child: ChildProcess }> {
+async function startReplica(
+  store: string,
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<{ port: number; metricsPort: number; child: ChildProcess }> {
   const metricsPort = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', 'teacher-inference', 'src', 'main.ts')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1', [ENV.STORE]: store, [ENV.AUTH_TOKEN]: '', ABD_METRICS_PORT: String(metricsPort), ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'apps', 'teacher-inference', 'src', 'main.ts')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        [ENV.PORT]: '0',
+        [ENV.HOST]: '127.0.0.1',
+        [ENV.STORE]: store,
+        [ENV.AUTH_TOKEN]: '',
+        ABD_METRICS_PORT: String(metricsPort),
+        ...env,
+      },
+    },
+  );
   children.push(child);
   // The replica logs JSON lines on stderr: its address from 'listening'; anything but info passed on.
   const lines = createInterface({ input: child.stderr! });
@@ -33,7 +49,9 @@ async function startReplica(store: string, env: Record<string, string>, children
       if (m) resolve({ port: Number(m[1]), metricsPort, child });
       else if (!line.includes('"level":"info"')) process.stderr.write(`${line}\n`);
     });
-    child.once('exit', (code) => reject(new Error(`teacher-inference exited (${code}) before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`teacher-inference exited (${code}) before listening`)),
+    );
   });
 }
 
@@ -44,17 +62,27 @@ async function rssMiB(metricsPort: number): Promise<number> {
   return Number(m[1]) / 2 ** 20;
 }
 
-const pct = (xs: number[], q: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]);
+const pct = (xs: number[], q: number): number =>
+  xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /**
  * Closed-loop load: `clients` callers, each on its own channel and stream, sending n-image Infer
  * requests one after the other for `seconds` (after one warm-up request each).
  */
-async function load(port: number, clients: number, n: number, seconds: number, images: Buffer): Promise<{ ips: number; p50: number; p99: number }> {
+async function load(
+  port: number,
+  clients: number,
+  n: number,
+  seconds: number,
+  images: Buffer,
+): Promise<{ ips: number; p50: number; p99: number }> {
   const lat: number[] = [];
   let done = 0;
   const one = async (): Promise<void> => {
-    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${port}`, { maxMessageBytes: 64 * 1024 * 1024, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    const c = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${port}`, {
+      maxMessageBytes: 64 * 1024 * 1024,
+      channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    });
     const s = c.infer();
     let wake: ((r: teacherInference.InferResponse) => void) | undefined;
     let fail: ((e: Error) => void) | undefined;
@@ -64,7 +92,15 @@ async function load(port: number, clients: number, n: number, seconds: number, i
       new Promise((res, rej) => {
         wake = res;
         fail = rej;
-        s.write({ teacher: { id: 'bench-teacher', epoch: 0 }, requestId: id, images: { data: images, shape: [n, 28, 28, 1], labels: [], indices: [] }, taps: [], rawPreactivations: false, logits: true, batchNormTrainMode: false });
+        s.write({
+          teacher: { id: 'bench-teacher', epoch: 0 },
+          requestId: id,
+          images: { data: images, shape: [n, 28, 28, 1], labels: [], indices: [] },
+          taps: [],
+          rawPreactivations: false,
+          logits: true,
+          batchNormTrainMode: false,
+        });
       });
     await ask(0);
     warm();
@@ -119,19 +155,33 @@ export async function benchTeacherCommand(args: ParsedArgs): Promise<void> {
   try {
     const store = openStore(dir);
     const teacher = new Wrn({ depth: 16, widen: 4, inChannels: 1, numClasses: 10 }, 'paper', 0);
-    await putCheckpoint(store, 'models/bench-teacher', teacher, { role: 'teacher', dataset: 'fashion-mnist', normalization: { mean: [0.286], std: [0.353] } });
+    await putCheckpoint(store, 'models/bench-teacher', teacher, {
+      role: 'teacher',
+      dataset: 'fashion-mnist',
+      normalization: { mean: [0.286], std: [0.353] },
+    });
     teacher.dispose();
     const images = Buffer.alloc(n * 784);
     for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
-    const settings: Setting[] = [{ label: 'batching off', env: { ABD_TEACHER_BATCHING: 'off' } }, ...delays.map((d) => ({ label: `batching max_queue_delay ${d} us`, env: { ABD_TEACHER_MAX_QUEUE_DELAY_US: String(d) } }))];
-    console.log(`# teacher-inference wrn-16-4 1x28x28, ${n}-image Infer calls, closed loop, ${seconds} s per point after ${warmup} s of warm-up; max_batch_size 128`);
+    const settings: Setting[] = [
+      { label: 'batching off', env: { ABD_TEACHER_BATCHING: 'off' } },
+      ...delays.map((d) => ({
+        label: `batching max_queue_delay ${d} us`,
+        env: { ABD_TEACHER_MAX_QUEUE_DELAY_US: String(d) },
+      })),
+    ];
+    console.log(
+      `# teacher-inference wrn-16-4 1x28x28, ${n}-image Infer calls, closed loop, ${seconds} s per point after ${warmup} s of warm-up; max_batch_size 128`,
+    );
     for (const s of settings) {
       const r = await startReplica(dir, s.env, children);
       for (const c of clientCounts) {
         // Warm-up under the same load first: the kernels build a plan per new batch size.
         await load(r.port, c, n, warmup, images);
         const f = await load(r.port, c, n, seconds, images);
-        console.log(`bench teacher ${s.label} clients ${c} ${f.ips.toFixed(1)} img/s p50 ${f.p50.toFixed(0)} ms p99 ${f.p99.toFixed(0)} ms`);
+        console.log(
+          `bench teacher ${s.label} clients ${c} ${f.ips.toFixed(1)} img/s p50 ${f.p50.toFixed(0)} ms p99 ${f.p99.toFixed(0)} ms`,
+        );
       }
       r.child.kill('SIGTERM');
     }
@@ -145,7 +195,9 @@ export async function benchTeacherCommand(args: ParsedArgs): Promise<void> {
       await load(r.port, 1, big, 0.01, bigImages);
       after.push(await rssMiB(r.metricsPort));
     }
-    console.log(`bench teacher rss before ${before.toFixed(0)} MiB, after each of 4 rounds of ${big}-image requests ${after.map((x) => x.toFixed(0)).join(' / ')} MiB`);
+    console.log(
+      `bench teacher rss before ${before.toFixed(0)} MiB, after each of 4 rounds of ${big}-image requests ${after.map((x) => x.toFixed(0)).join(' / ')} MiB`,
+    );
     r.child.kill('SIGTERM');
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

@@ -36,12 +36,18 @@ function timeSteps(step: () => void, iters: number): number {
 
 /** `abd bench`: one machine-readable line per figure (`bench <what> … <value> <unit>`). */
 export async function benchCommand(args: import('../args').ParsedArgs): Promise<void> {
-  checkFlags(args, ['backend', 'batch', 'iters', 'only', 'compare', 'remote', 'batches', 'teachers'], 'bench');
+  checkFlags(
+    args,
+    ['backend', 'batch', 'iters', 'only', 'compare', 'remote', 'batches', 'teachers'],
+    'bench',
+  );
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
   const only = args.flags.get('only') as string | undefined;
-  console.log(`# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`);
+  console.log(
+    `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`,
+  );
   if (args.flags.has('remote')) {
     await benchRemote(batch, num(args, 'batches') ?? 8, num(args, 'teachers') ?? 1);
     return;
@@ -50,21 +56,38 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   const ours = new Map<string, number>();
   const record = (key: string, v: number) => ours.set(key, v);
   if (want('gemm')) benchGemm(record);
-  if (want('train')) for (const cs of TRAIN_CASES) record(`train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`, benchTrain(cs, batch, iters));
-  if (want('ab')) for (const t of ['wrn-16-4', 'wrn-22-4']) record(`ab-step ${t}->wrn-16-2 3x32x32`, benchAb(t, batch, iters));
-  if (want('infer')) for (const m of ['wrn-16-4', 'wrn-22-4']) record(`infer ${m} 3x32x32`, benchInfer(m, batch, iters));
+  if (want('train'))
+    for (const cs of TRAIN_CASES)
+      record(`train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`, benchTrain(cs, batch, iters));
+  if (want('ab'))
+    for (const t of ['wrn-16-4', 'wrn-22-4'])
+      record(`ab-step ${t}->wrn-16-2 3x32x32`, benchAb(t, batch, iters));
+  if (want('infer'))
+    for (const m of ['wrn-16-4', 'wrn-22-4'])
+      record(`infer ${m} 3x32x32`, benchInfer(m, batch, iters));
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
   else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
 }
 
 /** Runs tools/bench/torch_wrn.py with the same batch and steps, and prints ours/torch ratios. */
-function compareTorch(ours: Map<string, number>, batch: number, iters: number, only: string | undefined): void {
+function compareTorch(
+  ours: Map<string, number>,
+  batch: number,
+  iters: number,
+  only: string | undefined,
+): void {
   const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const script = join(REPO_ROOT, 'tools', 'bench', 'torch_wrn.py');
-  const r = spawnSync(py, [script, '--batch', String(batch), '--iters', String(iters), ...(only ? ['--only', only] : [])], { encoding: 'utf8' });
+  const r = spawnSync(
+    py,
+    [script, '--batch', String(batch), '--iters', String(iters), ...(only ? ['--only', only] : [])],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) {
-    console.log(`# torch comparison skipped: ${py} ${script} failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install Debian's python3-torch and libopenblas0-pthread`);
+    console.log(
+      `# torch comparison skipped: ${py} ${script} failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install Debian's python3-torch and libopenblas0-pthread`,
+    );
     return;
   }
   const theirs = new Map<string, number>();
@@ -77,7 +100,9 @@ function compareTorch(ours: Map<string, number>, batch: number, iters: number, o
     const t = theirs.get(k);
     if (t === undefined) continue;
     const unit = k.startsWith('gemm') ? 'GFLOP/s' : 'img/s';
-    console.log(`compare ${k} ours ${v.toFixed(1)} torch ${t.toFixed(1)} ${unit} ratio ${(v / t).toFixed(2)}`);
+    console.log(
+      `compare ${k} ours ${v.toFixed(1)} torch ${t.toFixed(1)} ${unit} ratio ${(v / t).toFixed(2)}`,
+    );
   }
 }
 
@@ -85,11 +110,14 @@ function benchGemm(record: (k: string, v: number) => void): void {
   for (const n of [1024, 4096]) {
     const a = tf.randomNormal([n, n]) as tf.Tensor2D;
     const b = tf.randomNormal([n, n]) as tf.Tensor2D;
-    const sec = timeSteps(() => {
-      const c = tf.matMul(a, b);
-      c.dataSync();
-      c.dispose();
-    }, n > 2000 ? 2 : 3);
+    const sec = timeSteps(
+      () => {
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        c.dispose();
+      },
+      n > 2000 ? 2 : 3,
+    );
     const g = (2 * n ** 3) / sec / 1e9;
     console.log(`bench gemm ${n} ${g.toFixed(1)} GFLOP/s`);
     record(`gemm ${n}`, g);
@@ -101,18 +129,28 @@ function benchTrain(cs: Case, batch: number, iters: number): number {
   const m = model(cs.arch, cs.c);
   const opt = new SgdNesterov(m.params, PAPER_SGD);
   const x = tf.randomNormal([batch, cs.hw, cs.hw, cs.c]) as tf.Tensor4D;
-  const y = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+  const y = tf.tensor1d(
+    Int32Array.from({ length: batch }, (_, i) => i % 10),
+    'int32',
+  );
   const before = tf.memory().numTensors;
   const sec = timeSteps(() => {
-    const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true }).logits, y), [...m.params.values()]);
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(m.forward(x, { training: true }).logits, y),
+      [...m.params.values()],
+    );
     opt.step(namedGrads(m.params, grads));
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   }, iters);
   const leaked = tf.memory().numTensors - before - opt.state().size;
-  console.log(`bench train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} b${batch} ${(batch / sec).toFixed(1)} img/s${leaked ? ` (tensor count grew by ${leaked})` : ''}`);
+  console.log(
+    `bench train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} b${batch} ${(batch / sec).toFixed(1)} img/s${leaked ? ` (tensor count grew by ${leaked})` : ''}`,
+  );
   // maxRSS only grows: after the first case it is that case's peak.
-  console.log(`bench peak-rss-so-far after train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(
+    `bench peak-rss-so-far after train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
   tf.dispose([x, y]);
   opt.dispose();
   m.dispose();
@@ -129,12 +167,21 @@ function benchAb(teacherArch: string, batch: number, iters: number): number {
   const w = defaultTapWeights(3);
   const sec = timeSteps(() => {
     const on = tf.tidy(() => teacher.forward(x, { training: false }).taps.map(signOf));
-    const { value, grads } = tf.variableGrads(() => abTotalLoss(conns.apply(student.forward(x, { training: true }).taps, true), on, { mu: 1, weights: w }), [...vars.values()]);
+    const { value, grads } = tf.variableGrads(
+      () =>
+        abTotalLoss(conns.apply(student.forward(x, { training: true }).taps, true), on, {
+          mu: 1,
+          weights: w,
+        }),
+      [...vars.values()],
+    );
     opt.step(namedGrads(vars, grads));
     value.dataSync();
     tf.dispose([value, ...on, ...Object.values(grads)]);
   }, iters);
-  console.log(`bench ab-step ${teacherArch}->wrn-16-2 3x32x32 b${batch} teacher-forward ${(batch / sec).toFixed(1)} img/s`);
+  console.log(
+    `bench ab-step ${teacherArch}->wrn-16-2 3x32x32 b${batch} teacher-forward ${(batch / sec).toFixed(1)} img/s`,
+  );
   tf.dispose(x);
   opt.dispose();
   conns.dispose();
@@ -146,7 +193,10 @@ function benchAb(teacherArch: string, batch: number, iters: number): number {
 function benchInfer(arch: string, batch: number, iters: number): number {
   const m = model(arch, 3);
   const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
-  const sec = timeSteps(() => tf.tidy(() => m.forward(x, { training: false }).logits.dataSync()), iters);
+  const sec = timeSteps(
+    () => tf.tidy(() => m.forward(x, { training: false }).logits.dataSync()),
+    iters,
+  );
   console.log(`bench infer ${arch} 3x32x32 b${batch} ${(batch / sec).toFixed(1)} img/s`);
   x.dispose();
   m.dispose();

@@ -4,7 +4,9 @@ import { configKeysText, RECIPES, runConfigJsonSchemaText } from '@abd/train';
 export function recipesText(): string {
   return Object.entries(RECIPES)
     .map(([name, keys]) => {
-      const set = Object.entries(keys).flatMap(([s, kv]) => Object.entries(kv as Record<string, unknown>).map(([k, v]) => `${s}.${k}=${String(v)}`));
+      const set = Object.entries(keys).flatMap(([s, kv]) =>
+        Object.entries(kv as Record<string, unknown>).map(([k, v]) => `${s}.${k}=${String(v)}`),
+      );
       return `  ${name.padEnd(10)}  ${set.join(', ')}`;
     })
     .join('\n');

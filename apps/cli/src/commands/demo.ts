@@ -14,7 +14,9 @@ export async function demoCommand(args: ParsedArgs): Promise<void> {
   const { cfg, baseDir } = readConfig(path);
   const ref = cfg.teacher.checkpoint ? checkpointRef(cfg.teacher.checkpoint, baseDir) : undefined;
   if (ref?.kind === 'disk' && !existsSync(join(ref.dir, 'model.json'))) {
-    console.log(`abd demo: the teacher checkpoint ${cfg.teacher.checkpoint} is missing; rebuild it with:\n  abd train configs/fashion-mnist/wrn-16-2-teacher.yaml --out ${ref.dir}`);
+    console.log(
+      `abd demo: the teacher checkpoint ${cfg.teacher.checkpoint} is missing; rebuild it with:\n  abd train configs/fashion-mnist/wrn-16-2-teacher.yaml --out ${ref.dir}`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -10,11 +10,18 @@ import { backendOf, storeOf } from '../context';
 export async function evalCommand(args: ParsedArgs): Promise<void> {
   checkFlags(args, ['store', 'backend', 'dataset', 'json'], 'eval');
   const ref = args.positionals[0];
-  if (!ref) throw new UsageError('usage: abd eval <checkpoint dir or store key> [--dataset fashion-mnist] [--json]');
+  if (!ref)
+    throw new UsageError(
+      'usage: abd eval <checkpoint dir or store key> [--dataset fashion-mnist] [--json]',
+    );
   const where = checkpointRef(ref.replace(/\/model\.json$/, ''));
   const onDisk = where.kind === 'disk' && existsSync(join(where.dir, 'model.json'));
   // An absolute path, a builtin: teacher or a directory that exists is a checkpoint on disk, never a store key.
-  if (!onDisk && where.kind === 'disk' && (isAbsolute(ref) || ref.startsWith('builtin:') || existsSync(where.dir))) {
+  if (
+    !onDisk &&
+    where.kind === 'disk' &&
+    (isAbsolute(ref) || ref.startsWith('builtin:') || existsSync(where.dir))
+  ) {
     throw new UsageError(`abd eval: file not found: ${join(where.dir, 'model.json')}`);
   }
   await backendOf(args);
@@ -31,7 +38,9 @@ export async function evalCommand(args: ParsedArgs): Promise<void> {
     console.log(JSON.stringify({ checkpoint: ref, dataset: name, ...ev }, null, 2));
     return;
   }
-  console.log(`${ref} on ${name} test: error ${ev.errorPct.toFixed(2)} % (${ev.correct}/${ev.total} correct), loss ${ev.loss.toFixed(4)}`);
+  console.log(
+    `${ref} on ${name} test: error ${ev.errorPct.toFixed(2)} % (${ev.correct}/${ev.total} correct), loss ${ev.loss.toFixed(4)}`,
+  );
   console.log('confusion (rows: true class, columns: predicted):');
   for (const row of ev.confusion) console.log(row.map((v) => String(v).padStart(5)).join(''));
 }

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { checkpointRef, describeRecipe, parseRunConfig, preflightRun, resolveRunPaths, RunConfig, runPipeline, RunResult } from '@abd/train';
+import {
+  checkpointRef,
+  describeRecipe,
+  parseRunConfig,
+  preflightRun,
+  resolveRunPaths,
+  RunConfig,
+  runPipeline,
+  RunResult,
+} from '@abd/train';
 import { referenceFor } from '@abd/ui';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { confirmDestructive, rerunCommand } from '../confirm';
@@ -20,9 +29,16 @@ const OVERRIDE = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)=(.*)$/s;
  * Relative paths in it (teacher.checkpoint, dataset.dir, dataset.path) are made absolute against
  * the current directory, the one `baseDir` returned.
  */
-export function readConfig(path: string, overrides: string[] = [], command = 'run'): { cfg: RunConfig; baseDir: string } {
+export function readConfig(
+  path: string,
+  overrides: string[] = [],
+  command = 'run',
+): { cfg: RunConfig; baseDir: string } {
   const bad = overrides.find((o) => !OVERRIDE.test(o));
-  if (bad !== undefined) throw new UsageError(`abd ${command}: extra argument '${bad}' (after the config only key=value overrides, e.g. train.lr=0.05)`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `abd ${command}: extra argument '${bad}' (after the config only key=value overrides, e.g. train.lr=0.05)`,
+    );
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -55,15 +71,21 @@ export function readConfig(path: string, overrides: string[] = [], command = 'ru
 
 export function runIdOf(cfg: RunConfig, args: ParsedArgs): string {
   const id = str(args, 'run-id') ?? cfg.name.replace(/\//g, '--');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) throw new UsageError(`invalid run id '${id}'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+    throw new UsageError(`invalid run id '${id}'`);
   return id;
 }
 
 /** `abd run <config.yaml>`: teacher → stage 1 → stage 2 → evaluation → report in the store. */
-export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => RunConfig, name = 'run'): Promise<RunResult | undefined> {
+export async function runCommand(
+  args: ParsedArgs,
+  override?: (c: RunConfig) => RunConfig,
+  name = 'run',
+): Promise<RunResult | undefined> {
   checkFlags(args, [...RUN_FLAGS, 'print-config'], name);
   const path = args.positionals[0];
-  if (!path) throw new UsageError(`usage: abd ${name} <config.yaml> [--store URL] [--run-id ID] [--fresh]`);
+  if (!path)
+    throw new UsageError(`usage: abd ${name} <config.yaml> [--store URL] [--run-id ID] [--fresh]`);
   const read = readConfig(resolve(path), args.positionals.slice(1), name);
   const cfg = override ? override(read.cfg) : read.cfg;
   if (args.flags.has('print-config')) {
@@ -76,7 +98,13 @@ export async function runCommand(args: ParsedArgs, override?: (c: RunConfig) => 
 }
 
 /** `words`: the command line as typed (after `abd`), for the rerun hint and the report. */
-export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: string, name: string, words: string[]): Promise<RunResult> {
+export async function runConfig(
+  cfg: RunConfig,
+  args: ParsedArgs,
+  baseDir: string,
+  name: string,
+  words: string[],
+): Promise<RunResult> {
   const store = storeOf(args);
   // Files, checkpoint and arch are checked before the backend starts or any data is read.
   await preflightRun(cfg, { store, cwd: baseDir });
@@ -86,22 +114,40 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
   if (args.flags.has('fresh')) {
     const files = await store.list(`runs/${runId}/`);
     if (files.length > 0) {
-      if (!(await confirmDestructive(args, name, `the ${files.length} stored files of run ${runId} in ${store.url}`))) {
+      if (
+        !(await confirmDestructive(
+          args,
+          name,
+          `the ${files.length} stored files of run ${runId} in ${store.url}`,
+        ))
+      ) {
         throw new UsageError(`abd ${name}: not confirmed; nothing was deleted`);
       }
       for (const o of files) await store.delete(o.key);
     }
   }
-  console.log(`abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`);
+  console.log(
+    `abd: run ${runId} on ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}; store ${store.url}`,
+  );
   const finishedBefore = await store.exists(`runs/${runId}/result.json`);
   if (finishedBefore) {
-    console.log(`abd: this run finished before; showing its stored results (add --fresh to train again)`);
+    console.log(
+      `abd: this run finished before; showing its stored results (add --fresh to train again)`,
+    );
   } else if ((await store.list(`runs/${runId}/`)).length > 0) {
-    console.log(`abd: resuming the unfinished run from its checkpoints (add --fresh to start over)`);
+    console.log(
+      `abd: resuming the unfinished run from its checkpoints (add --fresh to start over)`,
+    );
   }
   const t0 = performance.now();
   const reporter = consoleReporter({ quiet: args.flags.has('quiet') });
-  const result = await runPipeline(cfg, { store, runId, baseDir, signal: interruptSignal(), onEvent: reporter }).finally(() => reporter.close());
+  const result = await runPipeline(cfg, {
+    store,
+    runId,
+    baseDir,
+    signal: interruptSignal(),
+    onEvent: reporter,
+  }).finally(() => reporter.close());
   if (result.cancelled) {
     console.log(`\nabd: stopped; rerun \`${command}\` to resume from the last checkpoint.`);
     process.exitCode = 130;
@@ -112,12 +158,17 @@ export async function runConfig(cfg: RunConfig, args: ParsedArgs, baseDir: strin
   const students = studentsLine(result, store.url);
   const md = reportMarkdown(result, ref, command, students);
   // A finished run's report keeps the command that made it.
-  if (!finishedBefore || !(await store.exists(`runs/${runId}/report.md`))) await store.put(`runs/${runId}/report.md`, md);
+  if (!finishedBefore || !(await store.exists(`runs/${runId}/report.md`)))
+    await store.put(`runs/${runId}/report.md`, md);
   console.log(`\nTeacher ${cfg.teacher.arch}: test error ${result.teacher.errorPct.toFixed(2)} %`);
-  console.log(`Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`);
+  console.log(
+    `Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`,
+  );
   console.log(resultTable(result, ref));
   if (ref) console.log(`\nReference: ${ref.label}.`);
-  console.log(`\nTotal ${(performance.now() - t0) / 1000 >= 60 ? `${((performance.now() - t0) / 60000).toFixed(1)} min` : `${((performance.now() - t0) / 1000).toFixed(0)} s`}; report: ${store.url}/runs/${runId}/report.md`);
+  console.log(
+    `\nTotal ${(performance.now() - t0) / 1000 >= 60 ? `${((performance.now() - t0) / 60000).toFixed(1)} min` : `${((performance.now() - t0) / 1000).toFixed(0)} s`}; report: ${store.url}/runs/${runId}/report.md`,
+  );
   console.log(students);
   return result;
 }

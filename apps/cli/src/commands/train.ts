@@ -1,7 +1,15 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openStore } from '@abd/artifacts';
-import { formatEpochLog, getCheckpoint, loadRunData, preflightRun, putCheckpoint, trainTeacher, TrainEvent } from '@abd/train';
+import {
+  formatEpochLog,
+  getCheckpoint,
+  loadRunData,
+  preflightRun,
+  putCheckpoint,
+  trainTeacher,
+  TrainEvent,
+} from '@abd/train';
 import { sha256 } from '@abd/models';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { rerunCommand } from '../confirm';
@@ -25,26 +33,41 @@ export async function trainCommand(args: ParsedArgs): Promise<void> {
   const store = storeOf(args);
   const runId = runIdOf(cfg, args);
   const out = str(args, 'out');
-  const logLines: string[] = [`# abd train ${path}`, `# backend ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}`];
+  const logLines: string[] = [
+    `# abd train ${path}`,
+    `# backend ${info.backend}${info.native?.loaded ? ' + native kernels' : ''}`,
+  ];
   const show = consoleReporter({ quiet: args.flags.has('quiet') });
   const onEvent = (e: TrainEvent) => {
     show(e);
     if (e.type === 'epoch') logLines.push(formatEpochLog(e));
   };
-  onEvent({ type: 'phase', phase: 'load-data', label: cfg.dataset.name, text: `loading ${cfg.dataset.name}` });
+  onEvent({
+    type: 'phase',
+    phase: 'load-data',
+    label: cfg.dataset.name,
+    text: `loading ${cfg.dataset.name}`,
+  });
   const data = await loadRunData({ ...cfg, dataset: { ...cfg.dataset, subset: undefined } });
   const dir = `runs/${runId}/teacher`;
   const t0 = performance.now();
-  const r = await trainTeacher(cfg, data.train, data.test, data.stats, store, dir, { signal: interruptSignal(), onEvent }).finally(() => show.close());
+  const r = await trainTeacher(cfg, data.train, data.test, data.stats, store, dir, {
+    signal: interruptSignal(),
+    onEvent,
+  }).finally(() => show.close());
   r.model.dispose();
   if (r.cancelled) {
-    console.log(`\nabd train: stopped; rerun \`${rerunCommand(process.argv.slice(2), { store: store.url, runId, backend: info.backend })}\` to resume.`);
+    console.log(
+      `\nabd train: stopped; rerun \`${rerunCommand(process.argv.slice(2), { store: store.url, runId, backend: info.backend })}\` to resume.`,
+    );
     process.exitCode = 130;
     return;
   }
   const saved = await getCheckpoint(store, dir);
   const err = (saved.json.metadata as { testErrorPct: number }).testErrorPct;
-  console.log(`\nteacher ${cfg.teacher.arch}: test error ${err.toFixed(2)} % after ${cfg.teacher.epochs} epochs (${((performance.now() - t0) / 60000).toFixed(1)} min); ${store.url}/${dir}`);
+  console.log(
+    `\nteacher ${cfg.teacher.arch}: test error ${err.toFixed(2)} % after ${cfg.teacher.epochs} epochs (${((performance.now() - t0) / 60000).toFixed(1)} min); ${store.url}/${dir}`,
+  );
   if (out) {
     const abs = resolve(out);
     mkdirSync(abs, { recursive: true });
@@ -52,7 +75,10 @@ export async function trainCommand(args: ParsedArgs): Promise<void> {
     await putCheckpoint(target, basename(abs), saved.model, saved.json.metadata);
     const weights = await target.get(`${basename(abs)}/weights.bin`);
     const json = await target.get(`${basename(abs)}/model.json`);
-    writeFileSync(join(abs, 'SHA256SUMS'), `${sha256(json)}  model.json\n${sha256(weights)}  weights.bin\n`);
+    writeFileSync(
+      join(abs, 'SHA256SUMS'),
+      `${sha256(json)}  model.json\n${sha256(weights)}  weights.bin\n`,
+    );
     writeFileSync(join(abs, 'train.log'), `${logLines.join('\n')}\n`);
     appendFileSync(join(abs, 'train.log'), `# test error ${err.toFixed(2)} %\n`);
     console.log(`wrote ${abs}/{model.json,weights.bin,SHA256SUMS,train.log}`);

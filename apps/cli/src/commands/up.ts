@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { DEFAULT_METRICS_PORT, ENV, METRICS_PORT_ENV, SERVICE_PORTS, type ServiceKey } from '@abd/grpc-kit';
+import {
+  DEFAULT_METRICS_PORT,
+  ENV,
+  METRICS_PORT_ENV,
+  SERVICE_PORTS,
+  type ServiceKey,
+} from '@abd/grpc-kit';
 import { checkFlags, num, ParsedArgs, str } from '../args';
 import { DEFAULT_STORE, REPO_ROOT } from '../context';
 
@@ -16,26 +22,46 @@ export async function upCommand(args: ParsedArgs): Promise<void> {
   const host = str(args, 'host') ?? '127.0.0.1';
   const replicas = num(args, 'teachers') ?? 2;
   const base = num(args, 'port-base');
-  const port = (k: ServiceKey) => (base !== undefined ? base + Object.keys(SERVICE_PORTS).indexOf(k) : SERVICE_PORTS[k]);
-  const teacherPorts = Array.from({ length: replicas }, (_, i) => (i === 0 ? port('teacher-inference') : port('teacher-inference') + 10 + i));
+  const port = (k: ServiceKey) =>
+    base !== undefined ? base + Object.keys(SERVICE_PORTS).indexOf(k) : SERVICE_PORTS[k];
+  const teacherPorts = Array.from({ length: replicas }, (_, i) =>
+    i === 0 ? port('teacher-inference') : port('teacher-inference') + 10 + i,
+  );
   const children: ChildProcess[] = [];
   const start = (svc: ServiceKey, p: number, env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'apps', svc, 'src', 'main.ts')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, [ENV.PORT]: String(p), [ENV.HOST]: host, [ENV.STORE]: store, ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(REPO_ROOT, 'apps', svc, 'src', 'main.ts')],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          [ENV.PORT]: String(p),
+          [ENV.HOST]: host,
+          [ENV.STORE]: store,
+          ...env,
+        },
+      },
+    );
     child.on('exit', (code) => console.log(`abd up: ${svc} (:${p}) exited with ${code}`));
     children.push(child);
     console.log(`abd up: ${svc} on ${host}:${p}`);
   };
   // Each replica its own Prometheus port (9464, 9465, … or after the gRPC ports with --port-base).
-  const metricsPort = (i: number) => (base !== undefined ? base + 20 + i : DEFAULT_METRICS_PORT + i);
+  const metricsPort = (i: number) =>
+    base !== undefined ? base + 20 + i : DEFAULT_METRICS_PORT + i;
   for (const [i, p] of teacherPorts.entries()) {
     start('teacher-inference', p, { [METRICS_PORT_ENV]: String(metricsPort(i)) });
-    console.log(`abd up: teacher-inference (:${p}) metrics on http://${host}:${metricsPort(i)}/metrics`);
+    console.log(
+      `abd up: teacher-inference (:${p}) metrics on http://${host}:${metricsPort(i)}/metrics`,
+    );
   }
-  start('boundary-extractor', port('boundary-extractor'), { [ENV.TEACHER_ADDRESSES]: teacherPorts.map((p) => `${host}:${p}`).join(',') });
-  start('student-trainer', port('student-trainer'), { [ENV.EXTRACTOR_ADDRESS]: `${host}:${port('boundary-extractor')}` });
+  start('boundary-extractor', port('boundary-extractor'), {
+    [ENV.TEACHER_ADDRESSES]: teacherPorts.map((p) => `${host}:${p}`).join(','),
+  });
+  start('student-trainer', port('student-trainer'), {
+    [ENV.EXTRACTOR_ADDRESS]: `${host}:${port('boundary-extractor')}`,
+  });
   start('evaluator', port('evaluator'));
   console.log(`abd up: store ${store}; Ctrl-C stops all`);
   await new Promise<void>((done) => {

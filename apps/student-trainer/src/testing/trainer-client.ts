@@ -8,12 +8,24 @@ import { getStudentCheckpoint } from '@abd/train';
 
 type Unary = 'startJob' | 'getJob' | 'cancelJob' | 'listJobs';
 
-export function unaryCall<T>(client: studentTrainer.StudentTrainerClient, method: Unary, req: unknown): Promise<T> {
-  return new Promise((res, rej) => (client[method] as unknown as (r: unknown, cb: (e: ServiceError | null, v: T) => void) => void).call(client, req, (e, v) => (e ? rej(e) : res(v))));
+export function unaryCall<T>(
+  client: studentTrainer.StudentTrainerClient,
+  method: Unary,
+  req: unknown,
+): Promise<T> {
+  return new Promise((res, rej) =>
+    (
+      client[method] as unknown as (r: unknown, cb: (e: ServiceError | null, v: T) => void) => void
+    ).call(client, req, (e, v) => (e ? rej(e) : res(v))),
+  );
 }
 
 /** All events of a job from the start until it is final. */
-export function watchJob(client: studentTrainer.StudentTrainerClient, jobId: string, onEvent?: (e: studentTrainer.JobEvent) => void): Promise<studentTrainer.JobEvent[]> {
+export function watchJob(
+  client: studentTrainer.StudentTrainerClient,
+  jobId: string,
+  onEvent?: (e: studentTrainer.JobEvent) => void,
+): Promise<studentTrainer.JobEvent[]> {
   return new Promise((res, rej) => {
     const out: studentTrainer.JobEvent[] = [];
     const s = client.watchJob({ jobId, afterSeq: 0 });
@@ -29,7 +41,14 @@ export function watchJob(client: studentTrainer.StudentTrainerClient, jobId: str
 async function weights(store: ArtifactStore, key: string): Promise<Float32Array> {
   const ck = await getStudentCheckpoint(store, key);
   for (const t of ck.extra.values()) t.dispose();
-  const flat = tf.tidy(() => tf.concat([...ck.model.params.values(), ...ck.model.stats.values()].map((v) => tf.reshape(v, [-1]))).dataSync() as Float32Array);
+  const flat = tf.tidy(
+    () =>
+      tf
+        .concat(
+          [...ck.model.params.values(), ...ck.model.stats.values()].map((v) => tf.reshape(v, [-1])),
+        )
+        .dataSync() as Float32Array,
+  );
   ck.model.dispose();
   return flat;
 }

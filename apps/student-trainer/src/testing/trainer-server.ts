@@ -4,7 +4,11 @@ import type { ArtifactStore } from '@abd/artifacts';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { studentTrainer, type boundaryExtractor } from '@abd/proto';
 import type { ServiceFixture } from '@abd/train/testing';
-import { startServiceStack, type ServiceStack, type ServiceStackOptions } from '@abd/train-io/testing';
+import {
+  startServiceStack,
+  type ServiceStack,
+  type ServiceStackOptions,
+} from '@abd/train-io/testing';
 import { JobManager } from '../job-manager';
 import { childRunner } from '../job-runner';
 import { studentTrainerService } from '../student-trainer.service';
@@ -31,15 +35,29 @@ export interface TrainerOptions {
   workers?: { storeDir: string; extractorAddress?: string };
 }
 
-export async function startTrainer(store: ArtifactStore, o: TrainerOptions = {}): Promise<TrainerServer> {
+export async function startTrainer(
+  store: ArtifactStore,
+  o: TrainerOptions = {},
+): Promise<TrainerServer> {
   const runner = o.workers
-    ? childRunner({ env: { ABD_STORE: o.workers.storeDir, ABD_EXTRACTOR_ADDRESS: o.workers.extractorAddress } })
+    ? childRunner({
+        env: { ABD_STORE: o.workers.storeDir, ABD_EXTRACTOR_ADDRESS: o.workers.extractorAddress },
+      })
     : undefined;
   const jobs = new JobManager({ store, extractor: o.extractor, runner, log: silentLogger });
   const resumed = o.recover ? await jobs.recover() : [];
   const auth = o.token ? { token: o.token } : null;
-  const server = await startServer({ log: silentLogger, tls: null, auth, host: '127.0.0.1', port: 0, services: [studentTrainerService(jobs, silentLogger)] });
-  const client = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${server.port}`, { token: o.token });
+  const server = await startServer({
+    log: silentLogger,
+    tls: null,
+    auth,
+    host: '127.0.0.1',
+    port: 0,
+    services: [studentTrainerService(jobs, silentLogger)],
+  });
+  const client = makeClient(studentTrainer.StudentTrainerClient, `127.0.0.1:${server.port}`, {
+    token: o.token,
+  });
   const stop = async () => {
     client.close();
     await server.shutdown(200);
@@ -57,11 +75,20 @@ export interface TrainerStack {
   stop(): Promise<void>;
 }
 
-export async function startTrainerStack(o: ServiceStackOptions = {}, t: { token?: string; inProcessBatches?: boolean } = {}): Promise<TrainerStack> {
+export async function startTrainerStack(
+  o: ServiceStackOptions = {},
+  t: { token?: string; inProcessBatches?: boolean } = {},
+): Promise<TrainerStack> {
   const stack = await startServiceStack(o);
   // Jobs run in worker processes as in a served trainer; they reach the same store and extractor.
-  const workers = t.inProcessBatches ? undefined : { storeDir: stack.fx.storeDir, extractorAddress: stack.extractor?.address };
-  const tr = await startTrainer(stack.fx.store, { extractor: t.inProcessBatches ? undefined : stack.extractorClient, token: t.token, workers });
+  const workers = t.inProcessBatches
+    ? undefined
+    : { storeDir: stack.fx.storeDir, extractorAddress: stack.extractor?.address };
+  const tr = await startTrainer(stack.fx.store, {
+    extractor: t.inProcessBatches ? undefined : stack.extractorClient,
+    token: t.token,
+    workers,
+  });
   const stop = async () => {
     await tr.stop();
     await stack.stop();

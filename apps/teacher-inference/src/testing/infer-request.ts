@@ -1,7 +1,11 @@
 // The Infer request the tests send: one batch of 28×28×1 images for teacher-a, logits on.
 import type { teacherInference } from '@abd/proto';
 
-export function inferRequest(b: { images: Uint8Array; n: number }, id: number, extra: Partial<teacherInference.InferRequest> = {}): teacherInference.InferRequest {
+export function inferRequest(
+  b: { images: Uint8Array; n: number },
+  id: number,
+  extra: Partial<teacherInference.InferRequest> = {},
+): teacherInference.InferRequest {
   return {
     teacher: { id: 'teacher-a', epoch: 0 },
     requestId: id,

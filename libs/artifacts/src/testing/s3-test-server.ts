@@ -1,5 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import {
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  createServer,
+  request,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +70,12 @@ export async function startS3TestServer(): Promise<S3TestServer> {
   };
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, port: number, log: RecordedRequest[]): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  log: RecordedRequest[],
+): void {
   const method = req.method ?? 'GET';
   const url = req.url ?? '/';
   log.push({ method, url });

@@ -18,9 +18,29 @@ export interface ContractOptions {
 }
 
 export const HOSTILE_KEYS = [
-  '', '/etc/passwd', '../outside', 'a/../../outside', 'a/./b', './a', 'a/..', 'a\\b', '..\\x',
-  'a//b', 'a/', 'bad\u0000nul', 'line\nbreak', 'tab\tkey', 'sp ace', 'q?x', 'h#x', 'pct%2e%2e',
-  'star*', 'ü', '~/x', 'x'.repeat(513), 'a/.tmp-123',
+  '',
+  '/etc/passwd',
+  '../outside',
+  'a/../../outside',
+  'a/./b',
+  './a',
+  'a/..',
+  'a\\b',
+  '..\\x',
+  'a//b',
+  'a/',
+  'bad\u0000nul',
+  'line\nbreak',
+  'tab\tkey',
+  'sp ace',
+  'q?x',
+  'h#x',
+  'pct%2e%2e',
+  'star*',
+  'ü',
+  '~/x',
+  'x'.repeat(513),
+  'a/.tmp-123',
 ];
 
 /** Deterministic pseudo-random bytes (xorshift32, 4 bytes a step), so failures are reproducible. */
@@ -28,7 +48,11 @@ export function pseudoRandomBytes(n: number, seed = 1): Buffer {
   const words = new Uint32Array(Math.ceil(n / 4));
   let s = seed >>> 0 || 1;
   for (let i = 0; i < words.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     words[i] = s;
   }
   return Buffer.from(words.buffer, 0, n);
@@ -99,7 +123,10 @@ export function storeContract(
     assert.equal(await s.stat('m'), null, 'a prefix is not an object');
     await assert.rejects(s.get('m/two'), NotFoundError);
     await assert.rejects(s.get('m'), NotFoundError);
-    await assert.rejects(s.getText('nothing/here'), (e: unknown) => e instanceof NotFoundError && e.key === 'nothing/here');
+    await assert.rejects(
+      s.getText('nothing/here'),
+      (e: unknown) => e instanceof NotFoundError && e.key === 'nothing/here',
+    );
     await assert.rejects(s.getJson('nothing.json'), NotFoundError);
     await assert.rejects(s.getStream('nothing.bin'), NotFoundError);
   });
@@ -107,18 +134,41 @@ export function storeContract(
   test(`${name}: list is recursive, sorted, prefix-filtered`, async () => {
     const s = await makeStore();
     assert.deepEqual(await s.list(''), []);
-    const keys = ['models/wrn-16-2/ckpt-2.bin', 'models/wrn-16-2/ckpt-10.bin', 'models/wrn-10-1/meta.json',
-      'models/wrn-16-2/sub/deep/x', 'modelsX', 'reports/r.md', 'a'];
+    const keys = [
+      'models/wrn-16-2/ckpt-2.bin',
+      'models/wrn-16-2/ckpt-10.bin',
+      'models/wrn-10-1/meta.json',
+      'models/wrn-16-2/sub/deep/x',
+      'modelsX',
+      'reports/r.md',
+      'a',
+    ];
     for (const k of keys) await s.put(k, k);
     const all = await s.list('');
-    assert.deepEqual(all.map((o) => o.key), [...keys].sort());
+    assert.deepEqual(
+      all.map((o) => o.key),
+      [...keys].sort(),
+    );
     assert.equal(all.find((o) => o.key === 'reports/r.md')?.size, 'reports/r.md'.length);
-    assert.deepEqual((await s.list('models/')).map((o) => o.key),
-      ['models/wrn-10-1/meta.json', 'models/wrn-16-2/ckpt-10.bin', 'models/wrn-16-2/ckpt-2.bin', 'models/wrn-16-2/sub/deep/x']);
+    assert.deepEqual(
+      (await s.list('models/')).map((o) => o.key),
+      [
+        'models/wrn-10-1/meta.json',
+        'models/wrn-16-2/ckpt-10.bin',
+        'models/wrn-16-2/ckpt-2.bin',
+        'models/wrn-16-2/sub/deep/x',
+      ],
+    );
     assert.deepEqual((await s.list('models')).map((o) => o.key).length, 5);
     assert.deepEqual((await s.list('models/wrn-1')).map((o) => o.key).length, 4, 'partial segment');
-    assert.deepEqual((await s.list('models/wrn-16-2/ckpt-1')).map((o) => o.key), ['models/wrn-16-2/ckpt-10.bin']);
-    assert.deepEqual((await s.list('models/wrn-16-2/sub/deep/x')).map((o) => o.key), ['models/wrn-16-2/sub/deep/x']);
+    assert.deepEqual(
+      (await s.list('models/wrn-16-2/ckpt-1')).map((o) => o.key),
+      ['models/wrn-16-2/ckpt-10.bin'],
+    );
+    assert.deepEqual(
+      (await s.list('models/wrn-16-2/sub/deep/x')).map((o) => o.key),
+      ['models/wrn-16-2/sub/deep/x'],
+    );
     assert.deepEqual(await s.list('zzz/'), []);
     assert.deepEqual(await s.list('models/nothing'), []);
   });
@@ -132,7 +182,10 @@ export function storeContract(
     await assert.rejects(s.get('d/x'), NotFoundError);
     await s.delete('d/x');
     await s.delete('never/was');
-    assert.deepEqual((await s.list('d/')).map((o) => o.key), ['d/y']);
+    assert.deepEqual(
+      (await s.list('d/')).map((o) => o.key),
+      ['d/y'],
+    );
     await s.put('d/x', 'back');
     assert.equal(await s.getText('d/x'), 'back');
   });
@@ -151,8 +204,14 @@ export function storeContract(
     const unsized = big.subarray(0, unsizedSize);
     await s.putStream('st/large-unsized.bin', chunkedStream(unsized, 1 << 20));
     assert.equal(sha(await s.get('st/large-unsized.bin')), sha(unsized));
-    await assert.rejects(s.putStream('st/short', Readable.from([Buffer.from('12345')]), 10), StoreError);
-    await assert.rejects(s.putStream('st/long', Readable.from([Buffer.from('12345')]), 3), StoreError);
+    await assert.rejects(
+      s.putStream('st/short', Readable.from([Buffer.from('12345')]), 10),
+      StoreError,
+    );
+    await assert.rejects(
+      s.putStream('st/long', Readable.from([Buffer.from('12345')]), 3),
+      StoreError,
+    );
     assert.equal(await s.exists('st/short'), false);
     assert.equal(await s.exists('st/long'), false);
   });
@@ -161,13 +220,25 @@ export function storeContract(
     const s = await makeStore();
     const data = pseudoRandomBytes(interruptAfter, 3);
     await s.put('job/state.json', 'old');
-    await assert.rejects(s.putStream('job/state.json', chunkedStream(data, 1 << 20, new Error('network down'))), StoreError);
+    await assert.rejects(
+      s.putStream('job/state.json', chunkedStream(data, 1 << 20, new Error('network down'))),
+      StoreError,
+    );
     assert.equal(await s.getText('job/state.json'), 'old');
-    await assert.rejects(s.putStream('job/new.bin', chunkedStream(data, 1 << 20, new Error('network down'))), StoreError);
+    await assert.rejects(
+      s.putStream('job/new.bin', chunkedStream(data, 1 << 20, new Error('network down'))),
+      StoreError,
+    );
     assert.equal(await s.exists('job/new.bin'), false);
-    await assert.rejects(s.putStream('job/tiny.bin', chunkedStream(data.subarray(0, 10), 4, new Error('early'))), StoreError);
+    await assert.rejects(
+      s.putStream('job/tiny.bin', chunkedStream(data.subarray(0, 10), 4, new Error('early'))),
+      StoreError,
+    );
     assert.equal(await s.exists('job/tiny.bin'), false);
-    assert.deepEqual((await s.list('job/')).map((o) => o.key), ['job/state.json']);
+    assert.deepEqual(
+      (await s.list('job/')).map((o) => o.key),
+      ['job/state.json'],
+    );
   });
 
   test(`${name}: hostile keys are rejected with InvalidKeyError before any I/O`, async () => {
@@ -175,10 +246,16 @@ export function storeContract(
     const io0 = options.ioCount?.();
     for (const key of HOSTILE_KEYS) {
       const ops: [string, () => Promise<unknown>][] = [
-        ['put', () => s.put(key, 'x')], ['putStream', () => s.putStream(key, Readable.from([Buffer.from('x')]))],
-        ['get', () => s.get(key)], ['getText', () => s.getText(key)], ['getJson', () => s.getJson(key)],
-        ['putJson', () => s.putJson(key, 1)], ['getStream', () => s.getStream(key)], ['stat', () => s.stat(key)],
-        ['exists', () => s.exists(key)], ['delete', () => s.delete(key)],
+        ['put', () => s.put(key, 'x')],
+        ['putStream', () => s.putStream(key, Readable.from([Buffer.from('x')]))],
+        ['get', () => s.get(key)],
+        ['getText', () => s.getText(key)],
+        ['getJson', () => s.getJson(key)],
+        ['putJson', () => s.putJson(key, 1)],
+        ['getStream', () => s.getStream(key)],
+        ['stat', () => s.stat(key)],
+        ['exists', () => s.exists(key)],
+        ['delete', () => s.delete(key)],
       ];
       for (const [op, run] of ops) {
         await assert.rejects(run(), InvalidKeyError, `${op}(${JSON.stringify(key)})`);

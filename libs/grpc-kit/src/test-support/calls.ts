@@ -1,10 +1,20 @@
 // Test support: promise helpers around callback/stream-style grpc-js clients.
 import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 
-type UnaryFn = (req: unknown, md: Metadata, opts: object, cb: (e: ServiceError | null, r: unknown) => void) => void;
+type UnaryFn = (
+  req: unknown,
+  md: Metadata,
+  opts: object,
+  cb: (e: ServiceError | null, r: unknown) => void,
+) => void;
 
 /** Calls a unary method by name; resolves with the reply or rejects with the ServiceError. */
-export function call<T>(client: Client, method: string, req: unknown, opts: { deadline?: Date; metadata?: Metadata } = {}): Promise<T> {
+export function call<T>(
+  client: Client,
+  method: string,
+  req: unknown,
+  opts: { deadline?: Date; metadata?: Metadata } = {},
+): Promise<T> {
   const fn = (client as unknown as Record<string, UnaryFn>)[method].bind(client);
   return new Promise((resolve, reject) => {
     const cb = (e: ServiceError | null, r: unknown): void => (e ? reject(e) : resolve(r as T));

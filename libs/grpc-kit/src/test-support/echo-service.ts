@@ -2,9 +2,20 @@
 // and a client constructor for it. Records what the handlers saw so tests can assert on it.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadPackageDefinition, type ServiceClientConstructor, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, UnauthenticatedError } from '../errors';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+} from '../errors';
 import { bidi, serverStream, unary } from '../handlers';
 import type { Logger } from '../logger';
 
@@ -22,7 +33,9 @@ export interface EchoProbe {
 }
 
 const pkg = loadSync(join(__dirname, 'echo.proto'), { keepCase: true, defaults: true });
-const echoNs = (loadPackageDefinition(pkg) as unknown as { abdtest: { v1: { Echo: ServiceClientConstructor } } }).abdtest.v1;
+const echoNs = (
+  loadPackageDefinition(pkg) as unknown as { abdtest: { v1: { Echo: ServiceClientConstructor } } }
+).abdtest.v1;
 
 export const EchoClient = echoNs.Echo;
 export const echoDefinition: ServiceDefinition = EchoClient.service;
@@ -44,7 +57,11 @@ class CodedError extends Error {
   readonly code = 'NOT_FOUND';
 }
 
-async function reply(req: SayRequest, signal: AbortSignal, probe: EchoProbe): Promise<{ text: string }> {
+async function reply(
+  req: SayRequest,
+  signal: AbortSignal,
+  probe: EchoProbe,
+): Promise<{ text: string }> {
   switch (req.mode) {
     case 'not-found':
       throw new NotFoundError(`model ${req.text} not found`);
@@ -76,28 +93,38 @@ async function reply(req: SayRequest, signal: AbortSignal, probe: EchoProbe): Pr
   }
 }
 
-export function echoService(log: Logger): { definition: ServiceDefinition; implementation: UntypedServiceImplementation; probe: EchoProbe } {
+export function echoService(log: Logger): {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+  probe: EchoProbe;
+} {
   const probe: EchoProbe = { aborts: [], ticksProduced: 0, streamFinalized: 0 };
   const implementation = {
     Say: unary<SayRequest, { text: string }>((req, ctx) => reply(req, ctx.signal, probe), { log }),
-    Count: serverStream<{ n: number; interval_ms: number }, { i: number }>(async function* (req, ctx) {
-      try {
-        for (let i = 0; i < req.n; i++) {
-          if (ctx.signal.aborted) {
-            probe.aborts.push('count');
-            return;
+    Count: serverStream<{ n: number; interval_ms: number }, { i: number }>(
+      async function* (req, ctx) {
+        try {
+          for (let i = 0; i < req.n; i++) {
+            if (ctx.signal.aborted) {
+              probe.aborts.push('count');
+              return;
+            }
+            probe.ticksProduced++;
+            yield { i };
+            if (req.interval_ms) await sleep(req.interval_ms);
           }
-          probe.ticksProduced++;
-          yield { i };
-          if (req.interval_ms) await sleep(req.interval_ms);
+        } finally {
+          probe.streamFinalized++;
         }
-      } finally {
-        probe.streamFinalized++;
-      }
-    }, { log }),
-    Chat: bidi<SayRequest, { text: string }>(async function* (requests, ctx) {
-      for await (const r of requests) yield await reply(r, ctx.signal, probe);
-    }, { log }),
+      },
+      { log },
+    ),
+    Chat: bidi<SayRequest, { text: string }>(
+      async function* (requests, ctx) {
+        for await (const r of requests) yield await reply(r, ctx.signal, probe);
+      },
+      { log },
+    ),
   };
   return { definition: echoDefinition, implementation, probe };
 }

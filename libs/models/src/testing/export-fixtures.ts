@@ -6,12 +6,17 @@ import { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
 /** Gives every BN layer non-trivial γ, β and running statistics (as after training). */
-export function randomizeBn(model: { params: Map<string, tf.Variable>; stats: Map<string, tf.Variable> }, seed: number): void {
+export function randomizeBn(
+  model: { params: Map<string, tf.Variable>; stats: Map<string, tf.Variable> },
+  seed: number,
+): void {
   let s = seed;
   tf.tidy(() => {
     for (const [k, v] of [...model.params, ...model.stats]) {
-      if (k.endsWith('.gamma') || k.endsWith('.var')) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', s++));
-      else if (k.endsWith('.beta') || k.endsWith('.mean')) v.assign(tf.randomUniform(v.shape, -0.5, 0.5, 'float32', s++));
+      if (k.endsWith('.gamma') || k.endsWith('.var'))
+        v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', s++));
+      else if (k.endsWith('.beta') || k.endsWith('.mean'))
+        v.assign(tf.randomUniform(v.shape, -0.5, 0.5, 'float32', s++));
     }
   });
 }
@@ -29,14 +34,22 @@ export function toNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++)
       for (let z = 0; z < w; z++)
-        for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k];
+        for (let k = 0; k < c; k++)
+          out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k];
   return out;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.json': 'application/json', '.html': 'text/html', '.bin': 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.html': 'text/html',
+  '.bin': 'application/octet-stream',
+};
 
 /** A static file server on 127.0.0.1 over a few directories mounted at URL prefixes. */
-export async function serveDirs(mounts: Record<string, string>): Promise<{ server: Server; url: string }> {
+export async function serveDirs(
+  mounts: Record<string, string>,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     for (const [prefix, dir] of Object.entries(mounts)) {
@@ -50,7 +63,10 @@ export async function serveDirs(mounts: Record<string, string>): Promise<{ serve
       }
       // No keep-alive: tests block this process in spawnSync for longer than the server's
       // keep-alive timeout, after which a reused socket could be closed under the next fetch (ECONNRESET).
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', connection: 'close' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        connection: 'close',
+      });
       createReadStream(file).pipe(res);
       return;
     }

@@ -3,12 +3,23 @@ import type * as Tfjs from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export async function saveLayersModel(tfl: typeof Tfjs, model: Tfjs.LayersModel, dir: string): Promise<void> {
+export async function saveLayersModel(
+  tfl: typeof Tfjs,
+  model: Tfjs.LayersModel,
+  dir: string,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await model.save(
     tfl.io.withSaveHandler(async (a) => {
       writeFileSync(join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({
+          format: 'layers-model',
+          modelTopology: a.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+        }),
+      );
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );

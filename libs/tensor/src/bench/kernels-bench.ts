@@ -30,11 +30,24 @@ function timeIt(fn: () => void): number {
 
 function emit(op: string, impl: string, name: string, ms: number, flops: number): void {
   const gflops = flops / (ms / 1000) / 1e9;
-  console.log(JSON.stringify({ bench: 'kernels', op, impl, case: name, ms: +ms.toFixed(2), gflops: +gflops.toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      bench: 'kernels',
+      op,
+      impl,
+      case: name,
+      ms: +ms.toFixed(2),
+      gflops: +gflops.toFixed(2),
+    }),
+  );
 }
 
 /** Runs a kernel config directly on the current backend and frees its output. */
-function runConfig(config: tf.KernelConfig, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): void {
+function runConfig(
+  config: tf.KernelConfig,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): void {
   const backend = tf.backend();
   const out = config.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
   backend.disposeData(out.dataId);
@@ -48,20 +61,59 @@ function benchConv(c: Case): void {
   const y = tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, 'same');
   const [, oh, ow] = y.shape;
   const flops = 2 * n * oh * ow * co * kh * kw * ci;
-  const convAttrs = { strides: c.stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 } as unknown as tf.NamedAttrMap;
-  emit('conv2d', 'stock', c.name, timeIt(() => runConfig(tf.getKernel(tf.Conv2D, 'wasm')!, { x, filter: f }, convAttrs)), flops);
+  const convAttrs = {
+    strides: c.stride,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    dilations: 1,
+  } as unknown as tf.NamedAttrMap;
+  emit(
+    'conv2d',
+    'stock',
+    c.name,
+    timeIt(() => runConfig(tf.getKernel(tf.Conv2D, 'wasm')!, { x, filter: f }, convAttrs)),
+    flops,
+  );
 
-  const inAttrs = { strides: c.stride, pad: 'same', dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap;
+  const inAttrs = {
+    strides: c.stride,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    inputShape: c.x,
+  } as unknown as tf.NamedAttrMap;
   const stockIn = stockWasmKernel(tf.Conv2DBackpropInput);
   const oursIn = tf.getKernel(tf.Conv2DBackpropInput, 'wasm')!;
   if (stockIn != null && stockIn !== oursIn) {
-    emit('conv2d-backprop-input', 'stock', c.name, timeIt(() => runConfig(stockIn, { dy: y, filter: f }, inAttrs)), flops);
+    emit(
+      'conv2d-backprop-input',
+      'stock',
+      c.name,
+      timeIt(() => runConfig(stockIn, { dy: y, filter: f }, inAttrs)),
+      flops,
+    );
   }
-  emit('conv2d-backprop-input', 'ours', c.name, timeIt(() => runConfig(oursIn, { dy: y, filter: f }, inAttrs)), flops);
+  emit(
+    'conv2d-backprop-input',
+    'ours',
+    c.name,
+    timeIt(() => runConfig(oursIn, { dy: y, filter: f }, inAttrs)),
+    flops,
+  );
 
-  const fAttrs = { strides: c.stride, pad: 'same', dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap;
+  const fAttrs = {
+    strides: c.stride,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    filterShape: c.filter,
+  } as unknown as tf.NamedAttrMap;
   const oursF = tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')!;
-  emit('conv2d-backprop-filter', 'ours', c.name, timeIt(() => runConfig(oursF, { x, dy: y }, fAttrs)), flops);
+  emit(
+    'conv2d-backprop-filter',
+    'ours',
+    c.name,
+    timeIt(() => runConfig(oursF, { x, dy: y }, fAttrs)),
+    flops,
+  );
   tf.dispose([x, f, y]);
   void h;
   void w;
@@ -73,18 +125,43 @@ function benchMatMul(m: number): void {
   const flops = 2 * m * m * m;
   const stock = stockWasmKernel(tf.BatchMatMul)!;
   const ours = tf.getKernel(tf.BatchMatMul, 'wasm')!;
-  for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const) {
     const attrs = { transposeA: ta, transposeB: tb } as unknown as tf.NamedAttrMap;
     const name = `${m}x${m}x${m}${ta ? ' tA' : ''}${tb ? ' tB' : ''}`;
-    if (stock !== ours) emit('matmul', 'stock', name, timeIt(() => runConfig(stock, { a, b }, attrs)), flops);
-    emit('matmul', 'ours', name, timeIt(() => runConfig(ours, { a, b }, attrs)), flops);
+    if (stock !== ours)
+      emit(
+        'matmul',
+        'stock',
+        name,
+        timeIt(() => runConfig(stock, { a, b }, attrs)),
+        flops,
+      );
+    emit(
+      'matmul',
+      'ours',
+      name,
+      timeIt(() => runConfig(ours, { a, b }, attrs)),
+      flops,
+    );
   }
   tf.dispose([a, b]);
 }
 
 async function main(): Promise<void> {
   const info = await initBackend({ backend: 'wasm' });
-  console.log(JSON.stringify({ bench: 'kernels', backend: info.backend, simd: info.simd, threads: info.threads, native: info.native.loaded }));
+  console.log(
+    JSON.stringify({
+      bench: 'kernels',
+      backend: info.backend,
+      simd: info.simd,
+      threads: info.threads,
+      native: info.native.loaded,
+    }),
+  );
   const b = quick ? 16 : 128;
   const cases: Case[] = [
     { name: `b${b} 32x32 32->32 k3 s1`, x: [b, 32, 32, 32], filter: [3, 3, 32, 32], stride: 1 },

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { stockWasmKernel } from './register';
-import { assertClose, liveCounts, onCpu, runConfig, setupWasmAndCpu, values } from '../testing/reference';
+import {
+  assertClose,
+  liveCounts,
+  onCpu,
+  runConfig,
+  setupWasmAndCpu,
+  values,
+} from '../testing/reference';
 
 before(setupWasmAndCpu);
 
@@ -19,15 +26,31 @@ const CASES: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [
 for (const c of CASES) {
   const name = `a[${c.a}] b[${c.b}] tA=${c.tA} tB=${c.tB}`;
   test(`BatchMatMul matches cpu: ${name}`, async () => {
-    const av = { data: values(c.a.reduce((x, y) => x * y), 2), shape: c.a };
-    const bv = { data: values(c.b.reduce((x, y) => x * y), 9), shape: c.b };
+    const av = {
+      data: values(
+        c.a.reduce((x, y) => x * y),
+        2,
+      ),
+      shape: c.a,
+    };
+    const bv = {
+      data: values(
+        c.b.reduce((x, y) => x * y),
+        9,
+      ),
+      shape: c.b,
+    };
     const [ref] = await onCpu([av, bv], (a, b) => tf.matMul(a, b, c.tA, c.tB));
     const a = tf.tensor(av.data, av.shape);
     const b = tf.tensor(bv.data, bv.shape);
     const before = liveCounts();
     const config = batchMatMulConfig(stockWasmKernel(tf.BatchMatMul));
     const out = runConfig(config, { a, b }, { transposeA: c.tA, transposeB: c.tB });
-    assert.deepEqual(liveCounts(), { tensors: before.tensors + 1, dataIds: before.dataIds + 1 }, 'one output, no leak');
+    assert.deepEqual(
+      liveCounts(),
+      { tensors: before.tensors + 1, dataIds: before.dataIds + 1 },
+      'one output, no leak',
+    );
     // The stock kernel returns rank 3 for rank-2 inputs too; tf.matMul reshapes after it.
     assertClose({ data: out.dataSync(), shape: ref.shape }, ref, name);
     assert.equal(out.size, ref.data.length);

@@ -15,11 +15,15 @@ export function makeBatchMatMul(stock: tf.KernelConfig | undefined): (args: Args
     const { inputs, backend } = args;
     const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
     const attrs = (args.attrs ?? {}) as unknown as tf.BatchMatMulAttrs;
-    if (stock == null) throw new KernelInputError(tf.BatchMatMul, 'stock wasm BatchMatMul not registered');
+    if (stock == null)
+      throw new KernelInputError(tf.BatchMatMul, 'stock wasm BatchMatMul not registered');
     const { transposeA, transposeB } = attrs;
     const flops = (t: tf.TensorInfo) => t.shape.reduce((x, y) => x * y, 1);
     // Below ~64k multiply-adds the transpose copy costs more than it saves.
-    if ((!transposeA && !transposeB) || flops(a) * (transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]) < 65536) {
+    if (
+      (!transposeA && !transposeB) ||
+      flops(a) * (transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]) < 65536
+    ) {
       return callConfig(stock, backend, inputs as Record<string, tf.TensorInfo>, args.attrs);
     }
     const swapLast = (t: tf.TensorInfo) => {
@@ -31,11 +35,16 @@ export function makeBatchMatMul(stock: tf.KernelConfig | undefined): (args: Args
     };
     const at = transposeA ? swapLast(a) : a;
     const bt = transposeB ? swapLast(b) : b;
-    const out = callConfig(stock, backend, { a: at, b: bt }, {
-      ...(args.attrs ?? {}),
-      transposeA: false,
-      transposeB: false,
-    });
+    const out = callConfig(
+      stock,
+      backend,
+      { a: at, b: bt },
+      {
+        ...(args.attrs ?? {}),
+        transposeA: false,
+        transposeB: false,
+      },
+    );
     if (at !== a) release(backend, at);
     if (bt !== b) release(backend, bt);
     return out;

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { callKernel, KernelInputError, pair, padOrCrop2d, release, transpose, view } from './kernel-utils';
+import {
+  callKernel,
+  KernelInputError,
+  pair,
+  padOrCrop2d,
+  release,
+  transpose,
+  view,
+} from './kernel-utils';
 import type { WasmBackendLike } from './kernel-utils';
 
 /**
@@ -23,13 +31,22 @@ export function conv2DBackpropFilter(args: {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat != null && dataFormat !== 'NHWC') {
-    throw new KernelInputError(tf.Conv2DBackpropFilter, `dataFormat '${dataFormat}' not supported, use 'NHWC'`);
+    throw new KernelInputError(
+      tf.Conv2DBackpropFilter,
+      `dataFormat '${dataFormat}' not supported, use 'NHWC'`,
+    );
   }
   if (x.shape.length !== 4 || dy.shape.length !== 4) {
-    throw new KernelInputError(tf.Conv2DBackpropFilter, `x [${x.shape}] and dy [${dy.shape}] must be rank 4`);
+    throw new KernelInputError(
+      tf.Conv2DBackpropFilter,
+      `x [${x.shape}] and dy [${dy.shape}] must be rank 4`,
+    );
   }
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new KernelInputError(tf.Conv2DBackpropFilter, `x (${x.dtype}) and dy (${dy.dtype}) must be float32`);
+    throw new KernelInputError(
+      tf.Conv2DBackpropFilter,
+      `x (${x.dtype}) and dy (${dy.dtype}) must be float32`,
+    );
   }
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -58,7 +75,8 @@ export function conv2DBackpropFilter(args: {
 
   // 1×1 without padding, when a stride-s subsample of x has exactly dy's rows/columns.
   const fits = Math.floor((H - 1) / sh) + 1 === oh && Math.floor((W - 1) / sw) + 1 === ow;
-  if (kh === 1 && kw === 1 && top === 0 && left === 0 && fits) return pointwise(backend, x, dy, sh, sw);
+  if (kh === 1 && kw === 1 && top === 0 && left === 0 && fits)
+    return pointwise(backend, x, dy, sh, sw);
 
   // Negative bottom/right: crop x first (explicit conv padding must be ≥ 0).
   const xc = padOrCrop2d(backend, x, 0, Math.min(0, bottom), 0, Math.min(0, right));
@@ -67,7 +85,12 @@ export function conv2DBackpropFilter(args: {
   const dyt = transpose(backend, dy, [1, 2, 0, 3]); // [oh,ow,n,co]
   const conv = callKernel(tf.Conv2D, backend, { x: xt, filter: dyt }, {
     strides: [1, 1],
-    pad: [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]],
+    pad: [
+      [0, 0],
+      [top, Math.max(0, bottom)],
+      [left, Math.max(0, right)],
+      [0, 0],
+    ],
     dataFormat: 'NHWC',
     dilations: [sh, sw],
     dimRoundingMode: undefined as unknown as string,
@@ -91,23 +114,42 @@ export function conv2DBackpropFilter(args: {
  * [n·oh·ow, ci]ᵀ × [n·oh·ow, co] product (the dilated-conv form wastes its time on a
  * huge, thin "filter" here).
  */
-function pointwise(backend: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
+function pointwise(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  sh: number,
+  sw: number,
+): tf.TensorInfo {
   const [n, oh, ow, co] = dy.shape;
   const ci = x.shape[3];
   const strided = sh !== 1 || sw !== 1 || x.shape[1] !== oh || x.shape[2] !== ow;
   // Subsample with a 1×1 max-pool (XNNPACK, ≈ 1 ms for 4M values; StridedSlice takes ≈ 200 ms).
   const xs = strided
-    ? callKernel(tf.MaxPool, backend, { x }, { filterSize: [1, 1], strides: [sh, sw], pad: 'valid', dimRoundingMode: undefined as unknown as string } as unknown as tf.NamedAttrMap)
+    ? callKernel(tf.MaxPool, backend, { x }, {
+        filterSize: [1, 1],
+        strides: [sh, sw],
+        pad: 'valid',
+        dimRoundingMode: undefined as unknown as string,
+      } as unknown as tf.NamedAttrMap)
     : x;
   if (xs.shape[1] !== oh || xs.shape[2] !== ow) {
     release(backend, xs);
-    throw new KernelInputError(tf.Conv2DBackpropFilter, `internal: subsampled x [${xs.shape}] does not match dy [${dy.shape}]`);
+    throw new KernelInputError(
+      tf.Conv2DBackpropFilter,
+      `internal: subsampled x [${xs.shape}] does not match dy [${dy.shape}]`,
+    );
   }
   const m = n * oh * ow;
-  const prod = callKernel(tf.BatchMatMul, backend, { a: view(xs, [1, m, ci]), b: view(dy, [1, m, co]) }, {
-    transposeA: true,
-    transposeB: false,
-  });
+  const prod = callKernel(
+    tf.BatchMatMul,
+    backend,
+    { a: view(xs, [1, m, ci]), b: view(dy, [1, m, co]) },
+    {
+      transposeA: true,
+      transposeB: false,
+    },
+  );
   if (xs !== x) release(backend, xs);
   return view(prod, [1, 1, ci, co]);
 }

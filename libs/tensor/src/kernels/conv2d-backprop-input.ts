@@ -24,21 +24,34 @@ type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackendLike; attrs?: t
  * (no multiplications by inserted zeros). Falls back to `stock` where the formulation
  * does not apply (padding larger than the filter, channels-first, non-float32).
  */
-export function makeConv2DBackpropInput(stock: tf.KernelConfig | undefined): (args: Args) => tf.TensorInfo {
+export function makeConv2DBackpropInput(
+  stock: tf.KernelConfig | undefined,
+): (args: Args) => tf.TensorInfo {
   return (args: Args): tf.TensorInfo => {
     const { inputs, backend } = args;
     const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
     const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
     const fallback = (why: string): tf.TensorInfo => {
-      if (stock == null) throw new KernelInputError(tf.Conv2DBackpropInput, `${why}, and no stock kernel to fall back to`);
+      if (stock == null)
+        throw new KernelInputError(
+          tf.Conv2DBackpropInput,
+          `${why}, and no stock kernel to fall back to`,
+        );
       return callConfig(stock, backend, inputs as Record<string, tf.TensorInfo>, args.attrs);
     };
-    if ((dataFormat != null && dataFormat !== 'NHWC') || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+    if (
+      (dataFormat != null && dataFormat !== 'NHWC') ||
+      dy.dtype !== 'float32' ||
+      filter.dtype !== 'float32'
+    ) {
       return fallback(`dataFormat ${dataFormat}, dtypes ${dy.dtype}/${filter.dtype}`);
     }
     if (dy.shape.length !== 4 || filter.shape.length !== 4) {
-      throw new KernelInputError(tf.Conv2DBackpropInput, `dy [${dy.shape}] and filter [${filter.shape}] must be rank 4`);
+      throw new KernelInputError(
+        tf.Conv2DBackpropInput,
+        `dy [${dy.shape}] and filter [${filter.shape}] must be rank 4`,
+      );
     }
     const info = tf.backend_util.computeConv2DInfo(
       inputShape,
@@ -64,7 +77,12 @@ export function makeConv2DBackpropInput(stock: tf.KernelConfig | undefined): (ar
     if (kh === 1 && kw === 1) {
       // dx = dilate(dy · Wᵀ) shifted by the padding: row h of dx is row h+pt of the dilation.
       const wSwap = transpose(backend, filter, [0, 1, 3, 2]); // [1,1,co,ci]
-      const z = conv(backend, dy, wSwap, [[0, 0], [0, 0], [0, 0], [0, 0]]); // [n,oh,ow,ci]
+      const z = conv(backend, dy, wSwap, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]); // [n,oh,ow,ci]
       release(backend, wSwap);
       if (sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === H && ow === W) return z;
       const zd = sh === 1 && sw === 1 ? z : dilate2d(backend, z, sh, sw);
@@ -88,7 +106,12 @@ export function makeConv2DBackpropInput(stock: tf.KernelConfig | undefined): (ar
     const right = W + kw - 1 - M - left;
     const src = padOrCrop2d(backend, dyd, 0, Math.min(0, bottom), 0, Math.min(0, right));
     if (src !== dyd && dyd !== dy) release(backend, dyd);
-    const out = conv(backend, src, wRot, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    const out = conv(backend, src, wRot, [
+      [0, 0],
+      [top, Math.max(0, bottom)],
+      [left, Math.max(0, right)],
+      [0, 0],
+    ]);
     if (src !== dy) release(backend, src);
     release(backend, wRot);
     return out;

@@ -63,7 +63,11 @@ export function release(backend: WasmBackendLike, ...infos: Array<tf.TensorInfo 
 }
 
 /** Transposes `x` by `perm` on the wasm backend. */
-export function transpose(backend: WasmBackendLike, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+export function transpose(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  perm: number[],
+): tf.TensorInfo {
   return callKernel(tf.Transpose, backend, { x }, { perm });
 }
 
@@ -87,20 +91,35 @@ export function padOrCrop2d(
   const cropL = Math.max(0, -left);
   const cropR = Math.max(0, -right);
   if (cropT + cropB + cropL + cropR > 0) {
-    cur = callKernel(tf.Slice, backend, { x: cur }, {
-      begin: [0, cropT, cropL, 0],
-      size: [n, h - cropT - cropB, w - cropL - cropR, c],
-    });
+    cur = callKernel(
+      tf.Slice,
+      backend,
+      { x: cur },
+      {
+        begin: [0, cropT, cropL, 0],
+        size: [n, h - cropT - cropB, w - cropL - cropR, c],
+      },
+    );
   }
   const padT = Math.max(0, top);
   const padB = Math.max(0, bottom);
   const padL = Math.max(0, left);
   const padR = Math.max(0, right);
   if (padT + padB + padL + padR > 0) {
-    const padded = callKernel(tf.PadV2, backend, { x: cur }, {
-      paddings: [[0, 0], [padT, padB], [padL, padR], [0, 0]],
-      constantValue: 0,
-    });
+    const padded = callKernel(
+      tf.PadV2,
+      backend,
+      { x: cur },
+      {
+        paddings: [
+          [0, 0],
+          [padT, padB],
+          [padL, padR],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     if (cur !== x) release(backend, cur);
     cur = padded;
   }
@@ -120,10 +139,22 @@ export function dilate2d(
 ): tf.TensorInfo {
   const [n, h, w, c] = x.shape;
   const v = view(x, [n, h, 1, w, 1, c]);
-  const padded = callKernel(tf.PadV2, backend, { x: v }, {
-    paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
-    constantValue: 0,
-  });
+  const padded = callKernel(
+    tf.PadV2,
+    backend,
+    { x: v },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   return view(padded, [n, h * sh, w * sw, c]);
 }
 

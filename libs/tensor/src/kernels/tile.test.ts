@@ -21,13 +21,18 @@ const CASES: Array<{ shape: number[]; reps: number[]; dtype: 'float32' | 'int32'
 for (const c of CASES) {
   test(`Tile on wasm equals the cpu backend: ${c.dtype} [${c.shape}] × [${c.reps}]`, async () => {
     const n = c.shape.reduce((a, b) => a * b, 1);
-    const data = Array.from(values(n, 3), (v) => (c.dtype === 'float32' ? v : c.dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
+    const data = Array.from(values(n, 3), (v) =>
+      c.dtype === 'float32' ? v : c.dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0,
+    );
     const [ref] = await onCpu([{ data: Float32Array.from(data), shape: c.shape }], (x) =>
       tf.cast(tf.tile(tf.cast(x, c.dtype), c.reps), 'float32'),
     );
     const x = tf.tensor(data, c.shape, c.dtype);
     const y = tf.tile(x, c.reps);
-    assert.deepEqual(y.shape, c.shape.map((s, i) => s * c.reps[i]!));
+    assert.deepEqual(
+      y.shape,
+      c.shape.map((s, i) => s * c.reps[i]!),
+    );
     assert.deepEqual(Array.from(tf.cast(y, 'float32').dataSync()), Array.from(ref!.data));
     tf.dispose([x, y]);
   });

@@ -25,11 +25,14 @@ export function tileInto(src: Flat, inShape: number[], reps: number[], dst: Flat
   }
   const fill = (d: number, sOff: number, dOff: number): void => {
     if (d === rank - 1) dst.set(src.subarray(sOff, sOff + inShape[d]!), dOff);
-    else for (let i = 0; i < inShape[d]!; i++) fill(d + 1, sOff + i * inBlock[d]!, dOff + i * outBlock[d]!);
+    else
+      for (let i = 0; i < inShape[d]!; i++)
+        fill(d + 1, sOff + i * inBlock[d]!, dOff + i * outBlock[d]!);
     // Repeat the span written for this dimension, doubling the copied length each time.
     const span = inShape[d]! * outBlock[d]!;
     const total = span * reps[d]!;
-    for (let done = span; done < total; done *= 2) dst.copyWithin(dOff + done, dOff, dOff + Math.min(done, total - done));
+    for (let done = span; done < total; done *= 2)
+      dst.copyWithin(dOff + done, dOff, dOff + Math.min(done, total - done));
   };
   fill(0, 0, 0);
 }
@@ -46,8 +49,12 @@ export function tileConfig(stock: tf.KernelConfig | undefined): tf.KernelConfig 
         return stock.kernelFunc(params);
       }
       const b = params.backend as unknown as BackendWasm;
-      const out = b.makeOutput(x.shape.map((s, i) => s * reps[i]!), x.dtype);
-      if (tf.util.sizeFromShape(out.shape) > 0) tileInto(b.typedArrayFromHeap(x) as Flat, x.shape, reps, b.typedArrayFromHeap(out) as Flat);
+      const out = b.makeOutput(
+        x.shape.map((s, i) => s * reps[i]!),
+        x.dtype,
+      );
+      if (tf.util.sizeFromShape(out.shape) > 0)
+        tileInto(b.typedArrayFromHeap(x) as Flat, x.shape, reps, b.typedArrayFromHeap(out) as Flat);
       return out;
     },
   };

@@ -135,7 +135,8 @@ test(
     // d/dx of sum(BN(x)) = gamma / sqrt(var + eps) per channel, by hand.
     const expect = [1, 2, -1].map((g, j) => g / Math.sqrt([0.5, 1.5, 2][j]! + EPS));
     const got = dx.dataSync();
-    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - expect[i % c]!) < 1e-5, `dx[${i}]`);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i]! - expect[i % c]!) < 1e-5, `dx[${i}]`);
     tf.dispose([mean, variance, gamma, beta, x, dx]);
   },
 );

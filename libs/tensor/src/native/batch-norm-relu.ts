@@ -54,7 +54,11 @@ export function registerBatchNormReluKernels(addon: NativeAddon): string[] {
     );
     return [y, mean, invStd];
   };
-  const bwd = (p: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo[] => {
+  const bwd = (p: {
+    inputs: NamedTensorInfoMap;
+    backend: unknown;
+    attrs?: tf.NamedAttrMap;
+  }): TensorInfo[] => {
     const b = p.backend as BackendWasm;
     const [x, y, dy, gamma, mean, invStd] = ['x', 'y', 'dy', 'gamma', 'mean', 'invStd'].map((n) =>
       input(p.inputs, n),
@@ -81,9 +85,15 @@ export function registerBatchNormReluKernels(addon: NativeAddon): string[] {
     );
     return [dx, dGamma, dBeta];
   };
-  const inference = (p: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo => {
+  const inference = (p: {
+    inputs: NamedTensorInfoMap;
+    backend: unknown;
+    attrs?: tf.NamedAttrMap;
+  }): TensorInfo => {
     const b = p.backend as BackendWasm;
-    const [x, mean, variance, gamma, beta] = ['x', 'mean', 'variance', 'gamma', 'beta'].map((n) => input(p.inputs, n));
+    const [x, mean, variance, gamma, beta] = ['x', 'mean', 'variance', 'gamma', 'beta'].map((n) =>
+      input(p.inputs, n),
+    );
     const c = x!.shape[x!.shape.length - 1]!;
     const y = b.makeOutput(x!.shape, 'float32');
     addon.batchNormInference(
@@ -115,7 +125,12 @@ export function registerBatchNormReluKernels(addon: NativeAddon): string[] {
     const { x, mean, variance, scale, offset } = inputs;
     if (!x || !mean || !variance || !scale || !offset || x.dtype !== 'float32') return undefined;
     const c = x.shape[x.shape.length - 1];
-    if ([mean, variance, scale, offset].some((t) => t.shape.length !== 1 || t.shape[0] !== c || t.dtype !== 'float32')) return undefined;
+    if (
+      [mean, variance, scale, offset].some(
+        (t) => t.shape.length !== 1 || t.shape[0] !== c || t.dtype !== 'float32',
+      )
+    )
+      return undefined;
     return inference({
       inputs: { x, mean, variance, gamma: scale, beta: offset },
       backend,
@@ -160,7 +175,13 @@ export function nativeBatchNormInference(
   relu: boolean,
 ): tf.Tensor | null {
   if (!hasNativeBatchNormRelu() || isRecordingGradients()) return null;
-  return tf.engine().runKernel(BATCH_NORM_INFERENCE, { x, mean, variance, gamma, beta }, { epsilon, relu }) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel(
+      BATCH_NORM_INFERENCE,
+      { x, mean, variance, gamma, beta },
+      { epsilon, relu },
+    ) as tf.Tensor;
 }
 
 /** Whether a gradient tape (tf.grad, variableGrads, customGrad's forward) is recording now. */

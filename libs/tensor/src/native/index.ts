@@ -49,5 +49,10 @@ export function registerNativeKernels(): NativeStatus {
   }
 }
 
-export { nativeBatchNorm, nativeBatchNormInference, nativeBatchNormRelu, hasNativeBatchNormRelu } from './batch-norm-relu';
+export {
+  nativeBatchNorm,
+  nativeBatchNormInference,
+  nativeBatchNormRelu,
+  hasNativeBatchNormRelu,
+} from './batch-norm-relu';
 export type { BatchNormReluResult } from './batch-norm-relu';

@@ -33,7 +33,10 @@ export async function onCpu(
   try {
     return tf.tidy(() => {
       const out = fn(...arrays.map((a) => tf.tensor(a.data, a.shape)));
-      return (Array.isArray(out) ? out : [out]).map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+      return (Array.isArray(out) ? out : [out]).map((t) => ({
+        data: t.dataSync() as Float32Array,
+        shape: t.shape,
+      }));
     });
   } finally {
     await tf.setBackend(prev);
@@ -41,7 +44,11 @@ export async function onCpu(
 }
 
 /** Runs a kernel config directly on the current backend; the result is an engine tensor. */
-export function runConfig(config: tf.KernelConfig, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
+export function runConfig(
+  config: tf.KernelConfig,
+  inputs: Record<string, tf.Tensor>,
+  attrs: object,
+): tf.Tensor {
   const out = config.kernelFunc({
     inputs,
     attrs: attrs as tf.NamedAttrMap,
@@ -60,12 +67,15 @@ export function assertClose(
 ): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   let scale = 0;
-  for (let i = 0; i < expected.data.length; i++) scale = Math.max(scale, Math.abs(expected.data[i]));
+  for (let i = 0; i < expected.data.length; i++)
+    scale = Math.max(scale, Math.abs(expected.data[i]));
   const tol = rtol * scale + atol;
   for (let i = 0; i < expected.data.length; i++) {
     const d = Math.abs(actual.data[i] - expected.data[i]);
     if (!(d <= tol)) {
-      assert.fail(`${what}: element ${i} is ${actual.data[i]}, expected ${expected.data[i]} (|diff| ${d} > tol ${tol})`);
+      assert.fail(
+        `${what}: element ${i} is ${actual.data[i]}, expected ${expected.data[i]} (|diff| ${d} > tol ${tol})`,
+      );
     }
   }
 }

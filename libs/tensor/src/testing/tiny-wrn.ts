@@ -20,7 +20,10 @@ export function tinyInit(): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   let seed = 100;
   for (const [k, shape] of Object.entries(TINY_SHAPES)) {
-    const v = values(shape.reduce((a, b) => a * b), seed++);
+    const v = values(
+      shape.reduce((a, b) => a * b),
+      seed++,
+    );
     out[k] = k.endsWith('g') ? v.map((x) => 1 + 0.1 * x) : v.map((x) => 0.5 * x);
   }
   return out;
@@ -28,12 +31,27 @@ export function tinyInit(): Record<string, Float32Array> {
 
 function bnRelu(h: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const m = tf.moments(h, [0, 1, 2]);
-  return tf.relu(tf.add(tf.mul(tf.div(tf.sub(h, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))), g), b));
+  return tf.relu(
+    tf.add(tf.mul(tf.div(tf.sub(h, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))), g), b),
+  );
 }
 
 /** Mean cross-entropy of the tiny net on images x [n,9,9,1] with integer labels. */
-export function tinyLoss(w: Record<string, tf.Tensor>, x: tf.Tensor4D, labels: tf.Tensor1D): tf.Scalar {
-  const xp = tf.mirrorPad(x, [[0, 0], [2, 2], [2, 2], [0, 0]], 'reflect'); // augmentation's pad
+export function tinyLoss(
+  w: Record<string, tf.Tensor>,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): tf.Scalar {
+  const xp = tf.mirrorPad(
+    x,
+    [
+      [0, 0],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+    ],
+    'reflect',
+  ); // augmentation's pad
   const crop = tf.slice(xp, [0, 1, 3, 0], [x.shape[0], 9, 9, 1]);
   const h1 = tf.conv2d(crop as tf.Tensor4D, w.conv1 as tf.Tensor4D, 1, 'same');
   const a1 = bnRelu(h1, w.bn1g, w.bn1b) as tf.Tensor4D;

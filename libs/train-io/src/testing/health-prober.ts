@@ -23,11 +23,20 @@ export interface HealthProber {
   stop: () => Promise<ProbeResult>;
 }
 
-export function startHealthProber(address: string, o: { intervalMs?: number; deadlineMs?: number; token?: string } = {}): HealthProber {
-  const child = fork(__filename, [address, String(o.intervalMs ?? 50), String(o.deadlineMs ?? 1000), o.token ?? ''], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function startHealthProber(
+  address: string,
+  o: { intervalMs?: number; deadlineMs?: number; token?: string } = {},
+): HealthProber {
+  const child = fork(
+    __filename,
+    [address, String(o.intervalMs ?? 50), String(o.deadlineMs ?? 1000), o.token ?? ''],
+    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   const result = new Promise<ProbeResult>((resolve, reject) => {
     child.on('message', (m: ProbeResult) => resolve(m));
-    child.on('exit', (code) => reject(new Error(`health prober exited (${code}) without a result`)));
+    child.on('exit', (code) =>
+      reject(new Error(`health prober exited (${code}) without a result`)),
+    );
   });
   return { stop: () => (child.send('stop'), result) };
 }
@@ -39,7 +48,12 @@ export function quantile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
 }
 
-async function probeLoop(address: string, intervalMs: number, deadlineMs: number, token: string): Promise<void> {
+async function probeLoop(
+  address: string,
+  intervalMs: number,
+  deadlineMs: number,
+  token: string,
+): Promise<void> {
   let stopping = false;
   process.on('message', () => (stopping = true));
   const out: ProbeResult = { latencies: [], sentAt: [], failures: [], failed: 0, errors: [] };
@@ -50,7 +64,13 @@ async function probeLoop(address: string, intervalMs: number, deadlineMs: number
     out.sentAt.push(Date.now());
     const err = await new Promise<string | undefined>((res) =>
       h.check({ service: '' }, new Metadata(), { deadline: Date.now() + deadlineMs }, (e, r) =>
-        res(e ? e.message : r.status === health.HealthCheckResponse_ServingStatus.SERVING ? undefined : `status ${r.status}`),
+        res(
+          e
+            ? e.message
+            : r.status === health.HealthCheckResponse_ServingStatus.SERVING
+              ? undefined
+              : `status ${r.status}`,
+        ),
       ),
     );
     out.latencies.push(performance.now() - t0);

@@ -14,7 +14,16 @@ const START_TIMEOUT_MS = 120_000;
 /** How long a SIGTERM'd service may take to stop before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 /** Env a service would otherwise pick up from the test's environment. */
-const CLEARED_ENV = [ENV.AUTH_TOKEN, ENV.AUTH_TOKEN_FILE, ENV.TLS_CERT, ENV.TLS_KEY, ENV.TLS_CLIENT_CA, ENV.TLS_CA, ENV.TEACHER_ADDRESSES, ENV.EXTRACTOR_ADDRESS];
+const CLEARED_ENV = [
+  ENV.AUTH_TOKEN,
+  ENV.AUTH_TOKEN_FILE,
+  ENV.TLS_CERT,
+  ENV.TLS_KEY,
+  ENV.TLS_CLIENT_CA,
+  ENV.TLS_CA,
+  ENV.TEACHER_ADDRESSES,
+  ENV.EXTRACTOR_ADDRESS,
+];
 
 export interface ServiceProcess {
   service: ServiceKey;
@@ -53,14 +62,22 @@ export interface ServiceStack {
 }
 
 /** Starts `apps/<service>/src/main.ts`; resolves once it logged its gRPC address (and metrics address, if asked). */
-export function startServiceProcess(service: ServiceKey, storeDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export function startServiceProcess(
+  service: ServiceKey,
+  storeDir: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const k of CLEARED_ENV) delete base[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'apps', service, 'src', 'main.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...base, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1', [ENV.STORE]: storeDir, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(REPO_ROOT, 'apps', service, 'src', 'main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...base, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1', [ENV.STORE]: storeDir, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -76,11 +93,15 @@ export function startServiceProcess(service: ServiceKey, storeDir: string, env: 
     let metrics: string | undefined;
     const timer = setTimeout(() => {
       void stop('SIGKILL');
-      fail(new Error(`${service} did not listen within ${START_TIMEOUT_MS} ms:\n${tail.join('\n')}`));
+      fail(
+        new Error(`${service} did not listen within ${START_TIMEOUT_MS} ms:\n${tail.join('\n')}`),
+      );
     }, START_TIMEOUT_MS);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      fail(new Error(`${service} exited (${code ?? signal}) before it listened:\n${tail.join('\n')}`));
+      fail(
+        new Error(`${service} exited (${code ?? signal}) before it listened:\n${tail.join('\n')}`),
+      );
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (tail.push(line) > 40) tail.shift();
@@ -91,7 +112,8 @@ export function startServiceProcess(service: ServiceKey, storeDir: string, env: 
         return;
       }
       if (rec.message === 'listening') address = rec.address;
-      if (rec.message === 'metrics listening') metrics = rec.address?.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+      if (rec.message === 'metrics listening')
+        metrics = rec.address?.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
       if (address && (!wantMetrics || metrics)) {
         clearTimeout(timer);
         ok({ service, address, metricsUrl: metrics && `http://${metrics}/metrics`, child, stop });
@@ -112,7 +134,10 @@ export async function startServiceStack(o: ServiceStackOptions = {}): Promise<Se
   const fx = o.fixture ?? (await serviceFixture());
   const procs: ServiceProcess[] = [];
   const startTeacher = async (env: Record<string, string> = {}): Promise<ServiceProcess> => {
-    const p = await startServiceProcess('teacher-inference', fx.storeDir, { [METRICS_PORT_ENV]: '0', ...env });
+    const p = await startServiceProcess('teacher-inference', fx.storeDir, {
+      [METRICS_PORT_ENV]: '0',
+      ...env,
+    });
     procs.push(p);
     return p;
   };
@@ -123,7 +148,9 @@ export async function startServiceStack(o: ServiceStackOptions = {}): Promise<Se
     if (!o.fixture) fx.cleanup();
   };
   try {
-    const teachers = await Promise.all(Array.from({ length: o.teachers ?? 1 }, () => startTeacher()));
+    const teachers = await Promise.all(
+      Array.from({ length: o.teachers ?? 1 }, () => startTeacher()),
+    );
     let extractor: ServiceProcess | undefined;
     if (o.extractor ?? true) {
       extractor = await startServiceProcess('boundary-extractor', fx.storeDir, {

@@ -6,7 +6,15 @@ export type Experiment = (typeof EXPERIMENTS)[number];
 export const SCALES = ['smoke', 'mini', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 
-export const ALL_METHODS: RunMethod[] = ['none', 'kd', 'fitnets+kd', 'fsp+kd', 'at+kd', 'jacobian+kd', 'ab+kd'];
+export const ALL_METHODS: RunMethod[] = [
+  'none',
+  'kd',
+  'fitnets+kd',
+  'fsp+kd',
+  'at+kd',
+  'jacobian+kd',
+  'ab+kd',
+];
 
 /** One column of an experiment's table: what it changes in the base config. */
 export interface Column {
@@ -35,8 +43,16 @@ export interface Grid {
   paper: Record<string, Record<string, number>>;
 }
 
-const ep = (e1: number, e2: number): Column => ({ key: `e${e1}-${e2}`, label: `${e1}+${e2}`, epochs: { e1, e2 } });
-const frac = (f: number): Column => ({ key: `f${f}`, label: `${+(f * 100).toPrecision(3)}%`, fraction: f });
+const ep = (e1: number, e2: number): Column => ({
+  key: `e${e1}-${e2}`,
+  label: `${e1}+${e2}`,
+  epochs: { e1, e2 },
+});
+const frac = (f: number): Column => ({
+  key: `f${f}`,
+  label: `${+(f * 100).toPrecision(3)}%`,
+  fraction: f,
+});
 const pair = (label: string, teacher: string, student: string): Column => ({
   key: `${teacher}_${student}`.replace(/wrn-/g, ''),
   label,
@@ -54,7 +70,18 @@ export const COMMITTED_TEACHERS: Record<string, { arch: string; path: string }> 
 };
 
 /** Teacher/student/data/recipe shared by a scale (the config file gives the rest). */
-function recipe(o: { teacher?: string; teacherEpochs?: number; committedTeacher?: boolean; demoRecipe?: boolean; student?: string; fraction?: number; count?: number; epochs?: [number, number]; batchSize?: number; testEvery?: number }) {
+function recipe(o: {
+  teacher?: string;
+  teacherEpochs?: number;
+  committedTeacher?: boolean;
+  demoRecipe?: boolean;
+  student?: string;
+  fraction?: number;
+  count?: number;
+  epochs?: [number, number];
+  batchSize?: number;
+  testEvery?: number;
+}) {
   return (cfg: RunConfig): RunConfig => {
     const arch = o.teacher ?? cfg.teacher.arch;
     const committed = o.committedTeacher ? COMMITTED_TEACHERS[cfg.dataset.name] : undefined;
@@ -70,10 +97,18 @@ function recipe(o: { teacher?: string; teacherEpochs?: number; committedTeacher?
       student: { ...base.student, arch: o.student ?? base.student.arch },
       dataset: {
         ...base.dataset,
-        subset: o.count ? { count: o.count, seed: 0 } : o.fraction !== undefined && o.fraction < 1 ? { fraction: o.fraction, seed: 0 } : undefined,
+        subset: o.count
+          ? { count: o.count, seed: 0 }
+          : o.fraction !== undefined && o.fraction < 1
+            ? { fraction: o.fraction, seed: 0 }
+            : undefined,
       },
       epochs: o.epochs ? { e1: o.epochs[0], e2: o.epochs[1] } : base.epochs,
-      train: { ...base.train, batchSize: o.batchSize ?? base.train.batchSize, testEvery: o.testEvery ?? base.train.testEvery },
+      train: {
+        ...base.train,
+        batchSize: o.batchSize ?? base.train.batchSize,
+        testEvery: o.testEvery ?? base.train.testEvery,
+      },
     };
   };
 }
@@ -128,42 +163,133 @@ export function gridOf(experiment: Experiment, scale: Scale): Grid {
 }
 
 type GridBody = Omit<Grid, 'experiment' | 'scale'>;
-const smokeRecipe = { teacher: 'wrn-10-1', teacherEpochs: 1, student: 'wrn-10-1', batchSize: 32, testEvery: 100 };
-const miniRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, committedTeacher: true, demoRecipe: true, student: 'wrn-10-1', batchSize: 128, testEvery: 100 };
-const smallRecipe = { teacher: 'wrn-16-2', teacherEpochs: 8, student: 'wrn-10-1', batchSize: 128, testEvery: 100 };
-const fullRecipe = { teacher: 'wrn-22-4', teacherEpochs: 200, student: 'wrn-16-2', batchSize: 128, testEvery: 10 };
+const smokeRecipe = {
+  teacher: 'wrn-10-1',
+  teacherEpochs: 1,
+  student: 'wrn-10-1',
+  batchSize: 32,
+  testEvery: 100,
+};
+const miniRecipe = {
+  teacher: 'wrn-16-2',
+  teacherEpochs: 8,
+  committedTeacher: true,
+  demoRecipe: true,
+  student: 'wrn-10-1',
+  batchSize: 128,
+  testEvery: 100,
+};
+const smallRecipe = {
+  teacher: 'wrn-16-2',
+  teacherEpochs: 8,
+  student: 'wrn-10-1',
+  batchSize: 128,
+  testEvery: 100,
+};
+const fullRecipe = {
+  teacher: 'wrn-22-4',
+  teacherEpochs: 200,
+  student: 'wrn-16-2',
+  batchSize: 128,
+  testEvery: 10,
+};
 
 /** What a scale sets; the methods default to the experiment's. */
 type ScaleBody = Pick<GridBody, 'columns' | 'seeds' | 'patch'> & { methods?: RunMethod[] };
 
 /** One experiment at every scale: its axis, its table in the paper and its methods are shared. */
-function experiment(axis: string, paper: GridBody['paper'], methods: RunMethod[], scales: Record<Scale, ScaleBody>): Record<Scale, GridBody> {
-  const body = (b: ScaleBody): GridBody => ({ axis, columns: b.columns, methods: b.methods ?? methods, seeds: b.seeds, patch: b.patch, paper });
-  return { smoke: body(scales.smoke), mini: body(scales.mini), small: body(scales.small), full: body(scales.full) };
+function experiment(
+  axis: string,
+  paper: GridBody['paper'],
+  methods: RunMethod[],
+  scales: Record<Scale, ScaleBody>,
+): Record<Scale, GridBody> {
+  const body = (b: ScaleBody): GridBody => ({
+    axis,
+    columns: b.columns,
+    methods: b.methods ?? methods,
+    seeds: b.seeds,
+    patch: b.patch,
+    paper,
+  });
+  return {
+    smoke: body(scales.smoke),
+    mini: body(scales.mini),
+    small: body(scales.small),
+    full: body(scales.full),
+  };
 }
 
 const GRIDS: Record<Experiment, Record<Scale, GridBody>> = {
   'fast-training': experiment('Training epochs', PAPER_FAST_TRAINING, ALL_METHODS, {
-    smoke: { columns: [ep(1, 1), ep(1, 2)], seeds: 1, patch: recipe({ ...smokeRecipe, count: 128 }) },
-    mini: { columns: [ep(1, 1), ep(1, 5)], seeds: 3, patch: recipe({ ...miniRecipe, fraction: 0.05 }) },
-    small: { columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25)], seeds: 3, patch: recipe({ ...smallRecipe, fraction: 0.1 }) },
-    full: { columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25), ep(10, 50), ep(20, 100)], seeds: 3, patch: recipe({ ...fullRecipe }) },
+    smoke: {
+      columns: [ep(1, 1), ep(1, 2)],
+      seeds: 1,
+      patch: recipe({ ...smokeRecipe, count: 128 }),
+    },
+    mini: {
+      columns: [ep(1, 1), ep(1, 5)],
+      seeds: 3,
+      patch: recipe({ ...miniRecipe, fraction: 0.05 }),
+    },
+    small: {
+      columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25)],
+      seeds: 3,
+      patch: recipe({ ...smallRecipe, fraction: 0.1 }),
+    },
+    full: {
+      columns: [ep(1, 1), ep(1, 5), ep(3, 12), ep(5, 25), ep(10, 50), ep(20, 100)],
+      seeds: 3,
+      patch: recipe({ ...fullRecipe }),
+    },
   }),
   'little-data': experiment('Percentage of data', PAPER_LITTLE_DATA, ALL_METHODS, {
-    smoke: { columns: [frac(0.2), frac(1)], seeds: 1, patch: recipe({ ...smokeRecipe, epochs: [1, 1] }) },
-    mini: { columns: [frac(0.001), frac(0.005), frac(0.01)], seeds: 3, patch: recipe({ ...miniRecipe, epochs: [3, 12] }) },
-    small: { columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1)], seeds: 3, patch: recipe({ ...smallRecipe, epochs: [5, 25] }) },
-    full: { columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1), frac(0.2), frac(1)], seeds: 3, patch: recipe({ ...fullRecipe, epochs: [20, 100] }) },
+    smoke: {
+      columns: [frac(0.2), frac(1)],
+      seeds: 1,
+      patch: recipe({ ...smokeRecipe, epochs: [1, 1] }),
+    },
+    mini: {
+      columns: [frac(0.001), frac(0.005), frac(0.01)],
+      seeds: 3,
+      patch: recipe({ ...miniRecipe, epochs: [3, 12] }),
+    },
+    small: {
+      columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1)],
+      seeds: 3,
+      patch: recipe({ ...smallRecipe, epochs: [5, 25] }),
+    },
+    full: {
+      columns: [frac(0.001), frac(0.01), frac(0.05), frac(0.1), frac(0.2), frac(1)],
+      seeds: 3,
+      patch: recipe({ ...fullRecipe, epochs: [20, 100] }),
+    },
   }),
   'network-sizes': experiment('Compression type', PAPER_NETWORK_SIZES, ['kd', 'ab+kd'], {
     smoke: {
-      columns: [pair('Tiny (smoke)', 'wrn-10-2', 'wrn-10-1'), pair('Same (smoke)', 'wrn-10-1', 'wrn-10-1')],
+      columns: [
+        pair('Tiny (smoke)', 'wrn-10-2', 'wrn-10-1'),
+        pair('Same (smoke)', 'wrn-10-1', 'wrn-10-1'),
+      ],
       seeds: 1,
       patch: recipe({ ...smokeRecipe, count: 128, epochs: [1, 1] }),
     },
-    mini: { columns: MINI_PAIRS, seeds: 1, patch: recipe({ ...miniRecipe, fraction: 0.05, epochs: [1, 5] }) },
-    small: { columns: PAPER_PAIRS, seeds: 1, patch: recipe({ ...smallRecipe, teacherEpochs: 4, fraction: 0.1, epochs: [5, 25] }) },
-    full: { columns: PAPER_PAIRS, methods: ALL_METHODS.filter((m) => m !== 'none'), seeds: 3, patch: recipe({ ...fullRecipe, fraction: 0.1, epochs: [20, 100] }) },
+    mini: {
+      columns: MINI_PAIRS,
+      seeds: 1,
+      patch: recipe({ ...miniRecipe, fraction: 0.05, epochs: [1, 5] }),
+    },
+    small: {
+      columns: PAPER_PAIRS,
+      seeds: 1,
+      patch: recipe({ ...smallRecipe, teacherEpochs: 4, fraction: 0.1, epochs: [5, 25] }),
+    },
+    full: {
+      columns: PAPER_PAIRS,
+      methods: ALL_METHODS.filter((m) => m !== 'none'),
+      seeds: 3,
+      patch: recipe({ ...fullRecipe, fraction: 0.1, epochs: [20, 100] }),
+    },
   }),
 };
 
@@ -172,10 +298,23 @@ export function cellConfig(base: RunConfig, grid: Grid, col: Column, seed: numbe
   let cfg = grid.patch({ ...base, methods: grid.methods });
   if (col.epochs) cfg = { ...cfg, epochs: { ...col.epochs } };
   if (col.fraction !== undefined) {
-    cfg = { ...cfg, dataset: { ...cfg.dataset, subset: col.fraction < 1 ? { fraction: col.fraction, seed } : undefined } };
-  } else if (cfg.dataset.subset) cfg = { ...cfg, dataset: { ...cfg.dataset, subset: { ...cfg.dataset.subset, seed } } };
+    cfg = {
+      ...cfg,
+      dataset: {
+        ...cfg.dataset,
+        subset: col.fraction < 1 ? { fraction: col.fraction, seed } : undefined,
+      },
+    };
+  } else if (cfg.dataset.subset)
+    cfg = { ...cfg, dataset: { ...cfg.dataset, subset: { ...cfg.dataset.subset, seed } } };
   // A column's own teacher architecture is trained, unless it is the committed checkpoint's.
-  if (col.teacher && col.teacher !== cfg.teacher.arch) cfg = { ...cfg, teacher: { ...cfg.teacher, arch: col.teacher, checkpoint: undefined } };
+  if (col.teacher && col.teacher !== cfg.teacher.arch)
+    cfg = { ...cfg, teacher: { ...cfg.teacher, arch: col.teacher, checkpoint: undefined } };
   if (col.student) cfg = { ...cfg, student: { ...cfg.student, arch: col.student } };
-  return { ...cfg, name: `${cfg.name}/${col.key}/s${seed}`, seed, student: { ...cfg.student, seed } };
+  return {
+    ...cfg,
+    name: `${cfg.name}/${col.key}/s${seed}`,
+    seed,
+    student: { ...cfg.student, seed },
+  };
 }

@@ -23,8 +23,16 @@ export const PAPER_ROWS: { method: RunMethod; label: string }[] = [
 ];
 
 /** A table of paper-numbers.json (error % per method, one value per column) keyed by method, then column. */
-function table(t: { columns: string[]; rows: Record<string, number[]> }): Record<string, Record<string, number>> {
-  return Object.fromEntries(PAPER_ROWS.map((r) => [r.method, Object.fromEntries(t.columns.map((c, j) => [c, t.rows[r.method][j]]))]));
+function table(t: {
+  columns: string[];
+  rows: Record<string, number[]>;
+}): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    PAPER_ROWS.map((r) => [
+      r.method,
+      Object.fromEntries(t.columns.map((c, j) => [c, t.rows[r.method][j]])),
+    ]),
+  );
 }
 
 /** §4.a, error % by E₁+E₂. */

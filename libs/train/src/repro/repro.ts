@@ -25,17 +25,29 @@ export async function runRepro(o: ReproOptions): Promise<ReproOutput> {
   const result = await runSweep(o);
   const markdown = reproMarkdown(result, o.command);
   const svg = reproSvg(result);
-  const json = JSON.stringify({ ...result, command: o.command, machine: o.machine, finishedAt: new Date().toISOString() }, null, 1);
+  const json = JSON.stringify(
+    { ...result, command: o.command, machine: o.machine, finishedAt: new Date().toISOString() },
+    null,
+    1,
+  );
   const prefix = sweepPrefix(result.experiment, result.dataset, result.scale);
   const written: string[] = [];
-  for (const [name, text] of [['results.json', json], ['table.md', markdown], ['plot.svg', svg]] as const) {
+  for (const [name, text] of [
+    ['results.json', json],
+    ['table.md', markdown],
+    ['plot.svg', svg],
+  ] as const) {
     await o.store.put(`${prefix}/${name}`, text);
     written.push(`${o.store.url}/${prefix}/${name}`);
   }
   if (o.outDir) {
     mkdirSync(o.outDir, { recursive: true });
     const base = join(o.outDir, `${result.experiment}-${result.dataset}-${result.scale}`);
-    for (const [ext, text] of [['json', json], ['md', markdown], ['svg', svg]] as const) {
+    for (const [ext, text] of [
+      ['json', json],
+      ['md', markdown],
+      ['svg', svg],
+    ] as const) {
       writeFileSync(`${base}.${ext}`, text);
       written.push(`${base}.${ext}`);
     }

@@ -75,7 +75,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const seeds = Array.from({ length: o.seeds ?? grid.seeds }, (_, i) => i + 1);
   const log = o.log ?? (() => {});
   const opts = o.base.dataset.dir ? { dir: o.base.dataset.dir } : {};
-  const [train, test] = await Promise.all([loadDataset(dataset as DatasetName, 'train', opts), loadDataset(dataset as DatasetName, 'test', opts)]);
+  const [train, test] = await Promise.all([
+    loadDataset(dataset as DatasetName, 'train', opts),
+    loadDataset(dataset as DatasetName, 'test', opts),
+  ]);
   const stats = channelStats(train);
   const cells: CellResult[] = [];
   const skipped: string[] = [];
@@ -90,7 +93,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         // A finished cell counts only for the grid it was run with (the teacher's location aside).
         const diff = configDiff(withoutCheckpoint(done.config), withoutCheckpoint(cfg));
         if (diff.length > 0) {
-          throw new Error(`${o.experiment} ${id}: the stored cell was run with another config (${describeDiff(diff)} differ); rerun with --fresh to start the sweep over`);
+          throw new Error(
+            `${o.experiment} ${id}: the stored cell was run with another config (${describeDiff(diff)} differ); rerun with --fresh to start the sweep over`,
+          );
         }
         cells.push(done);
         skipped.push(id);
@@ -103,9 +108,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         break outer;
       }
       cfg = { ...cfg, teacher: { ...cfg.teacher, checkpoint: teacherKey } };
-      log(`${o.experiment} ${id}: ${cfg.methods.join(', ')}; ${cfg.teacher.arch} → ${cfg.student.arch}, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}`);
+      log(
+        `${o.experiment} ${id}: ${cfg.methods.join(', ')}; ${cfg.teacher.arch} → ${cfg.student.arch}, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}`,
+      );
       const runId = `${prefix.replace(/\//g, '--')}--${id}`;
-      const r = await runPipeline(cfg, { store: o.store, runId, signal: o.signal, onEvent: o.onEvent, baseDir: o.baseDir }, runData(cfg, train, test, stats));
+      const r = await runPipeline(
+        cfg,
+        { store: o.store, runId, signal: o.signal, onEvent: o.onEvent, baseDir: o.baseDir },
+        runData(cfg, train, test, stats),
+      );
       if (r.cancelled) {
         cancelled = true;
         break outer;
@@ -117,7 +128,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         config: cfg,
         teacher: r.teacher,
         trainSize: r.trainSize,
-        results: r.results.map(({ method, errorPct, testLoss, similarity, seconds }) => ({ method, errorPct, testLoss, similarity, seconds })),
+        results: r.results.map(({ method, errorPct, testLoss, similarity, seconds }) => ({
+          method,
+          errorPct,
+          testLoss,
+          similarity,
+          seconds,
+        })),
       };
       await o.store.putJson(key, cell);
       cells.push(cell);
@@ -140,19 +157,34 @@ function withoutCheckpoint(cfg: RunConfig): unknown {
   return JSON.parse(JSON.stringify({ ...cfg, teacher: { ...cfg.teacher, checkpoint: undefined } }));
 }
 
-function runData(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData['stats']): RunData {
+function runData(
+  cfg: RunConfig,
+  train: ImageSet,
+  test: ImageSet,
+  stats: RunData['stats'],
+): RunData {
   // The same rule as `abd run`: a grid's count above the dataset's size is an error.
   return { train, test, stats, indices: subsetIndices(train, cfg.dataset.subset) };
 }
 
 /** The cell's committed teacher, or trains (or finds) one in the store; its key, or null when cancelled. */
-async function ensureTeacher(cfg: RunConfig, train: ImageSet, test: ImageSet, stats: RunData['stats'], o: SweepOptions): Promise<string | null> {
+async function ensureTeacher(
+  cfg: RunConfig,
+  train: ImageSet,
+  test: ImageSet,
+  stats: RunData['stats'],
+  o: SweepOptions,
+): Promise<string | null> {
   const t = cfg.teacher;
   if (t.checkpoint) return t.checkpoint;
   const key = `repro/teachers/${cfg.dataset.name}-${t.arch}-${t.epochs}ep-${t.init}-s${t.seed}`;
   if (await o.store.exists(`${key}/model.json`)) return key;
   o.log?.(`teacher ${t.arch}: training ${t.epochs} epoch(s) on ${train.n} images → ${key}`);
-  const r = await trainTeacher(cfg, train, test, stats, o.store, key, { store: o.store, signal: o.signal, onEvent: o.onEvent });
+  const r = await trainTeacher(cfg, train, test, stats, o.store, key, {
+    store: o.store,
+    signal: o.signal,
+    onEvent: o.onEvent,
+  });
   r.model.dispose();
   return r.cancelled ? null : key;
 }
@@ -163,7 +195,15 @@ export function aggregate(cells: CellResult[]): Aggregate[] {
   for (const c of cells) {
     for (const r of c.results) {
       const k = `${c.column.key}\u0000${r.method}`;
-      const a = by.get(k) ?? { column: c.column.key, method: r.method, n: 0, median: NaN, min: NaN, max: NaN, errors: [] };
+      const a = by.get(k) ?? {
+        column: c.column.key,
+        method: r.method,
+        n: 0,
+        median: NaN,
+        min: NaN,
+        max: NaN,
+        errors: [],
+      };
       a.errors.push(r.errorPct);
       by.set(k, a);
     }

@@ -4,7 +4,15 @@ import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { channelStats, ChannelStats, encodeIdx, IDX_FILES, ImageSet, loadDataset, subsetIndices } from '@abd/data';
+import {
+  channelStats,
+  ChannelStats,
+  encodeIdx,
+  IDX_FILES,
+  ImageSet,
+  loadDataset,
+  subsetIndices,
+} from '@abd/data';
 import { initBackend } from '@abd/tensor';
 import { AugmentSpec, LocalBatchSource } from '../batch-source';
 import { RunConfig, validateRunConfig } from '../run-config';
@@ -20,7 +28,7 @@ function images(n: number, seed: number): { images: Uint8Array; labels: Uint8Arr
   const out = new Uint8Array(n * px);
   const labels = new Uint8Array(n);
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let i = 0; i < n; i++) {
     const c = i % 10;
     labels[i] = c;
@@ -69,9 +77,19 @@ export async function bandSource(
   dir: string,
   o: { batchSize: number; seed?: number; augment: AugmentSpec | null },
 ): Promise<{ train: ImageSet; testSet: ImageSet; stats: ChannelStats; source: LocalBatchSource }> {
-  const [train, testSet] = await Promise.all([loadDataset('fashion-mnist', 'train', { dir }), loadDataset('fashion-mnist', 'test', { dir })]);
+  const [train, testSet] = await Promise.all([
+    loadDataset('fashion-mnist', 'train', { dir }),
+    loadDataset('fashion-mnist', 'test', { dir }),
+  ]);
   const stats = channelStats(train);
-  const source = new LocalBatchSource({ set: train, indices: subsetIndices(train, undefined), stats, batchSize: o.batchSize, seed: o.seed ?? 1, augment: o.augment });
+  const source = new LocalBatchSource({
+    set: train,
+    indices: subsetIndices(train, undefined),
+    stats,
+    batchSize: o.batchSize,
+    seed: o.seed ?? 1,
+    augment: o.augment,
+  });
   return { train, testSet, stats, source };
 }
 
@@ -79,7 +97,11 @@ export async function bandSource(
  * A band dataset of `nTrain` + `nTest` images for one test file: written in a fresh temp dir
  * before its tests (once the backend is up) and removed after them.
  */
-export function bandDatasetForTests(nTrain: number, nTest: number, prefix?: string): { dir: string } {
+export function bandDatasetForTests(
+  nTrain: number,
+  nTest: number,
+  prefix?: string,
+): { dir: string } {
   const tmp = tempDir(prefix);
   before(async () => {
     await initBackend();
