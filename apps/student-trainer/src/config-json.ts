@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@abd/grpc-kit';
 import type { studentTrainer } from '@abd/proto';
 import { ConfigError, RunConfig, validateRunConfig } from '@abd/train';
 import { firstHole } from '@abd/train-io';
-import { storedModel } from './stored-model';
+import { storedRunTeacher } from './stored-model';
 
 const FIELD = 'spec.run.config_json';
 
@@ -82,12 +82,7 @@ export async function runConfigOfJson(
     );
   }
   if (r.teacherSource?.$case === 'teacher') {
-    if (r.teacherSource.teacher.epoch)
-      throw new InvalidArgumentError(
-        'spec.run.teacher.epoch',
-        'run jobs take the final checkpoint (0)',
-      );
-    const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');
+    const m = await storedRunTeacher(store, r.teacherSource.teacher);
     if (wrnOf(cfg.teacher.arch) !== m.arch)
       throw new InvalidArgumentError(
         `${FIELD}.teacher.arch`,

@@ -3,7 +3,7 @@ import { DATASET_NAMES } from '@abd/data';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { common, studentTrainer } from '@abd/proto';
 import { subsetFromWire } from '@abd/train-io';
-import { storedModel } from './stored-model';
+import { storedRunTeacher } from './stored-model';
 import { runConfigOfJson } from './config-json';
 import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
 
@@ -182,12 +182,7 @@ export async function runConfigOf(
   let teacher: Record<string, unknown>;
   if (r.teacherSource?.$case === 'teacher') {
     // runPipeline and the boundary-extractor factory take a teacher as `models/<id>`.
-    if (r.teacherSource.teacher.epoch)
-      throw new InvalidArgumentError(
-        'spec.run.teacher.epoch',
-        'run jobs take the final checkpoint (0)',
-      );
-    const m = await storedModel(store, r.teacherSource.teacher, 'spec.run.teacher');
+    const m = await storedRunTeacher(store, r.teacherSource.teacher);
     teacher = { arch: m.arch, checkpoint: m.key };
   } else if (r.teacherSource?.$case === 'trainTeacher') {
     const t = r.teacherSource.trainTeacher;

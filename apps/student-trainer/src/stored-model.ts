@@ -69,3 +69,16 @@ export function checkFitsDataset(m: StoredModel, dataset: string, field: string)
     );
   }
 }
+
+/** A run job's stored teacher (`spec.run.teacher`): run jobs take its final checkpoint only. */
+export async function storedRunTeacher(
+  store: ArtifactStore,
+  ref: common.ModelRef,
+): Promise<StoredModel> {
+  if (ref.epoch)
+    throw new InvalidArgumentError(
+      'spec.run.teacher.epoch',
+      'run jobs take the final checkpoint (0)',
+    );
+  return storedModel(store, ref, 'spec.run.teacher');
+}

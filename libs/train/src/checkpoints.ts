@@ -46,11 +46,7 @@ export async function putCheckpoint(
 
 /** Loads and verifies a WRN checkpoint written by putCheckpoint (a teacher, a WRN student). */
 export async function getCheckpoint(store: ArtifactStore, dir: string): Promise<LoadedWrn> {
-  const [json, weights] = await Promise.all([
-    store.getText(`${dir}/model.json`),
-    store.get(`${dir}/weights.bin`),
-  ]);
-  return loadWrn(json, weights, `${store.url}/${dir}`);
+  return loadWrn(...(await checkpointFiles(store, dir)));
 }
 
 /** Loads and verifies a checkpoint of either student family written by putCheckpoint. */
@@ -58,11 +54,19 @@ export async function getStudentCheckpoint(
   store: ArtifactStore,
   dir: string,
 ): Promise<LoadedStudentCheckpoint> {
+  return loadAnyStudentCheckpoint(...(await checkpointFiles(store, dir)));
+}
+
+/** A checkpoint's model.json and weights.bin, with its URL (what the loaders name in their errors). */
+async function checkpointFiles(
+  store: ArtifactStore,
+  dir: string,
+): Promise<[json: string, weights: Uint8Array, source: string]> {
   const [json, weights] = await Promise.all([
     store.getText(`${dir}/model.json`),
     store.get(`${dir}/weights.bin`),
   ]);
-  return loadAnyStudentCheckpoint(json, weights, `${store.url}/${dir}`);
+  return [json, weights, `${store.url}/${dir}`];
 }
 
 /** Saves an epoch (or mid-epoch) checkpoint of a stage and then moves its `latest.json` to it. */

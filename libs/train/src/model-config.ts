@@ -20,17 +20,34 @@ export const BUILT_IN_TAPS = 3;
 /** The published AB tap weights, (L₁/4 + L₂/2 + L₃)·3/1000. */
 const DEFAULT_WEIGHTS = [3 / 4000, 3 / 2000, 3 / 1000];
 
+/** What names a run's teacher model (RunConfig.teacher without its training keys). */
+export interface TeacherModelKeys {
+  /** A WRN name; with `format`, a label (filled in from the file name when absent). */
+  arch: string;
+  /** A checkpoint directory (absolute once resolved, see preflight.ts), `builtin:<name>` or `models/<id>` in the store; trained when absent. */
+  checkpoint?: string;
+  /** A user's own teacher: its format, file (relative to the current directory) and tapped tensors. */
+  format?: TeacherFormat;
+  path?: string;
+  taps?: string[];
+  /** An ONNX teacher's 4-D layout (default nchw, PyTorch's). */
+  layout?: 'nchw' | 'nhwc';
+  /** The layer / node / value giving the logits when the model has several outputs. */
+  logits?: string;
+}
+
+/** What names a run's student model (RunConfig.student without its init keys). */
+export interface StudentModelKeys {
+  arch: string;
+  /** A tfjs LayersModel architecture file as the student (`arch` then a label), with its tap layers. */
+  format?: 'tfjs-layers';
+  path?: string;
+  taps?: string[];
+}
+
 interface ModelParts {
-  teacher: {
-    arch?: string;
-    checkpoint?: string;
-    format?: TeacherFormat;
-    path?: string;
-    taps?: string[];
-    layout?: 'nchw' | 'nhwc';
-    logits?: string;
-  };
-  student: { arch?: string; format?: 'tfjs-layers'; path?: string; taps?: string[] };
+  teacher: Partial<TeacherModelKeys>;
+  student: Partial<StudentModelKeys>;
   methods: string[];
   ab: { weights?: number[]; studentTaps?: number[]; teacherBnMode: string };
 }

@@ -8,7 +8,12 @@ import {
   datasetIssues,
   type DatasetConfig,
 } from './dataset-config';
-import { checkModels, TEACHER_FORMATS, type TeacherFormat } from './model-config';
+import {
+  checkModels,
+  type StudentModelKeys,
+  type TeacherModelKeys,
+  TEACHER_FORMATS,
+} from './model-config';
 import { DEFAULT_RECIPE, expandRecipe, RECIPE_NAMES, RECIPES, type RecipeName } from './recipes';
 import { SCHEDULE_KINDS, ScheduleKind } from './schedule';
 import { ConfigError, type ConfigIssue, dropNulls, issuesOf } from './schema';
@@ -47,33 +52,16 @@ export interface RunConfig extends BaselineParams {
   recipe: RecipeName;
   seed: number;
   dataset: DatasetConfig;
-  teacher: {
-    /** A WRN name; with `format`, a label (filled in from the file name when absent). */
-    arch: string;
-    /** A checkpoint directory (absolute once resolved, see preflight.ts), `builtin:<name>` or `models/<id>` in the store; trained when absent. */
-    checkpoint?: string;
-    /** A user's own teacher: its format, file (relative to the current directory) and tapped tensors. */
-    format?: TeacherFormat;
-    path?: string;
-    taps?: string[];
-    /** An ONNX teacher's 4-D layout (default nchw, PyTorch's). */
-    layout?: 'nchw' | 'nhwc';
-    /** The layer / node / value giving the logits when the model has several outputs. */
-    logits?: string;
+  teacher: TeacherModelKeys & {
     init: 'paper' | 'torch';
     seed: number;
     epochs: number;
     schedule: ScheduleKind;
   };
   /** `arch`: a WRN (`wrn-10-1`) or a CIFAR ResNet (`resnet-8`, `resnet20`, `resnet8x4`; kaiming init whatever `init` says). */
-  student: {
-    arch: string;
+  student: StudentModelKeys & {
     init: 'paper' | 'torch';
     seed: number;
-    /** A tfjs LayersModel architecture file as the student (`arch` then a label), with its tap layers. */
-    format?: 'tfjs-layers';
-    path?: string;
-    taps?: string[];
   };
   methods: RunMethod[];
   epochs: { e1: number; e2: number };

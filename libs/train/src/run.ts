@@ -207,6 +207,15 @@ async function runMethod(
     nesterov: cfg.train.nesterov,
   };
   const { e1, e2 } = cfg.epochs;
+  const label = `${method} ${cfg.student.arch}`;
+  // What both initialisation stages (AB, the feature baselines) take from the config.
+  const initStage = {
+    label,
+    epochs: e1,
+    sgd,
+    schedule: cfg.ab.schedule,
+    resetOptimizer: cfg.ab.resetOptimizer,
+  };
   const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
   const t0 = performance.now();
   let similarity: number[] | undefined;
@@ -228,16 +237,7 @@ async function runMethod(
         student,
         conns,
         source,
-        {
-          label: `${method} ${cfg.student.arch}`,
-          epochs: e1,
-          mu: cfg.ab.mu,
-          weights: cfg.ab.weights,
-          sgd,
-          schedule: cfg.ab.schedule,
-          resetOptimizer: cfg.ab.resetOptimizer,
-          studentTaps: paired,
-        },
+        { ...initStage, mu: cfg.ab.mu, weights: cfg.ab.weights, studentTaps: paired },
         { ...io, onEvent, prefix: `${prefix}/ab-init` },
       );
       conns.dispose();
@@ -268,14 +268,7 @@ async function runMethod(
           teacher,
           adapter,
           source,
-          {
-            label: `${method} ${cfg.student.arch}`,
-            epochs: e1,
-            sgd,
-            schedule: cfg.ab.schedule,
-            resetOptimizer: cfg.ab.resetOptimizer,
-            teacherBnMode: cfg.ab.teacherBnMode,
-          },
+          { ...initStage, teacherBnMode: cfg.ab.teacherBnMode },
           { ...io, prefix: `${prefix}/feature-init` },
         );
         if (r.cancelled) return null;
@@ -298,7 +291,7 @@ async function runMethod(
       student,
       source,
       {
-        label: `${method} ${cfg.student.arch}`,
+        label,
         epochs: staged ? e2 : e1 + e2,
         dataEpochOffset: staged ? e1 : 0,
         sgd,
