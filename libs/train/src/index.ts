@@ -92,15 +92,8 @@ export { atTerm, jacobianTerm } from './joint-terms';
 export type { JointTerm } from './joint-terms';
 export { hasInitStage } from './run';
 export type { BaselineParams } from './run-config';
-export {
-  EXPERIMENTS,
-  SCALES,
-  ALL_METHODS,
-  gridOf,
-  cellConfig,
-  COMMITTED_TEACHERS,
-} from './repro/grids';
-export type { Experiment, Scale, Grid, Column } from './repro/grids';
+// The whole of grids.ts is public: the experiments, their scales and grids.
+export * from './repro/grids';
 export { runSweep, aggregate, sweepPrefix } from './repro/sweep';
 export type { SweepOptions, SweepResult, CellResult, Aggregate } from './repro/sweep';
 export { reproMarkdown, reproSvg } from './repro/report';
