@@ -13,8 +13,8 @@ import { loadForeignTeacher, loadTfjsStudentArch } from '@abd/models';
 import { initBackend } from '@abd/tensor';
 import { LocalBatchSource } from './batch-source';
 import { getStudentCheckpoint } from './checkpoints';
-import { loadRunData, runPipeline } from './run';
-import { validateRunConfig } from './run-config';
+import { loadRunData, runPipeline, type RunData, type RunResult } from './run';
+import { type RunConfig, validateRunConfig } from './run-config';
 import { tempDir, writeBandDataset } from './testing/fixture';
 import { assertSameWeights, storedWeights } from './testing/weights';
 import { saveLayersModel } from '@abd/models/testing';
@@ -104,6 +104,32 @@ test("the batch source's sign maps and logits of a tfjs teacher are ρ of the mo
   teacher.dispose();
 });
 
+/** Runs `c` into the store at `dir` as run `r`, aborted at its `n`th step (of `stage` when given). */
+function runCancelledAtStep(
+  c: RunConfig,
+  dir: string,
+  data: RunData,
+  n: number,
+  stage?: string,
+): Promise<RunResult> {
+  const ctl = new AbortController();
+  let steps = 0;
+  return runPipeline(
+    c,
+    {
+      store: openStore(dir),
+      runId: 'r',
+      signal: ctl.signal,
+      onEvent: (e) =>
+        e.type === 'step' &&
+        (stage === undefined || e.stage === stage) &&
+        ++steps === n &&
+        ctl.abort(),
+    },
+    data,
+  );
+}
+
 test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancelled inside the AB stage it resumes to the same weights', async () => {
   const c = cfg();
   const data = await loadRunData(c);
@@ -121,18 +147,7 @@ test('resnet-8 learns the 28×28 tap from its 7×7 stage-3 map (resized); cancel
   assert.equal(ck.modelTopology.class_name, 'ResNet');
 
   const b = join(tmp.dir, 'store-b');
-  const ctl = new AbortController();
-  let steps = 0;
-  const first = await runPipeline(
-    c,
-    {
-      store: openStore(b),
-      runId: 'r',
-      signal: ctl.signal,
-      onEvent: (e) => e.type === 'step' && e.stage === 'ab-init' && ++steps === 5 && ctl.abort(),
-    },
-    data,
-  );
+  const first = await runCancelledAtStep(c, b, data, 5, 'ab-init');
   assert.equal(first.cancelled, true);
   const pointer = await openStore(b).getJson<{ epoch: number; partial?: boolean }>(
     'runs/r/ab+kd/ab-init/latest.json',
@@ -189,18 +204,7 @@ test('a tfjs LayersModel architecture file as the student: trained with AB + KD 
   // The teacher's one tap (28×28) pairs with the student's last (s2, 14×14, resized).
   assert.equal(full.results[0].similarity?.length, 1);
   const b = join(tmp.dir, 'store-tfjs-b');
-  const ctl = new AbortController();
-  let steps = 0;
-  const first = await runPipeline(
-    c,
-    {
-      store: openStore(b),
-      runId: 'r',
-      signal: ctl.signal,
-      onEvent: (e) => e.type === 'step' && ++steps === 6 && ctl.abort(),
-    },
-    data,
-  );
+  const first = await runCancelledAtStep(c, b, data, 6);
   assert.equal(first.cancelled, true);
   await runPipeline(c, { store: openStore(b), runId: 'r' }, data);
   const [wa, wb] = [
