@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Connectors, Wrn } from '@abd/models';
 import { channelStats, loadDataset } from '@abd/data';
-import { LocalBatchSource } from './batch-source';
+import { LocalBatchSource, type LocalSourceOptions } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { trainAbInit } from './ab-stage';
 import { bandDatasetForTests } from './testing/fixture';
@@ -15,15 +15,18 @@ test('tf.memory().numTensors stays flat over 100 training steps (KD) and the AB 
   const stats = channelStats(train);
   const teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 3);
   const student = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 4);
-  const source = new LocalBatchSource({
-    set: train,
-    indices: new Int32Array(400).map((_, i) => i),
-    stats,
-    batchSize: 4,
-    seed: 1,
-    augment: { pad: 4, flip: false },
-    teacher,
-  });
+  // The first n training images in batches of 4, carrying `t`'s outputs.
+  const sourceOf = (n: number, augment: LocalSourceOptions['augment'], t: Wrn): LocalBatchSource =>
+    new LocalBatchSource({
+      set: train,
+      indices: new Int32Array(n).map((_, i) => i),
+      stats,
+      batchSize: 4,
+      seed: 1,
+      augment,
+      teacher: t,
+    });
+  const source = sourceOf(400, { pad: 4, flip: false }, teacher);
   const counts: number[] = [];
   const sgd = { lr: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: true };
   await trainClassifier(
@@ -57,15 +60,7 @@ test('tf.memory().numTensors stays flat over 100 training steps (KD) and the AB 
   );
   const abCounts: number[] = [];
   const wide = new Wrn({ depth: 10, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 6);
-  const abSource = new LocalBatchSource({
-    set: train,
-    indices: new Int32Array(40).map((_, i) => i),
-    stats,
-    batchSize: 4,
-    seed: 1,
-    augment: null,
-    teacher: wide,
-  });
+  const abSource = sourceOf(40, null, wide);
   await trainAbInit(
     student,
     conns,
