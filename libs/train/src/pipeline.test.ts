@@ -5,6 +5,7 @@ import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
 import { configDiff, runPipeline, loadRunData } from './run';
 import { TrainEvent } from './events';
+import type { RunConfig, RunMethod } from './run-config';
 import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
 import { assertSameWeights, storedWeights } from './testing/weights';
 
@@ -14,6 +15,14 @@ before(async () => {
   writeBandDataset(tmp.dir, 160, 60);
 });
 after(() => tmp.cleanup());
+
+/** The tiny config on `dir`'s data with `methods`, taking the teacher the first test (run `a`) trained. */
+function onFirstRunsTeacher(dir: string, methods: RunMethod[]): RunConfig {
+  return tinyConfig(dir, {
+    methods,
+    teacher: { ...tinyConfig(dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` },
+  });
+}
 
 test('a whole run: teacher → none / kd / ab+kd → results, report data and checkpoints in the store', async () => {
   const cfg = tinyConfig(tmp.dir);
@@ -83,10 +92,7 @@ test('a finished run is shown without its data: nothing is loaded or evaluated a
   const dir = `${tmp.dir}/data-gone`;
   mkdirSync(dir);
   writeBandDataset(dir, 100, 20);
-  const cfg = tinyConfig(dir, {
-    methods: ['none'],
-    teacher: { ...tinyConfig(dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` },
-  });
+  const cfg = onFirstRunsTeacher(dir, ['none']);
   const store = openStore(`${tmp.dir}/store-gone`);
   const first = await runPipeline(cfg, { store, runId: 'g' });
   assert.ok(await store.exists('runs/g/teacher-eval.json'));
@@ -104,10 +110,7 @@ test('configDiff names the differing leaves', () => {
 });
 
 test('the same seed gives the same weights; a cancelled run resumes to the same weights', async () => {
-  const cfg = tinyConfig(tmp.dir, {
-    methods: ['ab+kd'],
-    teacher: { ...tinyConfig(tmp.dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` },
-  });
+  const cfg = onFirstRunsTeacher(tmp.dir, ['ab+kd']);
   const data = await loadRunData(cfg);
   const b = `${tmp.dir}/store-b`;
   const c = `${tmp.dir}/store-c`;
@@ -151,10 +154,7 @@ test('the same seed gives the same weights; a cancelled run resumes to the same 
 });
 
 test('a run stopped before the first step of a stage resumes that stage from its start (no epoch is skipped)', async () => {
-  const cfg = tinyConfig(tmp.dir, {
-    methods: ['ab+kd'],
-    teacher: { ...tinyConfig(tmp.dir).teacher, checkpoint: `${tmp.dir}/store-a/runs/a/teacher` },
-  });
+  const cfg = onFirstRunsTeacher(tmp.dir, ['ab+kd']);
   const data = await loadRunData(cfg);
   const d = `${tmp.dir}/store-d`;
   const ctl = new AbortController();
