@@ -9,7 +9,7 @@ import { checkpointRef } from '../preflight';
 import { parseRunConfig } from '../run-config';
 import { tempDir, writeBandDataset } from '../testing/fixture';
 import { ALL_METHODS, cellConfig, COMMITTED_TEACHERS, EXPERIMENTS, gridOf, SCALES } from './grids';
-import { runRepro } from './repro';
+import { type ReproOptions, runRepro } from './repro';
 import { aggregate } from './sweep';
 
 const tmp = tempDir('abd-repro-');
@@ -113,15 +113,15 @@ test('abd repro fast-training --scale smoke on the fixture: every method, table 
   const store = openStore(join(tmp.dir, 'store'));
   const out = join(tmp.dir, 'results');
   const lines: string[] = [];
-  const first = await runRepro({
+  // The one smoke sweep both invocations run.
+  const smoke: ReproOptions = {
     experiment: 'fast-training',
     scale: 'smoke',
     base: cfg,
     store,
     outDir: out,
-    command: 'test',
-    log: (l) => lines.push(l),
-  });
+  };
+  const first = await runRepro({ ...smoke, command: 'test', log: (l) => lines.push(l) });
   assert.equal(first.result.cancelled, false);
   assert.equal(first.result.cells.length, 2);
   for (const c of first.result.cells) {
@@ -158,14 +158,7 @@ test('abd repro fast-training --scale smoke on the fixture: every method, table 
   assert.ok(existsSync(join(out, 'fast-training-fashion-mnist-smoke.json')));
   // A rerun finds both cells finished: nothing is trained again.
   const events: TrainEvent[] = [];
-  const again = await runRepro({
-    experiment: 'fast-training',
-    scale: 'smoke',
-    base: cfg,
-    store,
-    outDir: out,
-    onEvent: (e) => events.push(e),
-  });
+  const again = await runRepro({ ...smoke, onEvent: (e) => events.push(e) });
   assert.deepEqual(again.result.skipped, ['e1-1-s1', 'e1-2-s1']);
   assert.equal(events.filter((e) => e.type === 'step').length, 0);
   assert.deepEqual(again.result.aggregates, first.result.aggregates);
