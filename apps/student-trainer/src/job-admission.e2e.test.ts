@@ -6,7 +6,7 @@ import { studentTrainer } from '@abd/proto';
 import { serviceFixture, type ServiceFixture, tinyConfig } from '@abd/train/testing';
 import { validateRunConfig, type RunConfig } from '@abd/train';
 import { jobSpecsOf } from '@abd/train-io';
-import { unaryCall as call, watchJob } from './testing/trainer-client';
+import { listAllJobs, unaryCall as call, watchJob } from './testing/trainer-client';
 import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
 // Admission and job-state tests over a real server on 127.0.0.1:0 (batches in-process).
@@ -202,12 +202,7 @@ test('StartJob refuses, before any work, specs that would fail later or overflow
       `${name}: nothing written`,
     );
   }
-  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', {
-    state: S.JOB_STATE_UNSPECIFIED,
-    limit: 0,
-    pageToken: '',
-  });
-  assert.deepEqual(list.jobs, []);
+  assert.deepEqual(await listAllJobs(client!, S.JOB_STATE_UNSPECIFIED), []);
 });
 
 test('a job.json an older trainer wrote with overflowing counts does not break ListJobs after a restart', async () => {
@@ -227,13 +222,8 @@ test('a job.json an older trainer wrote with overflowing counts does not break L
   await fx.store.putJson('jobs/old-bad/job.json', bad);
   const { resumed } = await serve();
   assert.deepEqual(resumed, [], 'not resumed');
-  const list = await rpc<studentTrainer.ListJobsResponse>('listJobs', {
-    state: S.JOB_STATE_UNSPECIFIED,
-    limit: 0,
-    pageToken: '',
-  });
   assert.deepEqual(
-    list.jobs.map((j) => j.id),
+    (await listAllJobs(client!, S.JOB_STATE_UNSPECIFIED)).map((j) => j.id),
     ['old-bad'],
   );
   const j = await rpc<studentTrainer.Job>('getJob', { jobId: 'old-bad' });

@@ -10,6 +10,7 @@ import { JobManager } from './job-manager';
 import { childRunner } from './job-runner';
 import {
   assertSameWeights as sameWeights,
+  listAllJobs,
   unaryCall as call,
   watchJob,
 } from './testing/trainer-client';
@@ -76,13 +77,8 @@ test('job API: cancel a running job, a restarted trainer resumes unfinished jobs
   });
   const j = await unaryCall<studentTrainer.Job>('getJob', { jobId: 'c1' });
   assert.equal(j.state, S.JOB_STATE_CANCELLED);
-  const list = await unaryCall<studentTrainer.ListJobsResponse>('listJobs', {
-    state: S.JOB_STATE_CANCELLED,
-    limit: 0,
-    pageToken: '',
-  });
   assert.deepEqual(
-    list.jobs.map((x) => x.id),
+    (await listAllJobs(svc.trainer, S.JOB_STATE_CANCELLED)).map((x) => x.id),
     ['c1'],
   );
   // A trainer that died mid-run leaves its job RUNNING in the store; a new one picks it up.
@@ -112,6 +108,17 @@ function withConfig(
   edit(c);
   return { ...spec, kind: { $case: 'run', run: { ...run, configJson: JSON.stringify(c) } } };
 }
+
+/** A structured learning-rate schedule giving only `initialLr` (the other fields zero: the recipe's). */
+const lrOnly = (initialLr: number): studentTrainer.LrSchedule => ({
+  initialLr,
+  momentum: 0,
+  weightDecay: 0,
+  nesterov: false,
+  milestones: [],
+  divisor: 0,
+  perStep: false,
+});
 
 /** A run job in the structured fields (no config_json). */
 const structured = (
@@ -212,15 +219,7 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
           jobId: 'x5',
           spec: {
             ...spec,
-            lr: {
-              initialLr: 0.2,
-              momentum: 0,
-              weightDecay: 0,
-              nesterov: false,
-              milestones: [],
-              divisor: 0,
-              perStep: false,
-            },
+            lr: lrOnly(0.2),
           },
           resume: false,
         }),
@@ -233,15 +232,7 @@ test('bad job requests and bad tokens get their status; the trainer keeps servin
         unaryCall('startJob', {
           jobId: 'x3',
           spec: structured({
-            lr: {
-              initialLr: NaN,
-              momentum: 0,
-              weightDecay: 0,
-              nesterov: false,
-              milestones: [],
-              divisor: 0,
-              perStep: false,
-            },
+            lr: lrOnly(NaN),
           }),
           resume: false,
         }),

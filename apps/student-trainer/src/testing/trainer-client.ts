@@ -20,6 +20,19 @@ export function unaryCall<T>(
   );
 }
 
+/** Every job in `state` (UNSPECIFIED: all), in one ListJobs page (limit 0: the server's default). */
+export async function listAllJobs(
+  client: studentTrainer.StudentTrainerClient,
+  state: studentTrainer.JobState,
+): Promise<studentTrainer.Job[]> {
+  const list = await unaryCall<studentTrainer.ListJobsResponse>(client, 'listJobs', {
+    state,
+    limit: 0,
+    pageToken: '',
+  });
+  return list.jobs;
+}
+
 /** All events of a job from the start until it is final. */
 export function watchJob(
   client: studentTrainer.StudentTrainerClient,
