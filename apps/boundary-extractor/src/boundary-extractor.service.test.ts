@@ -64,6 +64,38 @@ const sourceOpts = (batchSize = 8) => ({
   shape: { height: 28, width: 28, channels: 1 },
 });
 
+/** A Stream request for teacher-a's maps and logits of 16 training images in two batches of 8. */
+const twoBatches: boundaryExtractor.StreamRequest = {
+  teacher: { id: 'teacher-a', epoch: 0 },
+  dataset: { name: 'fashion-mnist' },
+  split: common.Split.SPLIT_TRAIN,
+  subset: { size: { $case: 'count', count: 16 }, seed: 0 },
+  epoch: 0,
+  seed: 1,
+  batchSize: 8,
+  augmentation: undefined,
+  taps: [],
+  useCache: false,
+  shuffle: true,
+  teacherLogits: true,
+  batchNormTrainMode: false,
+  startBatch: 0,
+};
+
+/** Every batch of one Stream call; rejects with the call's error. */
+function streamAll(
+  client: boundaryExtractor.BoundaryExtractorClient,
+  req: boundaryExtractor.StreamRequest,
+): Promise<boundaryExtractor.Batch[]> {
+  return new Promise((res, rej) => {
+    const out: boundaryExtractor.Batch[] = [];
+    const s = client.stream(req);
+    s.on('data', (b: boundaryExtractor.Batch) => out.push(b));
+    s.on('error', rej);
+    s.on('end', () => res(out));
+  });
+}
+
 async function reference(epoch: number): Promise<TrainBatch[]> {
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');
   const o = sourceOpts();
@@ -218,30 +250,8 @@ test('a slow consumer never makes the extractor run ahead without bound', async 
 
 test('bad requests get their status with the field named; the extractor keeps serving', async () => {
   const { client, pool } = await startExtractor(teachers.map((t) => t.address));
-  const base: boundaryExtractor.StreamRequest = {
-    teacher: { id: 'teacher-a', epoch: 0 },
-    dataset: { name: 'fashion-mnist' },
-    split: common.Split.SPLIT_TRAIN,
-    subset: { size: { $case: 'count', count: 16 }, seed: 0 },
-    epoch: 0,
-    seed: 1,
-    batchSize: 8,
-    augmentation: undefined,
-    taps: [],
-    useCache: false,
-    shuffle: true,
-    teacherLogits: true,
-    batchNormTrainMode: false,
-    startBatch: 0,
-  };
   const run = (r: Partial<boundaryExtractor.StreamRequest>) =>
-    new Promise<boundaryExtractor.Batch[]>((res, rej) => {
-      const out: boundaryExtractor.Batch[] = [];
-      const s = client.stream({ ...base, ...r });
-      s.on('data', (b) => out.push(b));
-      s.on('error', rej);
-      s.on('end', () => res(out));
-    });
+    streamAll(client, { ...twoBatches, ...r });
   const cases: [string, Partial<boundaryExtractor.StreamRequest>, status, RegExp][] = [
     [
       'unknown dataset',
@@ -329,30 +339,7 @@ test('a teacher whose queue is full refuses at once; the extractor backs off and
     ABD_TEACHER_MAX_QUEUE_DELAY_US: '300000',
   });
   const { client, pool } = await startExtractor([small.address], 1);
-  const req: boundaryExtractor.StreamRequest = {
-    teacher: { id: 'teacher-a', epoch: 0 },
-    dataset: { name: 'fashion-mnist' },
-    split: common.Split.SPLIT_TRAIN,
-    subset: { size: { $case: 'count', count: 16 }, seed: 0 },
-    epoch: 0,
-    seed: 1,
-    batchSize: 8,
-    augmentation: undefined,
-    taps: [],
-    useCache: false,
-    shuffle: true,
-    teacherLogits: true,
-    batchNormTrainMode: false,
-    startBatch: 0,
-  };
-  const run = () =>
-    new Promise<boundaryExtractor.Batch[]>((res, rej) => {
-      const out: boundaryExtractor.Batch[] = [];
-      const s = client.stream(req);
-      s.on('data', (b) => out.push(b));
-      s.on('error', rej);
-      s.on('end', () => res(out));
-    });
+  const run = () => streamAll(client, twoBatches);
   const [a, b] = await Promise.all([run(), run()]);
   assert.deepEqual(
     a.map((x) => x.index),
