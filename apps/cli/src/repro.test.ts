@@ -14,7 +14,8 @@ const abd = (...args: string[]) =>
     env: { ...process.env, ABD_STORE: '' },
   });
 
-before(() => writeBandDataset(tmp.dir, 120, 40));
+// 160 training images: the smoke grids take stratified subsets of up to 128.
+before(() => writeBandDataset(tmp.dir, 160, 40));
 after(() => tmp.cleanup());
 
 test('abd repro network-sizes --scale smoke --data-dir: table, plot and JSON; a rerun skips finished cells', () => {

@@ -105,6 +105,7 @@ test('a ResNet student in the store is evaluated like a WRN: Evaluate = the libr
     m,
     test,
     channelStats(await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir })),
+    DEFAULT_EVAL_BATCH,
   );
   m.dispose();
   assert.equal(r.errorPercent, ev.errorPct);
