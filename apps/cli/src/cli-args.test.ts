@@ -155,3 +155,17 @@ test("key=value overrides meet the file's schema; --print-config prints the effe
   assert.equal(badType.status, 1);
   assert.match(badType.stderr, /epochs\.e1/);
 });
+
+test('a reader that closes the pipe early (abd run --help | head) ends abd quietly, exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [ABD, 'run', '--help'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Our end of its stdout is closed before it writes: its write meets a closed pipe (EPIPE).
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+});

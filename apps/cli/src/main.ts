@@ -18,6 +18,15 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(normalizeBooleans(argv), { from: 'user' });
 }
 
+// A reader that stops early (`abd run --help | head`) closes the pipe: that ends the output, not
+// the command with a stack trace.
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const argv = process.argv.slice(2);
 main(argv).then(
   () => process.exit(process.exitCode ?? 0),
