@@ -3,12 +3,11 @@ import {
   CheckpointError,
   CheckpointJson,
   parseCheckpoint,
-  serializeCheckpoint,
   SerializedCheckpoint,
 } from './checkpoint';
 import { ResNet } from './resnet';
 import { ResNetConfig, validateResNetConfig } from './resnet-config';
-import { assignState, stateOf } from './wrn-checkpoint';
+import { assignState, serializeModel, stateOf } from './wrn-checkpoint';
 
 /**
  * Serializes a ResNet (class_name 'ResNet', its config as the topology) with metadata and optional
@@ -19,12 +18,7 @@ export function saveResNet(
   metadata: Record<string, unknown>,
   extra: Map<string, tf.Tensor> = new Map(),
 ): Promise<SerializedCheckpoint> {
-  const all = stateOf(model);
-  for (const [k, v] of extra) {
-    if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
-    all.set(k, v);
-  }
-  return serializeCheckpoint(all, { class_name: 'ResNet', config: { ...model.config } }, metadata);
+  return serializeModel(model, 'ResNet', metadata, extra);
 }
 
 /** Builds a ResNet from checkpoint bytes, verifying them first; tensors that are not the model's come back in `extra` (the caller disposes them). */

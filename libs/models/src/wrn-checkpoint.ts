@@ -17,6 +17,24 @@ export function stateOf(model: {
   return new Map<string, tf.Tensor>([...model.params, ...model.stats]);
 }
 
+/**
+ * Serializes a model's state with extra tensors stored under their own names (a name taken by
+ * the model is an error); the topology is its class name and config.
+ */
+export function serializeModel(
+  model: { params: Map<string, tf.Variable>; stats: Map<string, tf.Variable>; config: object },
+  className: string,
+  metadata: Record<string, unknown>,
+  extra: Map<string, tf.Tensor>,
+): Promise<SerializedCheckpoint> {
+  const all = stateOf(model);
+  for (const [k, v] of extra) {
+    if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
+    all.set(k, v);
+  }
+  return serializeCheckpoint(all, { class_name: className, config: { ...model.config } }, metadata);
+}
+
 /** Assigns saved values to a model's variables; every variable must be present with its shape. */
 export function assignState(
   model: { params: Map<string, tf.Variable>; stats: Map<string, tf.Variable> },
@@ -45,12 +63,7 @@ export function saveWrn(
   metadata: Record<string, unknown>,
   extra: Map<string, tf.Tensor> = new Map(),
 ): Promise<SerializedCheckpoint> {
-  const all = stateOf(model);
-  for (const [k, v] of extra) {
-    if (all.has(k)) throw new CheckpointError(`extra tensor '${k}' collides with a model tensor`);
-    all.set(k, v);
-  }
-  return serializeCheckpoint(all, { class_name: 'WRN', config: { ...model.config } }, metadata);
+  return serializeModel(model, 'WRN', metadata, extra);
 }
 
 export interface LoadedWrn {
