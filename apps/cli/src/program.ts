@@ -9,7 +9,7 @@ import { benchCommand } from './commands/bench';
 import { benchTeacherCommand } from './commands/bench-teacher';
 import { callCommand } from './commands/call';
 import { configHelpText, configKeysCommand, configSchemaCommand } from './commands/config';
-import { demoCommand } from './commands/demo';
+import { DEMO_CONFIG, demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
@@ -100,7 +100,7 @@ export function buildProgram(): Command {
     .addOption(QUIET())
     .option(
       '--config <path>',
-      'demo config, relative to the repository (default configs/demo.yaml)',
+      `demo config, relative to the repository (default ${DEMO_CONFIG})`,
     )
     .action((_o, c: Command) => demoCommand(toArgs(c, [])));
 
