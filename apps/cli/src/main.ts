@@ -52,6 +52,7 @@ main(argv).then(
       'InvalidKeyError',
       'BackendUnavailableError',
       'TrainerGoneError',
+      'ServiceStatusError',
       'TeacherFormatError',
     ];
     // Messages that already name the command (`abd run: …`) are not prefixed twice.

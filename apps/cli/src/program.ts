@@ -98,10 +98,7 @@ export function buildProgram(): Command {
     .addOption(FRESH())
     .addOption(YES())
     .addOption(QUIET())
-    .option(
-      '--config <path>',
-      `demo config, relative to the repository (default ${DEMO_CONFIG})`,
-    )
+    .option('--config <path>', `demo config, relative to the repository (default ${DEMO_CONFIG})`)
     .action((_o, c: Command) => demoCommand(toArgs(c, [])));
 
   sub('run', 'teacher → AB init → classification → evaluation → report in the store')

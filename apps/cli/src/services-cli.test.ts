@@ -108,6 +108,23 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
     store,
   );
   assert.equal(exported.status, 0, exported.stderr);
+  // The teacher uploaded to another store than the services': the trainer's status, no stack, the fix.
+  const elsewhere = abd(
+    'run',
+    cfg,
+    '--remote',
+    `127.0.0.1:${base + 2}`,
+    '--store',
+    join(tmp.dir, 'other-store'),
+    '--run-id',
+    'elsewhere',
+  );
+  assert.equal(elsewhere.status, 1, elsewhere.stderr);
+  assert.match(
+    elsewhere.stderr,
+    /^abd: the trainer at 127\.0\.0\.1:\d+ answered NOT_FOUND: model 'elsewhere-teacher' not found .* pass the services' store with --store/,
+  );
+  assert.doesNotMatch(elsewhere.stderr, /^\s+at /m);
   // A teacher file runs in-process only: said before anything is sent.
   const own = abd(
     'run',

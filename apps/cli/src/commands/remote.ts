@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { status as Status } from '@grpc/grpc-js';
 import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { EXPORT_FORMATS } from '@abd/models';
 import { studentTrainer } from '@abd/proto';
@@ -123,6 +124,19 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
         )}\` to resume`,
       );
       err.name = 'TrainerGoneError';
+      throw err;
+    }
+    // Any other status from the trainer: its message, without a stack, and where to look.
+    const grpcErr = e as { code?: number; details?: string };
+    if (typeof grpcErr.code === 'number' && typeof grpcErr.details === 'string') {
+      const hint =
+        grpcErr.code === 5 && /model .* not found/.test(grpcErr.details)
+          ? ` — the trainer reads its own store; this command put the teacher in ${store.url}: pass the services' store with --store (the one \`abd up --store\` was given)`
+          : '';
+      const err = new Error(
+        `the trainer at ${address} answered ${Status[grpcErr.code] ?? grpcErr.code}: ${grpcErr.details}${hint}`,
+      );
+      err.name = 'ServiceStatusError';
       throw err;
     }
     throw e;
