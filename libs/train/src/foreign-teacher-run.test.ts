@@ -17,43 +17,16 @@ import { loadRunData, runPipeline, type RunData, type RunResult } from './run';
 import { type RunConfig, validateRunConfig } from './run-config';
 import { tempDir, writeBandDataset } from './testing/fixture';
 import { assertSameWeights, storedWeights } from './testing/weights';
-import { saveLayersModel } from '@abd/models/testing';
+import { saveTinyTfjsTeacher } from '@abd/models/testing';
 
 const tmp = tempDir();
 const teacherDir = join(tmp.dir, 'teacher');
-
-/** A Keras-style CNN on 28×28×1 (10 classes); `pre` (28×28×5, pre-ReLU) is its one tap. */
-async function saveTeacher(): Promise<tfl.LayersModel> {
-  const x = tfl.input({ shape: [28, 28, 1] });
-  const pre = tfl.layers
-    .conv2d({
-      filters: 5,
-      kernelSize: 3,
-      padding: 'same',
-      name: 'pre',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
-    })
-    .apply(x) as tfl.SymbolicTensor;
-  const h = tfl.layers
-    .globalAveragePooling2d({})
-    .apply(tfl.layers.reLU({}).apply(pre)) as tfl.SymbolicTensor;
-  const y = tfl.layers
-    .dense({
-      units: 10,
-      name: 'logits',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }),
-    })
-    .apply(h) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: x, outputs: y });
-  await saveLayersModel(tfl, model, teacherDir);
-  return model;
-}
 
 let model: tfl.LayersModel;
 before(async () => {
   await initBackend();
   writeBandDataset(tmp.dir, 60, 20);
-  model = await saveTeacher();
+  model = await saveTinyTfjsTeacher(tfl, teacherDir);
 });
 after(() => {
   model.dispose();

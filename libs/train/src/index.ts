@@ -75,10 +75,16 @@ export {
   baselineParams,
 } from './run-config';
 export type { RunConfig, RunMethod } from './run-config';
-export { BUILT_IN_TAPS, GENERAL_METHODS, studentTapsOf, TEACHER_FORMATS } from './model-config';
+export {
+  BUILT_IN_TAPS,
+  GENERAL_METHODS,
+  pairedStudentTaps,
+  studentTapsOf,
+  TEACHER_FORMATS,
+} from './model-config';
 export type { TeacherFormat } from './model-config';
 export { evaluateForeignTeacher, loadRunForeignTeacher } from './foreign-run-teacher';
-export { isForeignTeacher } from './teacher-model';
+export { foreignTeacherOutputs, isForeignTeacher } from './teacher-model';
 export type { TeacherModel } from './teacher-model';
 export { loadTeacher, trainTeacher } from './teacher';
 export { preflightRun, resolveRunPaths, checkpointRef, BUILTIN_TEACHERS_DIR } from './preflight';

@@ -6,6 +6,7 @@ import {
   isResNetArch,
 } from '@abd/models';
 import { ConfigError } from './schema';
+import { isForeignTeacher, type TeacherModel } from './teacher-model';
 
 /** Formats of a user's own teacher (`teacher.format`), run by libs/models' loaders. */
 export const TEACHER_FORMATS = ['onnx', 'tfjs-layers', 'tfjs-graph'] as const;
@@ -189,6 +190,22 @@ export function studentTapsOf(
   if (cfg.ab.studentTaps) return cfg.ab.studentTaps.map((p) => p - 1);
   const S = studentTapCount(cfg);
   return Array.from({ length: teacherTaps }, (_, i) => S - teacherTaps + i);
+}
+
+/**
+ * Which student taps the AB stage pairs with the teacher's (0-based), or undefined for all of
+ * them in order: a built-in student beside our WRN teacher uses its 3 taps as they are; a pairing
+ * in the config (`ab.studentTaps`), a user's teacher or a tfjs-layers student takes the rule of
+ * `studentTapsOf`. The AB stage and the web view's boundary page both use it.
+ */
+export function pairedStudentTaps(
+  cfg: { ab: { studentTaps?: number[] }; student: { taps?: string[]; format?: string } },
+  teacher: TeacherModel,
+  teacherTaps: number,
+): number[] | undefined {
+  return cfg.ab.studentTaps || isForeignTeacher(teacher) || cfg.student.format
+    ? studentTapsOf(cfg, teacherTaps)
+    : undefined;
 }
 
 /** Taps of the student: those named for a tfjs-layers student, else the built-in families' 3. */

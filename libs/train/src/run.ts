@@ -17,7 +17,7 @@ import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill
 import { StageIo } from './stage-loop';
 import { evaluateForeignTeacher } from './foreign-run-teacher';
 import { runStudentOf, runTeacherOf } from './run-models';
-import { studentTapsOf } from './model-config';
+import { pairedStudentTaps } from './model-config';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
 
 export interface MethodResult {
@@ -222,10 +222,7 @@ async function runMethod(
   try {
     if (method === 'ab+kd' || method === 'ab+ce') {
       // The teacher's k taps pair with k student taps (model-config.ts, checkModels); all three when built-in.
-      const paired =
-        cfg.ab.studentTaps || isForeignTeacher(t.model) || cfg.student.format
-          ? studentTapsOf(cfg, t.widths.length)
-          : undefined;
+      const paired = pairedStudentTaps(cfg, t.model, t.widths.length);
       const widths = paired ? paired.map((i) => student.tapWidths[i]) : student.tapWidths;
       const conns = new Connectors(widths, t.widths, cfg.student.init, cfg.student.seed + 7919);
       let last: AbEpochMetrics | undefined;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@abd/artifacts';
+import { Wrn } from '@abd/models';
 import { initBackend } from '@abd/tensor';
 import { validateRunConfig } from '@abd/train';
 import { BoundaryCache } from './boundaries';
@@ -25,6 +26,7 @@ test('a run’s teacher given as builtin:<name> or as an older run’s repositor
         student: { arch: 'wrn-10-1' },
       });
       const m = await cache.teacher('r', cfg);
+      assert.ok(m instanceof Wrn, checkpoint);
       assert.equal(m.config.depth, 16, checkpoint);
       assert.equal(m.config.widen, 2, checkpoint);
     }

@@ -2,9 +2,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ArtifactStore, validateKey } from '@abd/artifacts';
-import { channelStats, ChannelStats, DatasetName, ImageSet, loadDataset } from '@abd/data';
-import { assignState, Connectors, Wrn } from '@abd/models';
-import { checkpointRef, getCheckpoint, imagesToTensor, loadTeacher, RunConfig } from '@abd/train';
+import type { ChannelStats, LoadedDataset } from '@abd/data';
+import { assignState, Connectors, matchTapSize, type Student } from '@abd/models';
+import {
+  checkpointRef,
+  foreignTeacherOutputs,
+  getStudentCheckpoint,
+  imagesToTensor,
+  isForeignTeacher,
+  loadConfiguredDataset,
+  loadRunForeignTeacher,
+  loadTeacher,
+  pairedStudentTaps,
+  type RunConfig,
+  type TeacherModel,
+} from '@abd/train';
 import { tryJson } from './store-view';
 
 /** Which student checkpoint a boundary view reads. */
@@ -38,10 +50,16 @@ export interface BoundaryView {
   studentKey: string;
 }
 
+/** A model the view has loaded: a teacher (ours or a user's) or a student with its connectors. */
+interface CachedModel {
+  model: TeacherModel | Student;
+  extra: Map<string, tf.Tensor>;
+}
+
 /** Loaded datasets, statistics and models, kept across requests (small LRU for the models). */
 export class BoundaryCache {
-  private readonly sets = new Map<string, Promise<{ test: ImageSet; stats: ChannelStats }>>();
-  private readonly models = new Map<string, { model: Wrn; extra: Map<string, tf.Tensor> }>();
+  private readonly sets = new Map<string, Promise<LoadedDataset>>();
+  private readonly models = new Map<string, CachedModel>();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -49,54 +67,62 @@ export class BoundaryCache {
     private readonly maxModels = 6,
   ) {}
 
-  /** The run's test set and the normalization the run used (mean/std of its whole training split). */
-  data(cfg: RunConfig): Promise<{ test: ImageSet; stats: ChannelStats }> {
-    const key = `${cfg.dataset.name}|${cfg.dataset.dir ?? ''}`;
+  /**
+   * The run's data as the run loaded it (a built-in dataset by name or a format + path) and the
+   * normalization it used (per-channel mean/std of its whole training split).
+   */
+  data(cfg: RunConfig): Promise<LoadedDataset> {
+    const key = JSON.stringify(cfg.dataset);
     if (!this.sets.has(key)) {
-      const opts = cfg.dataset.dir ? { dir: cfg.dataset.dir } : {};
-      const name = cfg.dataset.name as DatasetName;
-      const p = Promise.all([
-        loadDataset(name, 'train', opts),
-        loadDataset(name, 'test', opts),
-      ]).then(([train, test]) => ({ test, stats: channelStats(train) }));
+      const p = loadConfiguredDataset(cfg.dataset);
       p.catch(() => this.sets.delete(key));
       this.sets.set(key, p);
     }
     return this.sets.get(key)!;
   }
 
-  private remember(key: string, entry: { model: Wrn; extra: Map<string, tf.Tensor> }) {
+  private remember(key: string, entry: CachedModel) {
     this.models.set(key, entry);
     while (this.models.size > this.maxModels) {
-      const [oldest, e] = this.models.entries().next().value as [
-        string,
-        { model: Wrn; extra: Map<string, tf.Tensor> },
-      ];
+      const [oldest, e] = this.models.entries().next().value as [string, CachedModel];
       this.models.delete(oldest);
       e.model.dispose();
       for (const t of e.extra.values()) t.dispose();
     }
   }
 
-  /** A run's teacher: `config.teacher.checkpoint` (`builtin:<name>`, a directory — older runs' relative to the repo root — or a store key), else `runs/<id>/teacher`. */
-  async teacher(runId: string, cfg: RunConfig): Promise<Wrn> {
-    const ref = cfg.teacher.checkpoint ?? `runs/${runId}/teacher`;
+  /**
+   * A run's teacher: a user's model file (`teacher.format` + `path`, with its taps), else
+   * `config.teacher.checkpoint` (`builtin:<name>`, a directory — older runs' relative to the
+   * repo root — or a store key), else `runs/<id>/teacher`.
+   */
+  async teacher(runId: string, cfg: RunConfig): Promise<TeacherModel> {
+    const ref = cfg.teacher.format
+      ? `${cfg.teacher.format}:${cfg.teacher.path}:${cfg.teacher.taps?.join(',')}`
+      : (cfg.teacher.checkpoint ?? `runs/${runId}/teacher`);
     const key = `teacher:${ref}`;
     const hit = this.models.get(key);
-    if (hit) return hit.model;
-    const where = checkpointRef(ref, this.repoRoot);
-    const onDisk = where.kind === 'disk' && existsSync(resolve(where.dir, 'model.json'));
-    if (!onDisk) validateKey(ref);
-    const model = await loadTeacher(ref, this.store, this.repoRoot);
+    if (hit) return hit.model as TeacherModel;
+    let model: TeacherModel;
+    if (cfg.teacher.format) {
+      const { train, stats } = await this.data(cfg);
+      model = (await loadRunForeignTeacher(cfg, train, stats)).teacher;
+    } else {
+      const where = checkpointRef(ref, this.repoRoot);
+      const onDisk = where.kind === 'disk' && existsSync(resolve(where.dir, 'model.json'));
+      if (!onDisk) validateKey(ref);
+      model = await loadTeacher(ref, this.store, this.repoRoot);
+    }
     this.remember(key, { model, extra: new Map() });
     return model;
   }
 
-  async student(dir: string): Promise<{ model: Wrn; extra: Map<string, tf.Tensor> }> {
+  /** A student checkpoint of any family (WRN, ResNet, a tfjs-layers architecture) with its connectors. */
+  async student(dir: string): Promise<{ model: Student; extra: Map<string, tf.Tensor> }> {
     const key = `student:${dir}`;
     const hit = this.models.get(key);
-    if (hit) return hit;
-    const loaded = await getCheckpoint(this.store, validateKey(dir));
+    if (hit) return hit as { model: Student; extra: Map<string, tf.Tensor> };
+    const loaded = await getStudentCheckpoint(this.store, validateKey(dir));
     const keep = new Map<string, tf.Tensor>();
     for (const [k, t] of loaded.extra) k.startsWith('extra/conn') ? keep.set(k, t) : t.dispose();
     const entry = { model: loaded.model, extra: keep };
@@ -130,7 +156,49 @@ export async function studentCheckpointDir(
   return validateKey(latest.dir);
 }
 
-/** Runs teacher and student (eval mode) on one test image and returns their sign maps per tap. */
+/** The teacher's sign maps (NHWC, 0/1 per neuron) with their shapes, and its prediction, for one image. */
+async function teacherSigns(
+  teacher: TeacherModel,
+  pixels: Uint8Array,
+  shape: [number, number, number, number],
+  stats: ChannelStats,
+): Promise<{ maps: Array<{ bits: Uint8Array; shape: number[] }>; pred: number; names: string[] }> {
+  const argmax = (v: ArrayLike<number>): number => {
+    let best = 0;
+    for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+    return best;
+  };
+  if (isForeignTeacher(teacher)) {
+    const o = await foreignTeacherOutputs(teacher, pixels, shape, stats, {
+      signs: true,
+      logits: true,
+    });
+    return {
+      maps: o.signs!.map((v, i) => ({ bits: Uint8Array.from(v), shape: o.signShapes![i] })),
+      pred: argmax(o.logits!),
+      names: [...teacher.taps],
+    };
+  }
+  return tf.tidy(() => {
+    const x = imagesToTensor(pixels, ...shape, stats);
+    const t = teacher.forward(x, { training: false });
+    return {
+      maps: t.taps.map((tap) => ({
+        bits: Uint8Array.from(tap.dataSync(), (v) => (v > 0 ? 1 : 0)),
+        shape: tap.shape,
+      })),
+      pred: argmax(t.logits.dataSync()),
+      names: teacher.tapNames,
+    };
+  });
+}
+
+/**
+ * Runs teacher and student (eval mode) on one test image and returns their sign maps per teacher
+ * tap. The student's taps are paired with the teacher's as the run's AB stage paired them
+ * (`pairedStudentTaps`), go through its connectors, and are resized to the teacher's height ×
+ * width when those differ (`matchTapSize`), as in the AB loss.
+ */
 export async function computeBoundaries(
   cache: BoundaryCache,
   runId: string,
@@ -144,59 +212,73 @@ export async function computeBoundaries(
   const { height: h, width: w, channels: c } = test;
   const size = h * w * c;
   const pixels = test.images.slice(index * size, (index + 1) * size);
+  const t = await teacherSigns(teacher, pixels, [1, h, w, c], stats);
+  const tw = t.maps.map((m) => m.shape[3]);
+  const picked = pairedStudentTaps(cfg, teacher, t.maps.length);
+  const sw = picked ? picked.map((i) => student.tapWidths[i]) : student.tapWidths;
   const hasConn = [...extra.keys()].some((k) => k.startsWith('extra/conn'));
   let conns: Connectors | undefined;
   if (hasConn) {
-    conns = new Connectors(student.tapWidths, teacher.tapWidths);
+    conns = new Connectors(sw, tw);
     assignState(conns, extra, studentDir, 'extra/');
   }
-  const tw = teacher.tapWidths;
-  const sw = student.tapWidths;
-  const maps: Array<{ t: Uint8Array; s?: Uint8Array; shape: number[] }> = [];
-  let teacherPred = -1;
+  const shown = (i: number): boolean => !!conns || tw[i] === sw[i];
+  let studentMaps: Array<Uint8Array | undefined> = [];
+  /** The student's own height × width per pair, where it differs from the teacher's. */
+  let resizedFrom: Array<string | undefined> = [];
   let studentPred = -1;
   try {
     tf.tidy(() => {
       const x = imagesToTensor(pixels, 1, h, w, c, stats);
-      const t = teacher.forward(x, { training: false });
       const s = student.forward(x, { training: false });
-      const rs = conns ? conns.apply(s.taps, false) : s.taps;
-      teacherPred = tf.argMax(t.logits, 1).dataSync()[0];
+      const taps = picked ? picked.map((i) => s.taps[i]) : s.taps;
+      const rs = (conns ? conns.apply(taps, false) : taps).map((r, i) =>
+        shown(i) ? matchTapSize(r, t.maps[i].shape) : r,
+      );
+      resizedFrom = taps.map((r, i) =>
+        r.shape[1] !== t.maps[i].shape[1] || r.shape[2] !== t.maps[i].shape[2]
+          ? `${r.shape[1]}×${r.shape[2]}`
+          : undefined,
+      );
       studentPred = tf.argMax(s.logits, 1).dataSync()[0];
-      t.taps.forEach((tap, i) => {
-        const shown = conns || tw[i] === sw[i];
-        maps.push({
-          t: Uint8Array.from(tap.dataSync(), (v) => (v > 0 ? 1 : 0)),
-          s: shown ? Uint8Array.from(rs[i].dataSync(), (v) => (v > 0 ? 1 : 0)) : undefined,
-          shape: tap.shape,
-        });
-      });
+      studentMaps = rs.map((r, i) =>
+        shown(i) ? Uint8Array.from(r.dataSync(), (v) => (v > 0 ? 1 : 0)) : undefined,
+      );
     });
   } finally {
     conns?.dispose();
   }
-  const taps: TapSigns[] = maps.map((m, i) => ({
-    name: teacher.tapNames[i],
-    height: m.shape[1],
-    width: m.shape[2],
-    channels: m.shape[3],
-    teacher: m.t,
-    student: m.s,
-    studentChannels: sw[i],
-    via: conns
-      ? conns.identity[i]
-        ? `identity connector (${sw[i]} = ${tw[i]} channels)`
-        : `connector r: ${sw[i]} → ${tw[i]} channels (1×1 conv + BN)`
-      : m.s
-        ? `no connector needed (${sw[i]} channels on both sides)`
-        : `not shown: the student has ${sw[i]} channels, the teacher ${tw[i]}, and this checkpoint has no connector (pick the AB stage's)`,
-  }));
+  const taps: TapSigns[] = t.maps.map((m, i) => {
+    const resized =
+      studentMaps[i] && resizedFrom[i]
+        ? `; resized bilinearly from the student's ${resizedFrom[i]} to ${m.shape[1]}×${m.shape[2]}`
+        : '';
+    return {
+      name: t.names[i],
+      height: m.shape[1],
+      width: m.shape[2],
+      channels: m.shape[3],
+      teacher: m.bits,
+      student: studentMaps[i],
+      studentChannels: sw[i],
+      via:
+        (conns
+          ? conns.identity[i]
+            ? `identity connector (${sw[i]} = ${tw[i]} channels)`
+            : `connector r: ${sw[i]} → ${tw[i]} channels (1×1 conv + BN)`
+          : studentMaps[i]
+            ? `no connector needed (${sw[i]} channels on both sides)`
+            : `not shown: the student has ${sw[i]} channels, the teacher ${tw[i]}, and this checkpoint has no connector (pick the AB stage's)`) +
+        resized +
+        (picked ? `; student tap ${picked[i] + 1}` : ''),
+    };
+  });
   return {
     index,
     label: test.labels[index],
     classNames: test.classNames,
     image: { height: h, width: w, channels: c, pixels },
-    teacherPred,
+    teacherPred: t.pred,
     studentPred,
     taps,
     studentKey: studentDir,
