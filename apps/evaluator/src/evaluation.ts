@@ -1,27 +1,21 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
 import {
-  channelStats,
   ChannelStats,
   DATASET_NAMES,
+  datasetInfo,
+  DatasetCache,
   DatasetName,
-  ImageSet,
-  loadDataset,
   makeBatch,
   subsetIndices,
 } from '@abd/data';
-import { activationAgreement } from '@abd/distill';
-import {
-  checkTapList,
-  InvalidArgumentError,
-  NotFoundError,
-  shownName,
-  validateName,
-} from '@abd/grpc-kit';
+import { InvalidArgumentError, NotFoundError, shownName, validateName } from '@abd/grpc-kit';
 import { ResNet, Wrn } from '@abd/models';
 import { common, evaluator } from '@abd/proto';
-import { evaluateYielding, getStudentCheckpoint, imagesToTensor } from '@abd/train';
+import { evaluateYielding, getStudentCheckpoint } from '@abd/train';
 import { subsetFromWire } from '@abd/train-io';
+import { checkRequest } from './evaluation-request';
+import { markdown } from './report-markdown';
+import { similarity } from './similarity';
 
 interface Loaded {
   model: Wrn | ResNet;
@@ -65,116 +59,73 @@ async function loadModel(
   }
 }
 
-/** Per tap with the same shape in student and teacher: share of neurons where ρ(S) == ρ(T), in %. */
-async function similarity(
-  student: Wrn | ResNet,
-  teacher: Wrn | ResNet,
-  set: ImageSet,
-  stats: ChannelStats,
-  taps: string[],
-  batch: number,
-): Promise<evaluator.EvaluationReport['similarity']> {
-  const sums = new Map<string, number>(taps.map((t) => [t, 0]));
-  const per = set.height * set.width * set.channels;
-  for (let s = 0; s < set.n; s += batch) {
-    // The event loop is free between batches (health checks, other calls).
-    if (s > 0) await new Promise((r) => setImmediate(r));
-    const n = Math.min(batch, set.n - s);
-    tf.tidy(() => {
-      const x = imagesToTensor(
-        set.images.subarray(s * per, (s + n) * per),
-        n,
-        set.height,
-        set.width,
-        set.channels,
-        stats,
+/** The taps to compare: those asked for (each must exist and have the teacher's width), else all such. */
+function comparedTaps(student: Wrn | ResNet, teacher: Wrn | ResNet, asked: string[]): string[] {
+  const same = student.tapNames.filter((_, i) => student.tapWidths[i] === teacher.tapWidths[i]);
+  const taps = asked.length ? asked : same;
+  for (const [i, t] of taps.entries()) {
+    if (!student.tapNames.includes(t))
+      throw new InvalidArgumentError(
+        `taps[${i}]`,
+        `unknown tap ${shownName(t)} (taps: ${student.tapNames.join(', ')})`,
       );
-      const a = student.forward(x, { training: false }).taps;
-      const b = teacher.forward(x, { training: false }).taps;
-      for (const t of taps) {
-        const i = student.tapNames.indexOf(t);
-        sums.set(t, sums.get(t)! + activationAgreement(a[i], b[i]).dataSync()[0] * n);
-      }
-    });
+    if (!same.includes(t))
+      throw new InvalidArgumentError(
+        'taps',
+        `tap '${t}' has different widths in student and teacher (connectors are dropped after AB init)`,
+      );
   }
-  return taps.map((tap) => ({ tap, percent: (100 * sums.get(tap)!) / set.n }));
+  return taps;
+}
+
+export interface EvaluateOptions {
+  /** The dataset's own directory (default: located as loadDataset does). */
+  dataDir?: string;
+  /** Loaded splits and statistics shared between requests (default: a new one per request). */
+  cache?: DatasetCache;
 }
 
 /**
- * Images per forward pass when the request leaves batch_size 0: small enough that one pass of a
- * WRN-16-2 takes well under a second, so the server answers between passes.
+ * Accuracy, loss, confusion matrix and per-tap similarity of a stored model (library calls only).
+ * Every check that can fail on the request is made before the first forward pass.
  */
-export const DEFAULT_EVAL_BATCH = 16;
-
-/** Accuracy, loss, confusion matrix and per-tap similarity of a stored model (library calls only). */
 export async function evaluateRequest(
   store: ArtifactStore,
   req: evaluator.EvaluateRequest,
-  dataDir?: string,
+  o: EvaluateOptions = {},
 ): Promise<evaluator.EvaluationReport> {
   const t0 = performance.now();
-  checkTapList('taps', req.taps);
+  const checked = checkRequest(req);
+  const cache = o.cache ?? new DatasetCache(1, 1);
   const student = await loadModel(store, req.model, 'model');
-  const teacher = req.teacher ? await loadModel(store, req.teacher, 'teacher') : undefined;
+  let teacher: Loaded | undefined;
   try {
-    const name = req.dataset?.name
-      ? validateName('dataset.name', req.dataset.name)
-      : (student.dataset ?? 'fashion-mnist');
+    teacher = req.teacher ? await loadModel(store, req.teacher, 'teacher') : undefined;
+    const name = checked.dataset ?? student.dataset ?? 'fashion-mnist';
     if (!(DATASET_NAMES as string[]).includes(name))
       throw new NotFoundError(`unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
-    let split: 'train' | 'test';
-    if (req.split === common.Split.SPLIT_UNSPECIFIED || req.split === common.Split.SPLIT_TEST)
-      split = 'test';
-    else if (req.split === common.Split.SPLIT_TRAIN) split = 'train';
-    else throw new InvalidArgumentError('split', `unknown value ${req.split}`);
-    if (req.batchSize > 4096)
-      throw new InvalidArgumentError('batch_size', `must be <= 4096, got ${req.batchSize}`);
+    const info = datasetInfo(name);
+    const { split, batch } = checked;
     const reportName = req.writeReport
-      ? validateName('report_name', req.reportName || `${req.model!.id}-${name}-${split}`)
+      ? validateName('report_name', req.reportName || `${checked.modelId}-${name}-${split}`)
       : '';
-    const opts = dataDir ? { dir: dataDir } : {};
-    let set = await loadDataset(name as DatasetName, split, opts);
-    const stats =
-      student.stats ?? channelStats(await loadDataset(name as DatasetName, 'train', opts));
-    const sub = req.subset?.size;
-    if (sub) {
-      if (
-        sub.$case === 'fraction' &&
-        !(Number.isFinite(sub.fraction) && sub.fraction > 0 && sub.fraction <= 1)
-      )
-        throw new InvalidArgumentError('subset.fraction', `must be in (0, 1], got ${sub.fraction}`);
-      const idx = subsetIndices(set, subsetFromWire(req.subset));
-      const b = makeBatch(set, idx);
-      set = { ...set, images: b.images, labels: Uint8Array.from(b.labels), n: b.n };
-    }
-    if (student.model.config.inChannels !== set.channels)
+    if (student.model.config.inChannels !== info.channels)
       throw new InvalidArgumentError(
         'dataset.name',
-        `model '${req.model!.id}' takes ${student.model.config.inChannels} channels, ${name} has ${set.channels}`,
+        `model '${checked.modelId}' takes ${student.model.config.inChannels} channels, ${name} has ${info.channels}`,
       );
-    const batch = req.batchSize || DEFAULT_EVAL_BATCH;
-    const ev = await evaluateYielding(student.model, set, stats, batch);
-    let sim: evaluator.EvaluationReport['similarity'] = [];
-    if (teacher) {
-      const shapeOf = (w: Wrn | ResNet) => w.tapWidths;
-      const same = student.model.tapNames.filter(
-        (_, i) => shapeOf(student.model)[i] === shapeOf(teacher.model)[i],
-      );
-      const taps = req.taps.length ? req.taps : same;
-      for (const [i, t] of taps.entries()) {
-        if (!student.model.tapNames.includes(t))
-          throw new InvalidArgumentError(
-            `taps[${i}]`,
-            `unknown tap ${shownName(t)} (taps: ${student.model.tapNames.join(', ')})`,
-          );
-        if (!same.includes(t))
-          throw new InvalidArgumentError(
-            'taps',
-            `tap '${t}' has different widths in student and teacher (connectors are dropped after AB init)`,
-          );
-      }
-      sim = await similarity(student.model, teacher.model, set, stats, taps, batch);
+    const taps = teacher ? comparedTaps(student.model, teacher.model, req.taps) : [];
+    const opts = o.dataDir ? { dir: o.dataDir } : {};
+    let set = await cache.load(name as DatasetName, split, opts);
+    const stats = student.stats ?? (await cache.channelStats(name as DatasetName, 'train', opts));
+    if (req.subset?.size) {
+      const b = makeBatch(set, subsetIndices(set, subsetFromWire(req.subset)));
+      set = { ...set, images: b.images, labels: Uint8Array.from(b.labels), n: b.n };
     }
+    const ev = await evaluateYielding(student.model, set, stats, batch);
+    const sim = teacher
+      ? await similarity(student.model, teacher.model, set, stats, taps, batch)
+      : [];
     const k = set.classes;
     const report: evaluator.EvaluationReport = {
       model: req.model,
@@ -201,35 +152,4 @@ export async function evaluateRequest(
     student.model.dispose();
     teacher?.model.dispose();
   }
-}
-
-export function markdown(r: evaluator.EvaluationReport): string {
-  const c = r.confusion!;
-  const lines = [
-    `# Evaluation of ${r.model?.id} on ${r.dataset?.name} (${r.split === common.Split.SPLIT_TRAIN ? 'train' : 'test'})`,
-    '',
-    `| examples | error % | loss |`,
-    `|---|---|---|`,
-    `| ${r.examples} | ${r.errorPercent.toFixed(2)} | ${r.loss.toFixed(4)} |`,
-    '',
-  ];
-  if (r.similarity.length) {
-    lines.push(
-      '| tap | activation similarity % |',
-      '|---|---|',
-      ...r.similarity.map((s) => `| ${s.tap} | ${s.percent.toFixed(1)} |`),
-      '',
-    );
-  }
-  lines.push(
-    'Confusion (rows: true class, columns: predicted):',
-    '',
-    `| | ${c.classes.map((_, i) => i).join(' | ')} |`,
-    `|---|${c.classes.map(() => '---').join('|')}|`,
-  );
-  for (let i = 0; i < c.numClasses; i++)
-    lines.push(
-      `| ${c.classes[i]} | ${c.counts.slice(i * c.numClasses, (i + 1) * c.numClasses).join(' | ')} |`,
-    );
-  return lines.join('\n') + '\n';
 }

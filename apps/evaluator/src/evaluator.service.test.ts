@@ -7,19 +7,23 @@ import { common, evaluator } from '@abd/proto';
 import { ResNet, parseResNetName, saveStudent } from '@abd/models';
 import { evaluate, getCheckpoint } from '@abd/train';
 import { serviceFixture, type ServiceFixture } from '@abd/train/testing';
-import { DEFAULT_EVAL_BATCH } from './evaluation';
+import { DEFAULT_EVAL_BATCH } from './evaluation-request';
 import { evaluatorService } from './evaluator.service';
+import { workerEvaluation, type EvaluationRunner } from './worker-evaluation';
 
 let fx: ServiceFixture;
 let server: RunningServer;
 let client: evaluator.EvaluatorClient;
+let runner: EvaluationRunner;
 
 before(async () => {
   fx = await serviceFixture();
+  // As served: the compute in the worker process, which opens the same store.
+  runner = workerEvaluation({ storeUrl: fx.store.url, log: silentLogger });
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    services: [evaluatorService({ store: fx.store, log: silentLogger })],
+    services: [evaluatorService({ runner, log: silentLogger })],
     log: silentLogger,
     auth: null,
     tls: null,
@@ -29,6 +33,7 @@ before(async () => {
 after(async () => {
   client.close();
   await server.shutdown(200);
+  await runner.close();
   fx.cleanup();
 });
 

@@ -13,12 +13,13 @@ import {
 } from '@abd/grpc-kit';
 import { startUiServer, type UiServer } from '@abd/ui';
 import { evaluatorService } from './evaluator.service';
+import { workerEvaluation } from './worker-evaluation';
 
 export interface Evaluator {
   grpc: RunningServer;
   /** The web view, when $ABD_UI_PORT is set. */
   ui?: UiServer;
-  /** Stops the web view, then the gRPC server (graceful, up to graceMs). */
+  /** Stops the web view, then the gRPC server (graceful, up to graceMs), then the evaluation worker. */
   shutdown(graceMs?: number): Promise<void>;
 }
 
@@ -36,10 +37,12 @@ export async function startEvaluator(
   const host = env[ENV.HOST] || undefined;
   const token = authTokenFromEnv(env);
   const uiPort = uiPortFromEnv(env);
+  // The compute in a worker process of its own, on the same store.
+  const runner = workerEvaluation({ storeUrl: store.url, env, log });
   const grpc = await startServer({
     port: portFromEnv('evaluator', env),
     host,
-    services: [evaluatorService({ store, log })],
+    services: [evaluatorService({ runner, log })],
     auth: token ? { token } : null,
     tls: serverTlsFromEnv(env) ?? null,
     log,
@@ -58,6 +61,7 @@ export async function startEvaluator(
       });
     } catch (e) {
       await grpc.shutdown(0);
+      await runner.close();
       throw e;
     }
     log.info('web view listening', { url: ui.url, auth: !!token });
@@ -68,6 +72,7 @@ export async function startEvaluator(
     shutdown: async (graceMs) => {
       await ui?.close();
       await grpc.shutdown(graceMs);
+      await runner.close();
     },
   };
 }

@@ -19,6 +19,7 @@ export {
   type DataOrigin,
 } from './locate';
 export { loadDataset, type Split } from './load-dataset';
+export { DatasetCache, datasetKey } from './dataset-cache';
 export { datasetInfo, DATASET_NAMES, type DatasetName, type DatasetInfo } from './registry';
 export { stratifiedSubset, subsetIndices, type SubsetSelection, type SubsetSpec } from './subset';
 export { DEFAULT_MAX_IMAGES_PER_REQUEST, MAX_BATCH_SIZE, MAX_PAD } from './limits';

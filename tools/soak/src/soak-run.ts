@@ -118,7 +118,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
     while (Date.now() < giveUp) {
       const until = Date.now() + 200 + random() * 1000;
       while (Date.now() < until && !(job && FINAL.has(job.state))) {
-        workerPeakMb = Math.max(workerPeakMb, workersRssMb(trainer));
+        workerPeakMb = Math.max(workerPeakMb, childrenRssMb(trainer));
         job = await state();
         await sleep(200);
       }
@@ -169,6 +169,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
       job.state === S.JOB_STATE_SUCCEEDED
         ? await retrying(() => evaluate(evaluator.address, token, job!.outputModels[0]))
         : undefined;
+    // The evaluator computes in a worker process it keeps: its memory is not in the server's RSS.
+    const evaluatorWorkerMb = childrenRssMb(evaluator);
     const memory = await memoryPhase(
       teachers[0],
       token,
@@ -195,6 +197,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
         starts: s.starts,
       })),
       trainerWorkerPeakMb: workerPeakMb,
+      evaluatorWorkerMb,
       health: { checks: probes.latencies.length, ...health },
       memory,
       unplannedExits: all.flatMap((s) => s.crashes),
@@ -207,10 +210,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   }
 }
 
-/** RSS of the trainer's job workers (its child processes), 0 when none runs. */
-function workersRssMb(trainer: ServiceProcess): number {
+/** RSS of a service's worker processes (its children: the trainer's job worker, the evaluator's), 0 when none runs. */
+function childrenRssMb(service: ServiceProcess): number {
   try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(trainer.pid)], {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(service.pid)], {
       encoding: 'utf8',
     });
     // A worker that has just exited (a zombie) has no VmRSS: counted as 0.
@@ -266,8 +269,8 @@ async function memoryPhase(
 ): Promise<SoakFigures['memory']> {
   const images = DEFAULT_MAX_IMAGES_PER_REQUEST;
   const beforeMb = processMemory(replica.pid).rssMb;
-  // A 2 s deadline: the replica's loop is free between passes, but a new connection needs several turns of it.
-  const prober = startHealthProber(replica.address, { deadlineMs: 2000 });
+  // The bar: health within 1 s while the replica serves (its loop is free between passes).
+  const prober = startHealthProber(replica.address, { deadlineMs: 1000 });
   let peakMb = beforeMb;
   const sampler = setInterval(
     () => (peakMb = Math.max(peakMb, processMemory(replica.pid).rssMb)),

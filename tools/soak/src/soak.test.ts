@@ -24,4 +24,9 @@ test('3 kills during a tiny job: weights identical, health p99 < 1 s, no unplann
     f.trainerWorkerPeakMb > 50,
     `the job ran in a worker process (peak ${f.trainerWorkerPeakMb} MiB)`,
   );
+  assert.ok(f.testErrorPercent !== undefined, 'the evaluator answered');
+  assert.ok(
+    f.evaluatorWorkerMb > 50,
+    `the Evaluate ran in the evaluator's worker process (${f.evaluatorWorkerMb} MiB)`,
+  );
 });
