@@ -1,7 +1,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import type { RunConfig } from '@abd/train';
+import { MethodParamsError } from '@abd/distill';
+import { baselineParams, RUN_METHODS, stagesOf, type RunConfig, type RunMethod } from '@abd/train';
 import {
   abRawConfig,
   archOf,
@@ -25,6 +26,8 @@ export type StagePlan =
       cfg: RunConfig;
       epochs: number;
       output: string;
+      /** The run method whose initialisation stage this is. */
+      method: RunMethod;
       teacher: StoredModel;
       lr: number;
     }
@@ -33,7 +36,9 @@ export type StagePlan =
       cfg: RunConfig;
       epochs: number;
       output: string;
-      method: 'ce' | 'kd';
+      /** The run method whose classification stage this is, and its name as the job gave it. */
+      method: RunMethod;
+      name: string;
       teacher?: StoredModel;
       init?: StoredModel;
       dataEpochOffset: number;
@@ -41,7 +46,51 @@ export type StagePlan =
 
 export type StageKind = StagePlan['kind'];
 
-const CLASSIFY_METHODS: Record<string, 'ce' | 'kd'> = { ce: 'ce', none: 'ce', kd: 'kd' };
+/** A classify job's method: a run method (its classification stage), or an alias of one. */
+const CLASSIFY_ALIASES: Record<string, RunMethod> = { ce: 'none', ab: 'ab+ce' };
+
+function classifyMethodOf(name: string): RunMethod {
+  const m = CLASSIFY_ALIASES[name] ?? RUN_METHODS.find((r) => r === name);
+  if (!m)
+    throw new InvalidArgumentError(
+      'spec.classify.method',
+      `'${name}' is not a method (known: ce, ${RUN_METHODS.join(', ')})`,
+    );
+  return m;
+}
+
+/**
+ * The config section of a classify job's method_params: the parameters of the method's joint
+ * term (AT, Jacobian), checked by that method; a stage without one takes none.
+ */
+function methodParamsOf(
+  name: string,
+  method: RunMethod,
+  params: Record<string, number>,
+): Record<string, unknown> {
+  const keys = Object.keys(params);
+  const joint = stagesOf(method).classify.joint;
+  if (!joint) {
+    if (keys.length)
+      throw new InvalidArgumentError(
+        'spec.classify.method_params',
+        `${name}'s classification takes no parameters, got ${keys.join(', ')}`,
+      );
+    return {};
+  }
+  for (const k of keys) finite(`spec.classify.method_params.${k}`, params[k]);
+  try {
+    baselineParams({ [joint]: params }, joint);
+  } catch (e) {
+    if (e instanceof MethodParamsError)
+      throw new InvalidArgumentError(
+        `spec.classify.method_params${e.key ? `.${e.key}` : ''}`,
+        e.message,
+      );
+    throw e;
+  }
+  return keys.length ? { [joint]: { ...params } } : {};
+}
 
 /** The model id a stage job publishes: its output_model, else the job id. */
 function outputOf(name: string, field: string, jobId: string): string {
@@ -96,24 +145,22 @@ export async function stagePlanOf(
     // AbOptions.lr is the AB stage's own lr; unset, the stage uses the spec's lr like a run's.
     const lr = finite('spec.ab_init.ab.lr', a.ab?.lr ?? 0) || cfg.train.lr;
     if (lr < 0) throw new InvalidArgumentError('spec.ab_init.ab.lr', `must be ≥ 0, got ${lr}`);
-    return { kind: 'ab_init', cfg, epochs: cfg.epochs.e1, output, teacher, lr };
+    return {
+      kind: 'ab_init',
+      cfg,
+      epochs: cfg.epochs.e1,
+      output,
+      method: cfg.methods[0],
+      teacher,
+      lr,
+    };
   }
   if (k?.$case === 'classify') {
     const c = k.classify;
     const output = outputOf(c.outputModel, 'spec.classify.output_model', jobId);
-    const method = CLASSIFY_METHODS[c.method || 'ce'];
-    if (!method) {
-      throw new InvalidArgumentError(
-        'spec.classify.method',
-        `'${c.method}' is not a classify-job method (known: ce, kd; feature methods need a run job)`,
-      );
-    }
-    const unknown = Object.keys(c.methodParams);
-    if (unknown.length)
-      throw new InvalidArgumentError(
-        'spec.classify.method_params',
-        `${method} takes no parameters, got ${unknown.join(', ')}`,
-      );
+    const name = c.method || 'ce';
+    const method = classifyMethodOf(name);
+    const params = methodParamsOf(name, method, c.methodParams);
     let init: StoredModel | undefined;
     let arch: string;
     if (c.init) {
@@ -128,8 +175,10 @@ export async function stagePlanOf(
       }
     } else arch = archOf(c.student, 'spec.classify.student');
     let teacher: StoredModel | undefined;
-    if (method === 'kd') {
-      if (!c.teacher) throw new InvalidArgumentError('spec.classify.teacher', 'kd needs a teacher');
+    // A stage reading anything of the teacher (logits, features, gradients) needs one.
+    if (stagesOf(method).classify.signals.length > 0) {
+      if (!c.teacher)
+        throw new InvalidArgumentError('spec.classify.teacher', `${name} needs a teacher`);
       teacher = await storedModel(store, c.teacher, 'spec.classify.teacher');
       checkFitsDataset(teacher, dataset, 'spec.classify.teacher');
     }
@@ -137,9 +186,10 @@ export async function stagePlanOf(
       ...base,
       teacher: { arch: teacher?.arch ?? arch, checkpoint: teacher?.key },
       student: { arch, ...initOf(init ? undefined : c.student) },
-      methods: [method === 'kd' ? 'kd' : 'none'],
+      methods: [method],
       epochs: { e2: c.epochs || undefined },
       kd: kdRawConfig(c.kd, 'spec.classify.kd'),
+      ...params,
     });
     return {
       kind: 'classify',
@@ -147,6 +197,7 @@ export async function stagePlanOf(
       epochs: cfg.epochs.e2,
       output,
       method,
+      name,
       teacher,
       init,
       dataEpochOffset: c.dataEpochOffset,

@@ -7,7 +7,7 @@ import { loadDataset, channelStats } from '@abd/data';
 import { studentTrainer } from '@abd/proto';
 import { runPipeline, trainTeacher, validateRunConfig } from '@abd/train';
 import { tinyConfig } from '@abd/train/testing';
-import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
+import { assertSameWeights, listAllJobs, unaryCall, watchJob } from './testing/trainer-client';
 import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
 let svc: TrainerStack;
@@ -164,6 +164,34 @@ test('AB-init → KD classify jobs give the in-process ab+kd student; a CE class
   await assertSameWeights(svc.fx.store, 'runs/ref/none/final', 'models/ce1');
 });
 
+test("a classify job of a joint-term method (at+kd) gives the in-process run's student", async () => {
+  // AT + KD has no init stage: the run classifies for E1 + E2 epochs from data epoch 0.
+  const cfg = tinyConfig(svc.fx.dataDir, {
+    name: 'test/tiny-at',
+    methods: ['at+kd'],
+    teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+    at: { beta: 500 },
+  });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref-at' });
+  const at = await runJob('at1', {
+    ...base,
+    kind: {
+      $case: 'classify',
+      classify: {
+        student: wrn101,
+        method: 'at+kd',
+        teacher: ref('teacher-a'),
+        epochs: 2,
+        outputModel: 'student-at-kd',
+        methodParams: { beta: 500 },
+      },
+    },
+  });
+  assert.equal(at.job.state, S.JOB_STATE_SUCCEEDED, at.job.error);
+  assert.ok(Number.isFinite(at.job.metrics.test_error_percent));
+  await assertSameWeights(svc.fx.store, 'runs/ref-at/at+kd/final', 'models/student-at-kd');
+});
+
 test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY_EXISTS; nothing is written', async () => {
   const abInit = (o: object) => ({
     ...base,
@@ -269,6 +297,24 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
       /spec\.classify\.method_params/,
     ],
     [
+      'joint method without teacher',
+      classify({ method: 'at+kd' }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.teacher/,
+    ],
+    [
+      "a joint term's unknown parameter",
+      classify({ method: 'at+kd', teacher: ref('teacher-a'), methodParams: { gamma: 1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.method_params\.gamma/,
+    ],
+    [
+      "a joint term's bad value",
+      classify({ method: 'jacobian+kd', teacher: ref('teacher-a'), methodParams: { lambda: -1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.method_params\.lambda/,
+    ],
+    [
       'no student',
       classify({ student: undefined }),
       status.INVALID_ARGUMENT,
@@ -333,10 +379,6 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
     false,
     'nothing written for a rejected job',
   );
-  const list = await unaryCall<studentTrainer.ListJobsResponse>(svc.trainer, 'listJobs', {
-    state: S.JOB_STATE_UNSPECIFIED,
-    limit: 0,
-    pageToken: '',
-  });
-  assert.ok(!list.jobs.some((j) => j.id === 'bad'));
+  const jobs = await listAllJobs(svc.trainer, S.JOB_STATE_UNSPECIFIED);
+  assert.ok(!jobs.some((j) => j.id === 'bad'));
 });
