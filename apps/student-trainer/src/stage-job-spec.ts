@@ -1,8 +1,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import { MethodParamsError } from '@abd/distill';
-import { baselineParams, RUN_METHODS, stagesOf, type RunConfig, type RunMethod } from '@abd/train';
+import { stagesOf, type RunConfig, type RunMethod } from '@abd/train';
+import { stageMethodOf, stageParamsOf } from './stage-job-methods';
 import {
   abRawConfig,
   archOf,
@@ -46,52 +46,6 @@ export type StagePlan =
 
 export type StageKind = StagePlan['kind'];
 
-/** A classify job's method: a run method (its classification stage), or an alias of one. */
-const CLASSIFY_ALIASES: Record<string, RunMethod> = { ce: 'none', ab: 'ab+ce' };
-
-function classifyMethodOf(name: string): RunMethod {
-  const m = CLASSIFY_ALIASES[name] ?? RUN_METHODS.find((r) => r === name);
-  if (!m)
-    throw new InvalidArgumentError(
-      'spec.classify.method',
-      `'${name}' is not a method (known: ce, ${RUN_METHODS.join(', ')})`,
-    );
-  return m;
-}
-
-/**
- * The config section of a classify job's method_params: the parameters of the method's joint
- * term (AT, Jacobian), checked by that method; a stage without one takes none.
- */
-function methodParamsOf(
-  name: string,
-  method: RunMethod,
-  params: Record<string, number>,
-): Record<string, unknown> {
-  const keys = Object.keys(params);
-  const joint = stagesOf(method).classify.joint;
-  if (!joint) {
-    if (keys.length)
-      throw new InvalidArgumentError(
-        'spec.classify.method_params',
-        `${name}'s classification takes no parameters, got ${keys.join(', ')}`,
-      );
-    return {};
-  }
-  for (const k of keys) finite(`spec.classify.method_params.${k}`, params[k]);
-  try {
-    baselineParams({ [joint]: params }, joint);
-  } catch (e) {
-    if (e instanceof MethodParamsError)
-      throw new InvalidArgumentError(
-        `spec.classify.method_params${e.key ? `.${e.key}` : ''}`,
-        e.message,
-      );
-    throw e;
-  }
-  return keys.length ? { [joint]: { ...params } } : {};
-}
-
 /** The model id a stage job publishes: its output_model, else the job id. */
 function outputOf(name: string, field: string, jobId: string): string {
   return name ? validateName(field, name) : jobId;
@@ -130,6 +84,8 @@ export async function stagePlanOf(
   }
   if (k?.$case === 'abInit') {
     const a = k.abInit;
+    const method = stageMethodOf('ab_init', a.method);
+    const params = stageParamsOf('ab_init', method, a.methodParams);
     const output = outputOf(a.outputModel, 'spec.ab_init.output_model', jobId);
     const student = archOf(a.student, 'spec.ab_init.student');
     const teacher = await storedModel(store, a.teacher, 'spec.ab_init.teacher');
@@ -138,11 +94,12 @@ export async function stagePlanOf(
       ...base,
       teacher: { arch: teacher.arch, checkpoint: teacher.key },
       student: { arch: student, ...initOf(a.student) },
-      methods: ['ab+ce'],
+      methods: [method],
       epochs: { e1: a.epochs || undefined },
       ab: abRawConfig(a.ab, 'spec.ab_init.ab'),
+      ...params,
     });
-    // AbOptions.lr is the AB stage's own lr; unset, the stage uses the spec's lr like a run's.
+    // AbOptions.lr is the init stage's own lr; unset, the stage uses the spec's lr like a run's.
     const lr = finite('spec.ab_init.ab.lr', a.ab?.lr ?? 0) || cfg.train.lr;
     if (lr < 0) throw new InvalidArgumentError('spec.ab_init.ab.lr', `must be ≥ 0, got ${lr}`);
     return {
@@ -150,7 +107,7 @@ export async function stagePlanOf(
       cfg,
       epochs: cfg.epochs.e1,
       output,
-      method: cfg.methods[0],
+      method,
       teacher,
       lr,
     };
@@ -159,8 +116,8 @@ export async function stagePlanOf(
     const c = k.classify;
     const output = outputOf(c.outputModel, 'spec.classify.output_model', jobId);
     const name = c.method || 'ce';
-    const method = classifyMethodOf(name);
-    const params = methodParamsOf(name, method, c.methodParams);
+    const method = stageMethodOf('classify', name);
+    const params = stageParamsOf('classify', method, c.methodParams);
     let init: StoredModel | undefined;
     let arch: string;
     if (c.init) {

@@ -192,6 +192,52 @@ test("a classify job of a joint-term method (at+kd) gives the in-process run's s
   await assertSameWeights(svc.fx.store, 'runs/ref-at/at+kd/final', 'models/student-at-kd');
 });
 
+test("an init job of a feature baseline (fitnets+kd) → KD classify job gives the in-process run's student", async () => {
+  const cfg = tinyConfig(svc.fx.dataDir, {
+    name: 'test/tiny-fitnets',
+    methods: ['fitnets+kd'],
+    teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+    fitnets: { weight: 2e-3 },
+  });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref-fitnets' });
+  const init = await runJob('fit1', {
+    ...base,
+    kind: {
+      $case: 'abInit',
+      abInit: {
+        teacher: ref('teacher-a'),
+        student: wrn101,
+        epochs: 1,
+        outputModel: 'student-fitnets',
+        method: 'fitnets+kd',
+        methodParams: { weight: 2e-3 },
+      },
+    },
+  });
+  assert.equal(init.job.state, S.JOB_STATE_SUCCEEDED, init.job.error);
+  const kd = await runJob('fit2', {
+    ...base,
+    kind: {
+      $case: 'classify',
+      classify: {
+        init: ref('student-fitnets'),
+        method: 'fitnets+kd',
+        teacher: ref('teacher-a'),
+        epochs: 1,
+        dataEpochOffset: 1,
+        outputModel: 'student-fitnets-kd',
+        methodParams: {},
+      },
+    },
+  });
+  assert.equal(kd.job.state, S.JOB_STATE_SUCCEEDED, kd.job.error);
+  await assertSameWeights(
+    svc.fx.store,
+    'runs/ref-fitnets/fitnets+kd/final',
+    'models/student-fitnets-kd',
+  );
+});
+
 test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY_EXISTS; nothing is written', async () => {
   const abInit = (o: object) => ({
     ...base,
@@ -270,6 +316,24 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
       }),
       status.INVALID_ARGUMENT,
       /spec\.ab_init\.ab\.mu/,
+    ],
+    [
+      'init job of a method without an init stage',
+      abInit({ method: 'kd' }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method/,
+    ],
+    [
+      'parameters for AB',
+      abInit({ methodParams: { mu: 1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method_params/,
+    ],
+    [
+      "a feature init's unknown parameter",
+      abInit({ method: 'fitnets+kd', methodParams: { hint: 2 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method_params\.hint/,
     ],
     ['unknown init model', classify({ init: ref('nobody') }), status.NOT_FOUND, /nobody/],
     [
