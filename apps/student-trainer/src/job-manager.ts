@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { ArtifactStore } from '@abd/artifacts';
 import { AlreadyExistsError, NotFoundError, validateName, type Logger } from '@abd/grpc-kit';
 import { boundaryExtractor, studentTrainer } from '@abd/proto';
-import type { TrainEvent } from '@abd/train';
 import { admitJob } from './admission';
 import { runConfigOf } from './job-spec';
 import { inlineRunner, type JobRunner } from './job-runner';
+import { JobEventTranslator } from './job-event-translator';
 import { JobStore } from './job-store';
 import { stagePlanOf } from './stage-job-spec';
 
@@ -46,6 +46,7 @@ export class JobManager {
   private chain: Promise<void> = Promise.resolve();
   private readonly saved: JobStore;
   private readonly runner: JobRunner;
+  private readonly events = new JobEventTranslator();
 
   constructor(private readonly o: JobManagerOptions) {
     this.saved = new JobStore(o.store);
@@ -230,7 +231,13 @@ export class JobManager {
       if (!cancelled) {
         const run = this.runner(rec.job, {
           onStart: (n) => (rec.job.totalEpochs = n),
-          onEvent: (e) => this.onTrainEvent(rec, e),
+          onEvent: (e) =>
+            this.events.translate(
+              rec.job,
+              e,
+              (ev) => this.emit(rec, ev),
+              () => void this.persist(rec),
+            ),
         });
         const onAbort = (): void => run.cancel();
         ctl.signal.addEventListener('abort', onAbort);
@@ -247,88 +254,6 @@ export class JobManager {
       rec.job.error = (e as Error).message;
       this.o.log?.error('job failed', { id: rec.job.id, error: (e as Error).stack });
       await this.setState(rec, S.JOB_STATE_FAILED, rec.job.error);
-    }
-  }
-
-  private lastProgress = 0;
-  /** The running stage's epochs, for the epoch events' total. */
-  private stageEpochs = 0;
-
-  private onTrainEvent(rec: Record_, e: TrainEvent): void {
-    const job = rec.job;
-    if (e.type === 'stage-start') {
-      job.stage = e.stage;
-      this.stageEpochs = e.epochs;
-      this.emit(rec, {
-        $case: 'log',
-        log: `${e.label}: ${e.stage} from epoch ${e.fromEpoch + 1} of ${e.epochs}`,
-      });
-      // The stage's position before its first step, so a watcher knows the stage at once.
-      const progress = {
-        stage: e.stage,
-        done: e.fromStep ?? 0,
-        total: e.stepsPerEpoch,
-        unit: 'batches',
-        rate: 0,
-        message: `${e.label}: ${e.stage}`,
-        epoch: Math.min(e.fromEpoch + 1, e.epochs),
-        totalEpochs: e.epochs,
-        label: e.label,
-      };
-      this.emit(rec, { $case: 'progress', progress });
-      this.lastProgress = Date.now();
-    } else if (e.type === 'phase') {
-      this.emit(rec, { $case: 'phase', phase: { name: e.phase, label: e.label, text: e.text } });
-    } else if (e.type === 'step') {
-      const now = Date.now();
-      if (now - this.lastProgress < 500 && e.step + 1 < e.stepsPerEpoch) return;
-      this.lastProgress = now;
-      const progress = {
-        stage: e.stage,
-        done: e.step + 1,
-        total: e.stepsPerEpoch,
-        unit: 'batches',
-        rate: 0,
-        message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)}`,
-        epoch: e.epoch + 1,
-        totalEpochs: this.stageEpochs,
-        label: e.label,
-      };
-      this.emit(rec, { $case: 'progress', progress });
-    } else if (e.type === 'epoch') {
-      job.epoch = e.epoch + 1;
-      job.updatedMs = Date.now();
-      const metrics: Record<string, number> = {};
-      if (e.ab) metrics.train_loss = e.ab.loss;
-      if (e.classify) {
-        metrics.train_loss = e.classify.loss;
-        metrics.train_error_percent =
-          (100 * (e.classify.total - e.classify.correct)) / Math.max(1, e.classify.total);
-        if (e.classify.test)
-          metrics.test_error_percent =
-            (100 * (e.classify.test.total - e.classify.test.correct)) /
-            Math.max(1, e.classify.test.total);
-      }
-      Object.assign(job.metrics, metrics);
-      const similarity = (e.ab?.similarity ?? []).map((s, i) => ({
-        tap: `tap${i + 1}`,
-        percent: 100 * s,
-      }));
-      const text = `${e.stage} epoch ${e.epoch + 1} loss ${(metrics.train_loss ?? 0).toFixed(4)}${similarity.map((s, i) => ` layer${i + 1}_activation similarity ${s.percent.toFixed(1)}%`).join('')}`;
-      this.emit(rec, {
-        $case: 'epoch',
-        epoch: {
-          stage: e.stage,
-          epoch: e.epoch + 1,
-          totalEpochs: this.stageEpochs,
-          lr: 0,
-          metrics,
-          similarity,
-          seconds: e.seconds,
-          text,
-        },
-      });
-      void this.persist(rec);
     }
   }
 }

@@ -5,7 +5,7 @@ import { common, studentTrainer } from '@abd/proto';
 import { subsetFromWire } from '@abd/train-io';
 import { storedRunTeacher } from './stored-model';
 import { runConfigOfJson } from './config-json';
-import { ConfigError, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
+import { ConfigError, hasInitStage, RunConfig, RunMethod, validateRunConfig } from '@abd/train';
 
 const METHODS: Record<string, RunMethod> = {
   none: 'none',
@@ -192,7 +192,7 @@ export async function runConfigOf(
       ...initOf(t.arch),
     };
   } else throw new InvalidArgumentError('spec.run.teacher_source', 'give teacher or train_teacher');
-  const ab = method.startsWith('ab+');
+  const ab = hasInitStage(method);
   let e1 = r.initEpochs;
   let e2 = r.classifyEpochs;
   if (!ab) {

@@ -1,7 +1,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import { InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import type { RunConfig } from '@abd/train';
+import { stagesOf, type RunConfig, type RunMethod } from '@abd/train';
+import { stageMethodOf, stageParamsOf } from './stage-job-methods';
 import {
   abRawConfig,
   archOf,
@@ -25,6 +26,8 @@ export type StagePlan =
       cfg: RunConfig;
       epochs: number;
       output: string;
+      /** The run method whose initialisation stage this is. */
+      method: RunMethod;
       teacher: StoredModel;
       lr: number;
     }
@@ -33,15 +36,15 @@ export type StagePlan =
       cfg: RunConfig;
       epochs: number;
       output: string;
-      method: 'ce' | 'kd';
+      /** The run method whose classification stage this is, and its name as the job gave it. */
+      method: RunMethod;
+      name: string;
       teacher?: StoredModel;
       init?: StoredModel;
       dataEpochOffset: number;
     };
 
 export type StageKind = StagePlan['kind'];
-
-const CLASSIFY_METHODS: Record<string, 'ce' | 'kd'> = { ce: 'ce', none: 'ce', kd: 'kd' };
 
 /** The model id a stage job publishes: its output_model, else the job id. */
 function outputOf(name: string, field: string, jobId: string): string {
@@ -81,6 +84,8 @@ export async function stagePlanOf(
   }
   if (k?.$case === 'abInit') {
     const a = k.abInit;
+    const method = stageMethodOf('ab_init', a.method);
+    const params = stageParamsOf('ab_init', method, a.methodParams);
     const output = outputOf(a.outputModel, 'spec.ab_init.output_model', jobId);
     const student = archOf(a.student, 'spec.ab_init.student');
     const teacher = await storedModel(store, a.teacher, 'spec.ab_init.teacher');
@@ -89,31 +94,30 @@ export async function stagePlanOf(
       ...base,
       teacher: { arch: teacher.arch, checkpoint: teacher.key },
       student: { arch: student, ...initOf(a.student) },
-      methods: ['ab+ce'],
+      methods: [method],
       epochs: { e1: a.epochs || undefined },
       ab: abRawConfig(a.ab, 'spec.ab_init.ab'),
+      ...params,
     });
-    // AbOptions.lr is the AB stage's own lr; unset, the stage uses the spec's lr like a run's.
+    // AbOptions.lr is the init stage's own lr; unset, the stage uses the spec's lr like a run's.
     const lr = finite('spec.ab_init.ab.lr', a.ab?.lr ?? 0) || cfg.train.lr;
     if (lr < 0) throw new InvalidArgumentError('spec.ab_init.ab.lr', `must be ≥ 0, got ${lr}`);
-    return { kind: 'ab_init', cfg, epochs: cfg.epochs.e1, output, teacher, lr };
+    return {
+      kind: 'ab_init',
+      cfg,
+      epochs: cfg.epochs.e1,
+      output,
+      method,
+      teacher,
+      lr,
+    };
   }
   if (k?.$case === 'classify') {
     const c = k.classify;
     const output = outputOf(c.outputModel, 'spec.classify.output_model', jobId);
-    const method = CLASSIFY_METHODS[c.method || 'ce'];
-    if (!method) {
-      throw new InvalidArgumentError(
-        'spec.classify.method',
-        `'${c.method}' is not a classify-job method (known: ce, kd; feature methods need a run job)`,
-      );
-    }
-    const unknown = Object.keys(c.methodParams);
-    if (unknown.length)
-      throw new InvalidArgumentError(
-        'spec.classify.method_params',
-        `${method} takes no parameters, got ${unknown.join(', ')}`,
-      );
+    const name = c.method || 'ce';
+    const method = stageMethodOf('classify', name);
+    const params = stageParamsOf('classify', method, c.methodParams);
     let init: StoredModel | undefined;
     let arch: string;
     if (c.init) {
@@ -128,8 +132,10 @@ export async function stagePlanOf(
       }
     } else arch = archOf(c.student, 'spec.classify.student');
     let teacher: StoredModel | undefined;
-    if (method === 'kd') {
-      if (!c.teacher) throw new InvalidArgumentError('spec.classify.teacher', 'kd needs a teacher');
+    // A stage reading anything of the teacher (logits, features, gradients) needs one.
+    if (stagesOf(method).classify.signals.length > 0) {
+      if (!c.teacher)
+        throw new InvalidArgumentError('spec.classify.teacher', `${name} needs a teacher`);
       teacher = await storedModel(store, c.teacher, 'spec.classify.teacher');
       checkFitsDataset(teacher, dataset, 'spec.classify.teacher');
     }
@@ -137,9 +143,10 @@ export async function stagePlanOf(
       ...base,
       teacher: { arch: teacher?.arch ?? arch, checkpoint: teacher?.key },
       student: { arch, ...initOf(init ? undefined : c.student) },
-      methods: [method === 'kd' ? 'kd' : 'none'],
+      methods: [method],
       epochs: { e2: c.epochs || undefined },
       kd: kdRawConfig(c.kd, 'spec.classify.kd'),
+      ...params,
     });
     return {
       kind: 'classify',
@@ -147,6 +154,7 @@ export async function stagePlanOf(
       epochs: cfg.epochs.e2,
       output,
       method,
+      name,
       teacher,
       init,
       dataEpochOffset: c.dataEpochOffset,

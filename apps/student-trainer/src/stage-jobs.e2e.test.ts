@@ -7,7 +7,7 @@ import { loadDataset, channelStats } from '@abd/data';
 import { studentTrainer } from '@abd/proto';
 import { runPipeline, trainTeacher, validateRunConfig } from '@abd/train';
 import { tinyConfig } from '@abd/train/testing';
-import { assertSameWeights, unaryCall, watchJob } from './testing/trainer-client';
+import { assertSameWeights, listAllJobs, unaryCall, watchJob } from './testing/trainer-client';
 import { startTrainerStack, type TrainerStack } from './testing/trainer-server';
 
 let svc: TrainerStack;
@@ -164,6 +164,80 @@ test('AB-init → KD classify jobs give the in-process ab+kd student; a CE class
   await assertSameWeights(svc.fx.store, 'runs/ref/none/final', 'models/ce1');
 });
 
+test("a classify job of a joint-term method (at+kd) gives the in-process run's student", async () => {
+  // AT + KD has no init stage: the run classifies for E1 + E2 epochs from data epoch 0.
+  const cfg = tinyConfig(svc.fx.dataDir, {
+    name: 'test/tiny-at',
+    methods: ['at+kd'],
+    teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+    at: { beta: 500 },
+  });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref-at' });
+  const at = await runJob('at1', {
+    ...base,
+    kind: {
+      $case: 'classify',
+      classify: {
+        student: wrn101,
+        method: 'at+kd',
+        teacher: ref('teacher-a'),
+        epochs: 2,
+        outputModel: 'student-at-kd',
+        methodParams: { beta: 500 },
+      },
+    },
+  });
+  assert.equal(at.job.state, S.JOB_STATE_SUCCEEDED, at.job.error);
+  assert.ok(Number.isFinite(at.job.metrics.test_error_percent));
+  await assertSameWeights(svc.fx.store, 'runs/ref-at/at+kd/final', 'models/student-at-kd');
+});
+
+test("an init job of a feature baseline (fitnets+kd) → KD classify job gives the in-process run's student", async () => {
+  const cfg = tinyConfig(svc.fx.dataDir, {
+    name: 'test/tiny-fitnets',
+    methods: ['fitnets+kd'],
+    teacher: { ...tinyConfig(svc.fx.dataDir).teacher, checkpoint: 'models/teacher-a' },
+    fitnets: { weight: 2e-3 },
+  });
+  await runPipeline(cfg, { store: svc.fx.store, runId: 'ref-fitnets' });
+  const init = await runJob('fit1', {
+    ...base,
+    kind: {
+      $case: 'abInit',
+      abInit: {
+        teacher: ref('teacher-a'),
+        student: wrn101,
+        epochs: 1,
+        outputModel: 'student-fitnets',
+        method: 'fitnets+kd',
+        methodParams: { weight: 2e-3 },
+      },
+    },
+  });
+  assert.equal(init.job.state, S.JOB_STATE_SUCCEEDED, init.job.error);
+  const kd = await runJob('fit2', {
+    ...base,
+    kind: {
+      $case: 'classify',
+      classify: {
+        init: ref('student-fitnets'),
+        method: 'fitnets+kd',
+        teacher: ref('teacher-a'),
+        epochs: 1,
+        dataEpochOffset: 1,
+        outputModel: 'student-fitnets-kd',
+        methodParams: {},
+      },
+    },
+  });
+  assert.equal(kd.job.state, S.JOB_STATE_SUCCEEDED, kd.job.error);
+  await assertSameWeights(
+    svc.fx.store,
+    'runs/ref-fitnets/fitnets+kd/final',
+    'models/student-fitnets-kd',
+  );
+});
+
 test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY_EXISTS; nothing is written', async () => {
   const abInit = (o: object) => ({
     ...base,
@@ -243,6 +317,24 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
       status.INVALID_ARGUMENT,
       /spec\.ab_init\.ab\.mu/,
     ],
+    [
+      'init job of a method without an init stage',
+      abInit({ method: 'kd' }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method/,
+    ],
+    [
+      'parameters for AB',
+      abInit({ methodParams: { mu: 1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method_params/,
+    ],
+    [
+      "a feature init's unknown parameter",
+      abInit({ method: 'fitnets+kd', methodParams: { hint: 2 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.ab_init\.method_params\.hint/,
+    ],
     ['unknown init model', classify({ init: ref('nobody') }), status.NOT_FOUND, /nobody/],
     [
       'init arch mismatch',
@@ -267,6 +359,24 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
       classify({ methodParams: { beta: 1 } }),
       status.INVALID_ARGUMENT,
       /spec\.classify\.method_params/,
+    ],
+    [
+      'joint method without teacher',
+      classify({ method: 'at+kd' }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.teacher/,
+    ],
+    [
+      "a joint term's unknown parameter",
+      classify({ method: 'at+kd', teacher: ref('teacher-a'), methodParams: { gamma: 1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.method_params\.gamma/,
+    ],
+    [
+      "a joint term's bad value",
+      classify({ method: 'jacobian+kd', teacher: ref('teacher-a'), methodParams: { lambda: -1 } }),
+      status.INVALID_ARGUMENT,
+      /spec\.classify\.method_params\.lambda/,
     ],
     [
       'no student',
@@ -333,10 +443,6 @@ test('bad stage jobs get NOT_FOUND / INVALID_ARGUMENT naming the field / ALREADY
     false,
     'nothing written for a rejected job',
   );
-  const list = await unaryCall<studentTrainer.ListJobsResponse>(svc.trainer, 'listJobs', {
-    state: S.JOB_STATE_UNSPECIFIED,
-    limit: 0,
-    pageToken: '',
-  });
-  assert.ok(!list.jobs.some((j) => j.id === 'bad'));
+  const jobs = await listAllJobs(svc.trainer, S.JOB_STATE_UNSPECIFIED);
+  assert.ok(!jobs.some((j) => j.id === 'bad'));
 });

@@ -1,19 +1,22 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import { Connectors, parseWrnName, Wrn } from '@abd/models';
+import type { Wrn } from '@abd/models';
 import type { boundaryExtractor } from '@abd/proto';
 import {
-  curveTestSet,
-  evaluate,
   getCheckpoint,
   LocalBatchSource,
   loadRunData,
-  putCheckpoint,
-  trainAbInit,
-  trainClassifier,
+  needsTeacherModel,
+  runClassifyStage,
+  runInitStage,
+  runStudentOf,
+  saveFinalStudent,
+  sourceOptionsOf,
+  stagesOf,
   trainTeacher,
   type BatchSource,
   type EventSink,
-  type RunData,
+  type LocalSourceOptions,
+  type RunConfig,
   type StageIo,
 } from '@abd/train';
 import { RemoteBatchSource } from '@abd/train-io';
@@ -42,9 +45,9 @@ export async function publishModel(store: ArtifactStore, from: string, id: strin
 }
 
 /**
- * Runs one stage job with the library calls of the in-process pipeline (trainTeacher,
- * trainAbInit, trainClassifier), checkpointing under `jobs/<id>/<stage>` (a rerun resumes there),
- * then writes `jobs/<id>/final` and publishes it as `models/<output>`.
+ * Runs one stage job with the stage runner of the in-process pipeline (trainTeacher,
+ * runInitStage, runClassifyStage), checkpointing under `jobs/<id>/<stage>` (a rerun resumes
+ * there), then writes `jobs/<id>/final` and publishes it as `models/<output>`.
  */
 export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promise<StageJobResult> {
   const { store } = ctx;
@@ -63,31 +66,33 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
     await publishModel(store, dir, plan.output);
     return { cancelled: false, metrics: { test_error_percent: metadata.testErrorPct } };
   }
-  const cfg = plan.cfg;
-  const { depth, widen } = parseWrnName(cfg.student.arch);
+  const { cfg, method } = plan;
   const student =
     plan.kind === 'classify' && plan.init
       ? await loadModel(store, plan.init)
-      : new Wrn(
-          { depth, widen, inChannels: d.train.channels, numClasses: d.train.classes },
-          cfg.student.init,
-          cfg.student.seed,
-        );
+      : await runStudentOf(cfg, d);
   const teacherRef = plan.teacher;
-  // In-process batches need the teacher's weights; through the extractor, AB still needs its tap widths.
-  const teacher =
-    teacherRef && (!ctx.extractor || plan.kind === 'ab_init')
-      ? await loadModel(store, teacherRef)
-      : undefined;
-  const sgd = {
-    lr: cfg.train.lr,
-    momentum: cfg.train.momentum,
-    weightDecay: cfg.train.weightDecay,
-    nesterov: cfg.train.nesterov,
+  // In-process batches need the teacher's weights; through the extractor, an init stage still
+  // needs its taps (and a joint term its forward pass).
+  const inProcess =
+    !ctx.extractor ||
+    plan.kind === 'ab_init' ||
+    needsTeacherModel(stagesOf(method).classify.signals);
+  const teacher = teacherRef && inProcess ? await loadModel(store, teacherRef) : undefined;
+  const source = ctx.extractor
+    ? remoteSource(ctx.extractor, sourceOptionsOf(cfg, d, undefined), plan, ctx.useCache)
+    : new LocalBatchSource(sourceOptionsOf(cfg, d, teacher));
+  const args = {
+    cfg,
+    method,
+    student,
+    teacher: teacher && { model: teacher, widths: teacher.tapWidths },
+    source,
+    data: d,
+    io,
+    prefix,
   };
-  const source = batchSource(plan, d, teacher, teacherRef, ctx);
   const metadata = {
-    role: 'student',
     stage: plan.kind,
     dataset: cfg.dataset.name,
     normalization: d.stats,
@@ -96,59 +101,23 @@ export async function runStageJob(plan: StagePlan, ctx: StageJobContext): Promis
   const metrics: Record<string, number> = {};
   try {
     if (plan.kind === 'ab_init') {
-      const conns = new Connectors(
-        student.tapWidths,
-        teacher!.tapWidths,
-        cfg.student.init,
-        cfg.student.seed + 7919,
-      );
-      let similarity: number[] | undefined;
-      const onEvent: EventSink = (e) => {
-        if (e.type === 'epoch' && e.ab) similarity = e.ab.similarity;
-        ctx.onEvent(e);
-      };
-      const ab = cfg.ab;
-      const r = await trainAbInit(
-        student,
-        conns,
-        source,
-        {
-          label: `ab-init ${cfg.student.arch}`,
-          epochs: plan.epochs,
-          mu: ab.mu,
-          weights: ab.weights,
-          sgd: { ...sgd, lr: plan.lr },
-          schedule: ab.schedule,
-          resetOptimizer: ab.resetOptimizer,
-        },
-        { ...io, onEvent, prefix: `${prefix}/ab-init` },
-      ).finally(() => conns.dispose());
+      const label = `${stagesOf(method).init!.part}-init ${cfg.student.arch}`;
+      const r = await runInitStage({ ...args, label }, plan.lr);
       if (r.cancelled) return { cancelled: true, metrics };
-      similarity?.forEach((s, i) => (metrics[`similarity_tap${i + 1}`] = 100 * s));
-      await putCheckpoint(store, `${prefix}/final`, student, { ...metadata, similarity });
+      r.similarity?.forEach((s, i) => (metrics[`similarity_tap${i + 1}`] = 100 * s));
+      await saveFinalStudent(io, prefix, student, { ...metadata, similarity: r.similarity });
     } else {
-      const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
-      const kd = plan.method === 'kd' ? cfg.kd : undefined;
-      const r = await trainClassifier(
-        student,
-        source,
-        {
-          label: `${plan.method} ${cfg.student.arch}`,
-          epochs: plan.epochs,
-          dataEpochOffset: plan.dataEpochOffset,
-          sgd,
-          schedule: cfg.train.schedule,
-          kd,
-          test,
-        },
-        { ...io, prefix: `${prefix}/classify` },
+      const label = `${plan.name} ${cfg.student.arch}`;
+      const r = await runClassifyStage(
+        { ...args, label },
+        { epochs: plan.epochs, dataEpochOffset: plan.dataEpochOffset },
       );
       if (r.cancelled) return { cancelled: true, metrics };
-      const ev = evaluate(student, d.test, d.stats);
+      const ev = r.evaluation!;
       Object.assign(metrics, { test_error_percent: ev.errorPct, test_loss: ev.loss });
-      await putCheckpoint(store, `${prefix}/final`, student, {
+      await saveFinalStudent(io, prefix, student, {
         ...metadata,
-        method: plan.method,
+        method: plan.name,
         testErrorPct: ev.errorPct,
       });
     }
@@ -166,39 +135,26 @@ async function loadModel(store: ArtifactStore, m: StoredModel): Promise<Wrn> {
   return ck.model;
 }
 
-/** The students' batches as runPipeline makes them: a LocalBatchSource, or a RemoteBatchSource over the extractor. */
-function batchSource(
-  plan: StagePlan,
-  d: RunData,
-  teacher: Wrn | undefined,
-  ref: StoredModel | undefined,
-  ctx: StageJobContext,
+/** The students' batches streamed by the boundary-extractor, as the in-process source would make them. */
+function remoteSource(
+  client: boundaryExtractor.BoundaryExtractorClient,
+  o: LocalSourceOptions,
+  plan: { cfg: RunConfig; teacher?: StoredModel },
+  useCache?: boolean,
 ): BatchSource {
-  const cfg = plan.cfg;
-  if (!ctx.extractor) {
-    return new LocalBatchSource({
-      set: d.train,
-      indices: d.indices,
-      stats: d.stats,
-      batchSize: cfg.train.batchSize,
-      seed: cfg.seed,
-      augment: cfg.train.augment,
-      teacher,
-      teacherBnMode: cfg.ab.teacherBnMode,
-    });
-  }
+  const ref = plan.teacher;
   return new RemoteBatchSource({
-    client: ctx.extractor,
+    client,
     teacher: ref ? { id: ref.id, epoch: ref.epoch } : undefined,
-    dataset: cfg.dataset.name,
-    subset: cfg.dataset.subset,
-    seed: cfg.seed,
-    batchSize: cfg.train.batchSize,
-    augment: cfg.train.augment,
-    teacherBnMode: cfg.ab.teacherBnMode,
-    size: d.indices.length,
-    stats: d.stats,
-    shape: { height: d.train.height, width: d.train.width, channels: d.train.channels },
-    useCache: ctx.useCache,
+    dataset: plan.cfg.dataset.name,
+    subset: plan.cfg.dataset.subset,
+    seed: o.seed,
+    batchSize: o.batchSize,
+    augment: o.augment,
+    teacherBnMode: o.teacherBnMode,
+    size: o.indices.length,
+    stats: o.stats,
+    shape: { height: o.set.height, width: o.set.width, channels: o.set.channels },
+    useCache,
   });
 }

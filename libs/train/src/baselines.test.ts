@@ -18,7 +18,7 @@ import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { FeatureAdapter, trainFeatureInit } from './feature-stage';
 import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
-import { baselineParams } from './run-config';
+import { baselineParams } from './baseline-params';
 import { tempDir, writeBandDataset } from './testing/fixture';
 
 // Each baseline's stage on the band fixture: WRN-10-2 teacher → WRN-10-1 student (widths

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ImageSet } from '@abd/data';
 import { crossEntropy, kdLoss } from '@abd/distill';
 import { Student } from '@abd/models';
-import { BatchSource, imagesToTensor } from './batch-source';
+import { BatchSource, EpochRequest, imagesToTensor } from './batch-source';
 import { classifyLossName } from './curve-test';
 import { evaluate, Evaluation } from './evaluate';
 import { ClassifyEpochMetrics, StageName } from './events';
@@ -37,6 +37,8 @@ export interface ClassifyOptions {
   metadata?: Record<string, unknown>;
   /** A feature term added to the loss at every step (AT, Jacobian matching); none by default. */
   joint?: JointTerm;
+  /** What the stage asks the batch source for (the method's signals); default logits for KD. */
+  request?: EpochRequest;
 }
 
 interface Acc {
@@ -72,7 +74,7 @@ export async function trainClassifier(
       label: o.label,
       epochs: o.epochs,
       source: shifted,
-      request: { signs: false, logits: !!o.kd },
+      request: o.request ?? { signs: false, logits: !!o.kd },
       model,
       optimizer: () => new SgdNesterov(vars, o.sgd),
       schedule: o.schedule,

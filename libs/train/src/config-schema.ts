@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_SCHEMA } from './run-config';
+import { RUN_SCHEMA } from './run-schema';
 
 /** A node of the generated JSON Schema (draft-07), as far as the key list reads it. */
 export interface JsonSchemaNode {

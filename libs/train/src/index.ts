@@ -66,15 +66,29 @@ export {
   RUN_CONFIG_SCHEMA_FILE,
 } from './config-schema';
 export type { ConfigKey, JsonSchemaNode } from './config-schema';
+export { parseRunConfig, validateRunConfig } from './run-config';
+export type { RunConfig } from './run-config';
+export { RUN_SCHEMA } from './run-schema';
+export { BASELINE_RECIPE, BASELINES, baselineParams } from './baseline-params';
+export type { BaselineName, BaselineParams, BaselineParamsOf } from './baseline-params';
 export {
-  parseRunConfig,
-  validateRunConfig,
-  RUN_SCHEMA,
   RUN_METHODS,
-  BASELINE_RECIPE,
-  baselineParams,
-} from './run-config';
-export type { RunConfig, RunMethod } from './run-config';
+  classifyEpochsOf,
+  epochRequestOf,
+  hasInitStage,
+  needsTeacherModel,
+  stagesOf,
+} from './run-methods';
+export type { MethodStages, RunMethod } from './run-methods';
+export { runStudentOf, runTeacherOf } from './run-models';
+export {
+  runClassifyStage,
+  runInitStage,
+  saveFinalStudent,
+  sgdOf,
+  sourceOptionsOf,
+} from './stage-runner';
+export type { ClassifyStageResult, InitStageResult, StageArgs, StageTeacher } from './stage-runner';
 export {
   BUILT_IN_TAPS,
   GENERAL_METHODS,
@@ -89,15 +103,15 @@ export type { TeacherModel } from './teacher-model';
 export { loadTeacher, trainTeacher } from './teacher';
 export { preflightRun, resolveRunPaths, checkpointRef, BUILTIN_TEACHERS_DIR } from './preflight';
 export type { CheckpointRef } from './preflight';
-export { runPipeline, loadRunData } from './run';
-export type { RunResult, MethodResult, RunContext, RunData } from './run';
+export { runPipeline } from './run';
+export { loadRunData } from './run-data';
+export type { RunResult, MethodResult, RunContext } from './run';
+export type { RunData } from './run-data';
 export type { BatchSourceArgs } from './run';
 export { FeatureAdapter, trainFeatureInit } from './feature-stage';
 export type { FeatureInitMethod, FeatureInitOptions } from './feature-stage';
 export { atTerm, jacobianTerm } from './joint-terms';
 export type { JointTerm } from './joint-terms';
-export { hasInitStage } from './run';
-export type { BaselineParams } from './run-config';
 // The whole of grids.ts is public: the experiments, their scales and grids.
 export * from './repro/grids';
 export { runSweep, aggregate, sweepPrefix } from './repro/sweep';

@@ -14,6 +14,8 @@ export interface InitStageRecipe {
   schedule: ScheduleKind;
   resetOptimizer: boolean;
   metadata?: Record<string, unknown>;
+  /** What the stage asks the batch source for (the method's signals); default the stage's own need. */
+  request?: EpochRequest;
 }
 
 /** The part of stage 1 the caller's loss adds to: the step, the accumulator and the metadata. */
@@ -38,7 +40,7 @@ export function initStageBase(
     label: o.label,
     epochs: o.epochs,
     source,
-    request,
+    request: o.request ?? request,
     model: student,
     extraVars: adapter.params,
     extraState: adapter.stats,

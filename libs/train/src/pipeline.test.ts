@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { openStore } from '@abd/artifacts';
 import { initBackend } from '@abd/tensor';
-import { configDiff, runPipeline, loadRunData } from './run';
+import { runPipeline } from './run';
+import { loadRunData } from './run-data';
+import { configDiff } from './run-store';
 import { TrainEvent } from './events';
-import type { RunConfig, RunMethod } from './run-config';
+import type { RunConfig } from './run-config';
+import type { RunMethod } from './run-methods';
 import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
 import { assertSameWeights, storedWeights } from './testing/weights';
 

@@ -6,7 +6,7 @@ import { MAX_BATCH_SIZE, MAX_PAD } from '@abd/data';
 import { didYouMean, editDistance } from './did-you-mean';
 import { describeRecipe } from './recipes';
 import { parseRunConfig, validateRunConfig } from './run-config';
-import { configDiff } from './run';
+import { configDiff } from './run-store';
 import { ConfigError } from './schema';
 
 const base = `name: t\nteacher: { arch: wrn-16-2 }\nstudent: { arch: wrn-10-1 }\n`;

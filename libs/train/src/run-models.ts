@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ArtifactStore } from '@abd/artifacts';
 import { loadTfjsStudentArch, Student, studentOf } from '@abd/models';
 import { loadRunForeignTeacher } from './foreign-run-teacher';
-import type { RunData } from './run';
+import type { RunData } from './run-data';
 import { RunConfig } from './run-config';
 import { StageIo } from './stage-loop';
 import { loadTeacher, trainTeacher } from './teacher';

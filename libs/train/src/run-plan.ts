@@ -1,6 +1,6 @@
 import { PlannedStage } from './events';
-import { hasInitStage } from './run';
-import { RunConfig, RunMethod } from './run-config';
+import { classifyEpochsOf, hasInitStage, RunMethod } from './run-methods';
+import { RunConfig } from './run-config';
 
 export interface PlanSizes {
   /** Images the teacher trains on (the whole training split); ignored with a teacher checkpoint. */
@@ -34,15 +34,14 @@ export function planRun(
       done: false,
     });
   }
-  const { e1, e2 } = cfg.epochs;
+  const { e1 } = cfg.epochs;
   for (const m of cfg.methods) {
     const label = `${m} ${cfg.student.arch}`;
     const done = finished.has(m);
-    if (hasInitStage(m)) {
+    if (hasInitStage(m))
       stages.push({ stage: 'ab-init', label, epochs: e1, ...of(sizes.studentImages), done });
-      stages.push({ stage: 'classify', label, epochs: e2, ...of(sizes.studentImages), done });
-    } else
-      stages.push({ stage: 'classify', label, epochs: e1 + e2, ...of(sizes.studentImages), done });
+    const { epochs } = classifyEpochsOf(cfg.epochs, m);
+    stages.push({ stage: 'classify', label, epochs, ...of(sizes.studentImages), done });
   }
   return stages;
 }

@@ -1,24 +1,24 @@
-import { ArtifactStore, NotFoundError } from '@abd/artifacts';
-import { channelStats, ImageSet, subsetIndices } from '@abd/data';
-import { describeData, loadConfiguredDataset } from './load-configured-dataset';
-import { Connectors, Wrn } from '@abd/models';
-import { trainAbInit } from './ab-stage';
+import type { ArtifactStore } from '@abd/artifacts';
 import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
-import { putCheckpoint } from './checkpoints';
-import { trainClassifier } from './classify-stage';
-import { curveTestSet } from './curve-test';
-import { FeatureAdapter, trainFeatureInit } from './feature-stage';
-import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
-import { evaluate, Evaluation } from './evaluate';
-import { AbEpochMetrics, EventSink } from './events';
+import type { EventSink } from './events';
+import { describeData } from './load-configured-dataset';
+import { loadRunData, type RunData } from './run-data';
 import { planRun } from './run-plan';
-import { baselineParams, RunConfig, RunMethod } from './run-config';
-import { AtParams, FitnetsParams, FspParams, JacobianParams } from '@abd/distill';
-import { StageIo } from './stage-loop';
-import { evaluateForeignTeacher } from './foreign-run-teacher';
+import type { RunConfig } from './run-config';
+import { classifyEpochsOf, RunMethod, stagesOf } from './run-methods';
+import { checkRunConfig, teacherEvaluation, tryGet } from './run-store';
 import { runStudentOf, runTeacherOf } from './run-models';
-import { pairedStudentTaps } from './model-config';
-import { isForeignTeacher, TeacherModel } from './teacher-model';
+import {
+  runClassifyStage,
+  runInitStage,
+  saveFinalStudent,
+  sourceOptionsOf,
+  type StageTeacher,
+} from './stage-runner';
+import { StageIo } from './stage-loop';
+
+export type { RunData } from './run-data';
+export { loadRunData } from './run-data';
 
 export interface MethodResult {
   method: RunMethod;
@@ -61,19 +61,6 @@ export interface BatchSourceArgs {
   options: LocalSourceOptions;
   /** Store directory of the teacher checkpoint (`cfg.teacher.checkpoint`, or `runs/<id>/teacher` when trained). */
   teacherKey: string;
-}
-
-/** Loaded data shared by every stage of a run. */
-export interface RunData {
-  train: ImageSet;
-  test: ImageSet;
-  stats: ReturnType<typeof channelStats>;
-  indices: Int32Array;
-}
-
-export async function loadRunData(cfg: RunConfig): Promise<RunData> {
-  const { train, test, stats } = await loadConfiguredDataset(cfg.dataset);
-  return { train, test, stats, indices: subsetIndices(train, cfg.dataset.subset) };
 }
 
 /**
@@ -129,18 +116,14 @@ export async function runPipeline(
     };
   }
   const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
-  const sourceOptions: LocalSourceOptions = {
-    set: d.train,
-    indices: d.indices,
-    stats: d.stats,
-    batchSize: cfg.train.batchSize,
-    seed: cfg.seed,
-    augment: cfg.train.augment,
+  // The KD run computes the teacher anyway; keep its sign maps for the epochs of any stage reading them.
+  const signsBelow = cfg.methods.some((m) => stagesOf(m).init?.signals.includes('signs'));
+  const sourceOptions: LocalSourceOptions = sourceOptionsOf(
+    cfg,
+    d,
     teacher,
-    teacherBnMode: cfg.ab.teacherBnMode,
-    // The KD run computes the teacher anyway; keep its sign maps for the AB stage's epochs.
-    keepSignsBelowEpoch: cfg.methods.some((m) => m.startsWith('ab+')) ? cfg.epochs.e1 : 0,
-  };
+    signsBelow ? cfg.epochs.e1 : 0,
+  );
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource
     ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey })
@@ -183,131 +166,31 @@ export async function runPipeline(
   return result;
 }
 
-/** Trains one student with one method; null when cancelled. */
+/** Trains one student with one method: its stages as its table entry says; null when cancelled. */
 async function runMethod(
   cfg: RunConfig,
   method: RunMethod,
   source: BatchSource,
-  d: RunData,
-  t: { model: TeacherModel; widths: number[] },
+  data: RunData,
+  teacher: StageTeacher,
   io: StageIo,
   prefix: string,
 ): Promise<MethodResult | null> {
-  const student = await runStudentOf(cfg, d);
-  // The baselines need a WRN on both sides (checkModels refuses them otherwise).
-  const wrns = (): { student: Wrn; teacher: Wrn } => {
-    if (!(student instanceof Wrn) || !(t.model instanceof Wrn))
-      throw new Error(`${method} needs a WRN teacher and student`);
-    return { student, teacher: t.model };
-  };
-  const sgd = {
-    lr: cfg.train.lr,
-    momentum: cfg.train.momentum,
-    weightDecay: cfg.train.weightDecay,
-    nesterov: cfg.train.nesterov,
-  };
-  const { e1, e2 } = cfg.epochs;
+  const student = await runStudentOf(cfg, data);
+  const args = { cfg, method, student, teacher, source, data, io, prefix };
   const label = `${method} ${cfg.student.arch}`;
-  // What both initialisation stages (AB, the feature baselines) take from the config.
-  const initStage = {
-    label,
-    epochs: e1,
-    sgd,
-    schedule: cfg.ab.schedule,
-    resetOptimizer: cfg.ab.resetOptimizer,
-  };
-  const test = { set: d.test, every: cfg.train.testEvery, curve: curveTestSet(d.test) };
   const t0 = performance.now();
-  let similarity: number[] | undefined;
   try {
-    if (method === 'ab+kd' || method === 'ab+ce') {
-      // The teacher's k taps pair with k student taps (model-config.ts, checkModels); all three when built-in.
-      const paired = pairedStudentTaps(cfg, t.model, t.widths.length);
-      const widths = paired ? paired.map((i) => student.tapWidths[i]) : student.tapWidths;
-      const conns = new Connectors(widths, t.widths, cfg.student.init, cfg.student.seed + 7919);
-      let last: AbEpochMetrics | undefined;
-      const onEvent: typeof io.onEvent = (e) => {
-        if (e.type === 'epoch' && e.ab) last = e.ab;
-        io.onEvent?.(e);
-      };
-      const r = await trainAbInit(
-        student,
-        conns,
-        source,
-        { ...initStage, mu: cfg.ab.mu, weights: cfg.ab.weights, studentTaps: paired },
-        { ...io, onEvent, prefix: `${prefix}/ab-init` },
-      );
-      conns.dispose();
+    let similarity: number[] | undefined;
+    if (stagesOf(method).init) {
+      const r = await runInitStage({ ...args, label });
       if (r.cancelled) return null;
-      similarity =
-        last?.similarity ??
-        (await tryGet<{ similarity: number[] }>(io.store!, `${prefix}/ab-init/similarity.json`))
-          ?.similarity;
-      if (last)
-        await io.store?.putJson(`${prefix}/ab-init/similarity.json`, {
-          similarity: last.similarity,
-        });
-    } else if (method === 'fitnets+kd' || method === 'fsp+kd') {
-      const name = method === 'fitnets+kd' ? 'fitnets' : 'fsp';
-      const params = baselineParams(cfg, name) as FitnetsParams | FspParams;
-      const { student: s, teacher } = wrns();
-      const adapter = new FeatureAdapter(
-        name,
-        params,
-        s,
-        teacher,
-        cfg.student.init,
-        cfg.student.seed + 7919,
-      );
-      try {
-        const r = await trainFeatureInit(
-          s,
-          teacher,
-          adapter,
-          source,
-          { ...initStage, teacherBnMode: cfg.ab.teacherBnMode },
-          { ...io, prefix: `${prefix}/feature-init` },
-        );
-        if (r.cancelled) return null;
-      } finally {
-        adapter.dispose();
-      }
+      similarity = r.similarity;
     }
-    const kd = method === 'kd' || method.endsWith('+kd') ? cfg.kd : undefined;
-    const staged = hasInitStage(method);
-    let joint: JointTerm | undefined;
-    if (method === 'at+kd')
-      joint = atTerm(wrns().teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
-    if (method === 'jacobian+kd')
-      joint = jacobianTerm(
-        wrns().student,
-        wrns().teacher,
-        baselineParams(cfg, 'jacobian') as JacobianParams,
-      );
-    const r = await trainClassifier(
-      student,
-      source,
-      {
-        label,
-        epochs: staged ? e2 : e1 + e2,
-        dataEpochOffset: staged ? e1 : 0,
-        sgd,
-        schedule: cfg.train.schedule,
-        kd,
-        test,
-        joint,
-      },
-      { ...io, prefix: `${prefix}/classify` },
-    );
+    const r = await runClassifyStage({ ...args, label }, classifyEpochsOf(cfg.epochs, method));
     if (r.cancelled) return null;
-    const ev: Evaluation = r.lastEval ?? evaluate(student, d.test, d.stats);
-    if (io.store)
-      await putCheckpoint(io.store, `${prefix}/final`, student, {
-        role: 'student',
-        method,
-        testErrorPct: ev.errorPct,
-        config: cfg,
-      });
+    const ev = r.evaluation!;
+    await saveFinalStudent(io, prefix, student, { method, testErrorPct: ev.errorPct, config: cfg });
     return {
       method,
       errorPct: ev.errorPct,
@@ -320,90 +203,5 @@ async function runMethod(
     };
   } finally {
     student.dispose();
-  }
-}
-
-/** Methods with a stage 1 of E₁ epochs before E₂ of classification; the others classify for E₁ + E₂. */
-export function hasInitStage(method: RunMethod): boolean {
-  return method === 'ab+kd' || method === 'ab+ce' || method === 'fitnets+kd' || method === 'fsp+kd';
-}
-
-/**
- * A run keeps the config it was started with (`runs/<id>/config.json`). Resuming it, or showing
- * its finished results, under another config would mix two experiments, so that is an error
- * naming the fields that differ. True when the run was started before.
- */
-async function checkRunConfig(
-  store: ArtifactStore,
-  prefix: string,
-  runId: string,
-  cfg: RunConfig,
-): Promise<boolean> {
-  const now = JSON.parse(JSON.stringify(cfg)) as unknown;
-  const before = await tryGet<unknown>(store, `${prefix}/config.json`);
-  if (before === null) return false;
-  const diff = configDiff(before, now);
-  if (diff.length > 0) {
-    throw new Error(
-      `run ${runId} was started with another config (${describeDiff(diff)} differ); start it over with --fresh, or give this config another run id`,
-    );
-  }
-  return true;
-}
-
-/**
- * The teacher's test error, evaluated once per run and kept at `runs/<id>/teacher-eval.json`, so
- * that resuming a run does not evaluate the teacher again.
- */
-async function teacherEvaluation(
-  teacher: TeacherModel,
-  d: RunData,
-  store: ArtifactStore,
-  prefix: string,
-  emit: EventSink,
-): Promise<Evaluation> {
-  const key = `${prefix}/teacher-eval.json`;
-  const kept = await tryGet<Evaluation>(store, key);
-  if (kept) return kept;
-  emit({
-    type: 'phase',
-    phase: 'eval-teacher',
-    label: 'teacher',
-    text: `evaluating the teacher on ${d.test.n} test images`,
-  });
-  // Let the phase reach a terminal before the synchronous evaluation holds the event loop.
-  await new Promise((r) => setImmediate(r));
-  const ev = isForeignTeacher(teacher)
-    ? await evaluateForeignTeacher(teacher, d.test, d.stats)
-    : evaluate(teacher, d.test, d.stats);
-  await store.putJson(key, ev);
-  return ev;
-}
-
-/** The first few paths of a configDiff for a message: `a, b, c, d and 2 more`. */
-export function describeDiff(diff: string[]): string {
-  return diff.slice(0, 4).join(', ') + (diff.length > 4 ? ` and ${diff.length - 4} more` : '');
-}
-
-/** Paths of the leaves where two JSON values differ, e.g. `epochs.e1`. */
-export function configDiff(a: unknown, b: unknown, path = ''): string[] {
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    // Configs stored before recipes existed have no `recipe`; the keys it expands to are compared.
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
-      .sort()
-      .filter((k) => path !== '' || k !== 'recipe' || (k in a && k in b));
-    return keys.flatMap((k) => configDiff(a[k], b[k], path ? `${path}.${k}` : k));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(config)'];
-}
-
-async function tryGet<T>(store: ArtifactStore, key: string): Promise<T | null> {
-  try {
-    return await store.getJson<T>(key);
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
   }
 }

@@ -1,4 +1,5 @@
-import { RunConfig, RunMethod } from '../run-config';
+import { RunConfig } from '../run-config';
+import { RunMethod } from '../run-methods';
 import { PAPER_FAST_TRAINING, PAPER_LITTLE_DATA, PAPER_NETWORK_SIZES } from './paper-numbers';
 
 export const EXPERIMENTS = ['fast-training', 'little-data', 'network-sizes'] as const;

@@ -1,4 +1,4 @@
-import { RunMethod } from '../run-config';
+import { RunMethod } from '../run-methods';
 // The figures of §4.a and §4.b, as data.
 import tables from './paper-numbers.json';
 

@@ -1,4 +1,4 @@
-import { RunMethod } from '../run-config';
+import { RunMethod } from '../run-methods';
 import { gridOf } from './grids';
 import { PAPER_ROWS, PAPER_SOURCE } from './paper-numbers';
 import { Aggregate, SweepResult } from './sweep';

@@ -1,8 +1,11 @@
 import { ArtifactStore } from '@abd/artifacts';
 import { channelStats, DatasetName, ImageSet, loadDataset, subsetIndices } from '@abd/data';
 import { EventSink } from '../events';
-import { configDiff, describeDiff, MethodResult, RunData, runPipeline } from '../run';
-import { RunConfig, RunMethod } from '../run-config';
+import { MethodResult, runPipeline } from '../run';
+import type { RunData } from '../run-data';
+import { configDiff, describeDiff } from '../run-store';
+import { RunConfig } from '../run-config';
+import { RunMethod } from '../run-methods';
 import { trainTeacher } from '../teacher';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
 

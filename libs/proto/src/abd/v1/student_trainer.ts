@@ -142,7 +142,10 @@ export interface TeacherJob {
   outputModel: string;
 }
 
-/** Stage 1: student + connectors trained with the AB loss only; connectors dropped after. */
+/**
+ * Stage 1: student + connectors (or a baseline's adapter) trained with the init method's loss
+ * only, at the AbOptions recipe; the connectors are dropped after.
+ */
 export interface AbInitJob {
   teacher?: ModelRef | undefined;
   student?:
@@ -152,6 +155,18 @@ export interface AbInitJob {
   epochs: number;
   ab?: AbOptions | undefined;
   outputModel: string;
+  /**
+   * The run method whose initialisation stage this is: "ab" (empty; also "ab+kd", "ab+ce"),
+   * "fitnets+kd" or "fsp+kd". A method without an init stage is INVALID_ARGUMENT.
+   */
+  method: string;
+  /** The init method's parameters by name (e.g. FitNets' studentTap, weight); AB takes none. */
+  methodParams: { [key: string]: number };
+}
+
+export interface AbInitJob_MethodParamsEntry {
+  key: string;
+  value: number;
 }
 
 /** Stage 2: classification with CE or a distillation method. */
@@ -923,7 +938,15 @@ export const TeacherJob: MessageFns<TeacherJob> = {
 };
 
 function createBaseAbInitJob(): AbInitJob {
-  return { teacher: undefined, student: undefined, epochs: 0, ab: undefined, outputModel: "" };
+  return {
+    teacher: undefined,
+    student: undefined,
+    epochs: 0,
+    ab: undefined,
+    outputModel: "",
+    method: "",
+    methodParams: {},
+  };
 }
 
 export const AbInitJob: MessageFns<AbInitJob> = {
@@ -943,6 +966,12 @@ export const AbInitJob: MessageFns<AbInitJob> = {
     if (message.outputModel !== "") {
       writer.uint32(42).string(message.outputModel);
     }
+    if (message.method !== "") {
+      writer.uint32(50).string(message.method);
+    }
+    globalThis.Object.entries(message.methodParams).forEach(([key, value]: [string, number]) => {
+      AbInitJob_MethodParamsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
     return writer;
   },
 
@@ -999,6 +1028,25 @@ export const AbInitJob: MessageFns<AbInitJob> = {
             message.outputModel = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = AbInitJob_MethodParamsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.methodParams[entry7.key] = entry7.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1022,6 +1070,34 @@ export const AbInitJob: MessageFns<AbInitJob> = {
         : isSet(object.output_model)
         ? globalThis.String(object.output_model)
         : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      methodParams: isObject(object.methodParams)
+        ? (globalThis.Object.entries(object.methodParams) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.method_params)
+        ? (globalThis.Object.entries(object.method_params) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1042,6 +1118,18 @@ export const AbInitJob: MessageFns<AbInitJob> = {
     if (message.outputModel !== "") {
       obj.outputModel = message.outputModel;
     }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.methodParams) {
+      const entries = globalThis.Object.entries(message.methodParams) as [string, number][];
+      if (entries.length > 0) {
+        obj.methodParams = {};
+        entries.forEach(([k, v]) => {
+          obj.methodParams[k] = floatToJson(v);
+        });
+      }
+    }
     return obj;
   },
 
@@ -1059,6 +1147,101 @@ export const AbInitJob: MessageFns<AbInitJob> = {
     message.epochs = object.epochs ?? 0;
     message.ab = (object.ab !== undefined && object.ab !== null) ? AbOptions.fromPartial(object.ab) : undefined;
     message.outputModel = object.outputModel ?? "";
+    message.method = object.method ?? "";
+    message.methodParams = (globalThis.Object.entries(object.methodParams ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseAbInitJob_MethodParamsEntry(): AbInitJob_MethodParamsEntry {
+  return { key: "", value: 0 };
+}
+
+export const AbInitJob_MethodParamsEntry: MessageFns<AbInitJob_MethodParamsEntry> = {
+  encode(message: AbInitJob_MethodParamsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AbInitJob_MethodParamsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAbInitJob_MethodParamsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AbInitJob_MethodParamsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: AbInitJob_MethodParamsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = floatToJson(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AbInitJob_MethodParamsEntry>, I>>(base?: I): AbInitJob_MethodParamsEntry {
+    return AbInitJob_MethodParamsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AbInitJob_MethodParamsEntry>, I>>(object: I): AbInitJob_MethodParamsEntry {
+    const message = createBaseAbInitJob_MethodParamsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };
