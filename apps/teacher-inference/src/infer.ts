@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { packSigns } from '@abd/distill';
 import { checkTapList, InvalidArgumentError, shownName } from '@abd/grpc-kit';
 import type { teacherInference } from '@abd/proto';
-import { imagesToTensor } from '@abd/train';
+import { imagesToTensor, teacherSignals } from '@abd/train';
+import { floatTensor } from '@abd/train-io';
 import type { LoadedTeacher } from './teacher-models';
 
 /** Checks a request's images and taps against the teacher; returns n and the taps to answer. */
@@ -77,25 +76,25 @@ export function teacherForward(
   o: ForwardOptions,
 ): TeacherForward {
   const [h, w, c] = t.inputShape;
-  const res: TeacherForward = { taps: [] };
-  tf.tidy(() => {
-    const x = imagesToTensor(images, n, h, w, c, t.stats);
-    const out = t.model.forward(x, { training: o.bnTrain, updateStats: false });
-    for (const tap of taps) {
-      const pre = out.taps[t.model.tapNames.indexOf(tap)];
-      const shape = pre.shape as [number, number, number, number];
-      const values = pre.dataSync() as Float32Array;
-      res.taps.push({
-        tap,
-        shape,
-        bits: packSigns(values, shape),
-        values: o.raw ? values : undefined,
-      });
-    }
-    if (o.logits)
-      res.logits = { values: out.logits.dataSync() as Float32Array, shape: out.logits.shape };
-  });
-  return res;
+  const x = imagesToTensor(images, n, h, w, c, t.stats);
+  try {
+    const s = teacherSignals(t.model, x, o.bnTrain ? 'train' : 'eval', {
+      signs: taps,
+      features: o.raw ? taps : [],
+      logits: o.logits,
+    });
+    return {
+      taps: s.signs.map((m, i) => ({
+        tap: m.name,
+        shape: m.shape,
+        bits: m.bits,
+        values: o.raw ? s.features[i].values : undefined,
+      })),
+      logits: s.logits,
+    };
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron (docs/design.md §6 (Wire format)). */
@@ -132,18 +131,4 @@ export function infer(
       raw: req.rawPreactivations,
     }),
   );
-}
-
-export function floatTensor(
-  values: Float32Array,
-  shape: readonly number[],
-): { data: Buffer; shape: number[] } {
-  return { data: Buffer.from(values.slice().buffer), shape: [...shape] };
-}
-
-/** Float32 values of a FloatTensor's little-endian bytes (copied, so alignment never matters). */
-export function floatsOf(data: Uint8Array): Float32Array {
-  const out = new Float32Array(data.length / 4);
-  new Uint8Array(out.buffer).set(data.subarray(0, out.length * 4));
-  return out;
 }

@@ -1,5 +1,4 @@
 import type { SubsetSelection } from '@abd/data';
-import { unpackSigns, type SignMapShape } from '@abd/distill';
 import { boundaryExtractor, common } from '@abd/proto';
 import { SizedBatchSource } from '@abd/train';
 import type {
@@ -9,6 +8,7 @@ import type {
   ImageShape,
   TrainBatch,
 } from '@abd/train';
+import { floatsOf } from './float-tensor';
 import { subsetToWire } from './subset-wire';
 
 export interface RemoteSourceOptions extends BatchRecipe {
@@ -24,17 +24,10 @@ export interface RemoteSourceOptions extends BatchRecipe {
   useCache?: boolean;
 }
 
-/** Float32 values of little-endian bytes (copied: the bytes may sit at any offset). */
-function floats(data: Uint8Array): Float32Array {
-  const out = new Float32Array(data.length >> 2);
-  new Uint8Array(out.buffer).set(data.subarray(0, out.length * 4));
-  return out;
-}
-
 /**
  * A BatchSource reading a boundary-extractor stream: the same batches as LocalBatchSource
- * (order, augmentation), with the teacher's packed sign bits unpacked to the 0/1 Float32Arrays
- * the stages expect. Leaving an epoch early cancels the stream (and the work behind it).
+ * (order, augmentation), with the teacher's packed sign bits as they arrive (the AB stage
+ * unpacks them on the device). Leaving an epoch early cancels the stream (and the work behind it).
  */
 export class RemoteBatchSource extends SizedBatchSource {
   /** Bytes of packed sign maps received (for benchmarks). */
@@ -91,16 +84,14 @@ export class RemoteBatchSource extends SizedBatchSource {
         };
         this.images += n;
         if (req.signs) {
-          out.signs = b.signMaps.map((m) =>
-            unpackSigns(m.bits, m.shape as unknown as SignMapShape),
-          );
+          out.signBits = b.signMaps.map((m) => m.bits);
           out.signShapes = b.signMaps.map((m) => [...m.shape]);
           for (const m of b.signMaps) this.signBytes += m.bits.length;
         }
         if (req.logits) {
           if (!b.teacherLogits)
             throw new Error(`boundary-extractor sent batch ${b.index} without teacher logits`);
-          out.teacherLogits = floats(b.teacherLogits.data);
+          out.teacherLogits = floatsOf(b.teacherLogits.data);
         }
         yield out;
       }
