@@ -80,6 +80,8 @@ const twoBatches: boundaryExtractor.StreamRequest = {
   teacherLogits: true,
   batchNormTrainMode: false,
   startBatch: 0,
+  teacherFeatures: [],
+  omitSignMaps: false,
 };
 
 /** Every batch of one Stream call; rejects with the call's error. */

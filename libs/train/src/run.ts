@@ -263,14 +263,10 @@ async function runMethod(
         cfg.student.seed + 7919,
       );
       try {
-        const r = await trainFeatureInit(
-          s,
-          teacher,
-          adapter,
-          source,
-          { ...initStage, teacherBnMode: cfg.ab.teacherBnMode },
-          { ...io, prefix: `${prefix}/feature-init` },
-        );
+        const r = await trainFeatureInit(s, adapter, source, initStage, {
+          ...io,
+          prefix: `${prefix}/feature-init`,
+        });
         if (r.cancelled) return null;
       } finally {
         adapter.dispose();
@@ -279,8 +275,7 @@ async function runMethod(
     const kd = method === 'kd' || method.endsWith('+kd') ? cfg.kd : undefined;
     const staged = hasInitStage(method);
     let joint: JointTerm | undefined;
-    if (method === 'at+kd')
-      joint = atTerm(wrns().teacher, baselineParams(cfg, 'at') as AtParams, cfg.ab.teacherBnMode);
+    if (method === 'at+kd') joint = atTerm(baselineParams(cfg, 'at') as AtParams);
     if (method === 'jacobian+kd')
       joint = jacobianTerm(
         wrns().student,
