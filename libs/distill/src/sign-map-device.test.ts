@@ -28,7 +28,10 @@ describe('sign maps on the device', () => {
     [1, 1, 1, 10],
   ] as [number, number, number, number][]) {
     it(`packSignsOnDevice and signMapTensor equal packSigns / unpackSigns, shape [${shape}]`, () => {
-      const v = values(shape.reduce((a, b) => a * b, 1), shape[3]);
+      const v = values(
+        shape.reduce((a, b) => a * b, 1),
+        shape[3],
+      );
       const x = tf.tensor4d(v, shape);
       const bits = packSignsOnDevice(x);
       assert.deepEqual(Array.from(bits), Array.from(packSigns(v, shape)));
@@ -41,7 +44,10 @@ describe('sign maps on the device', () => {
   }
 
   it('10 values by hand: bits 0, 4, 7 and 9 set', () => {
-    const x = tf.tensor4d([2, 0, -0, -3, 1e-30, -1e-30, NaN, Infinity, -Infinity, 5e-45], [1, 1, 1, 10]);
+    const x = tf.tensor4d(
+      [2, 0, -0, -3, 1e-30, -1e-30, NaN, Infinity, -Infinity, 5e-45],
+      [1, 1, 1, 10],
+    );
     assert.deepEqual(Array.from(packSignsOnDevice(x)), [0b10010001, 0b00000010]);
     x.dispose();
   });

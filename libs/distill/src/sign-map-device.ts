@@ -35,7 +35,13 @@ export function packSignsOnDevice(preact: tf.Tensor4D): Uint8Array {
   const bytes = tf.tidy(() => {
     const on = tf.reshape(signOf(preact), [n, per]);
     // Padding bits are 0, as packSigns leaves them.
-    const padded = stride * 8 > per ? tf.pad(on, [[0, 0], [0, stride * 8 - per]]) : on;
+    const padded =
+      stride * 8 > per
+        ? tf.pad(on, [
+            [0, 0],
+            [0, stride * 8 - per],
+          ])
+        : on;
     return tf.matMul(tf.reshape(padded, [n * stride, 8]), w8);
   });
   const v = bytes.dataSync();
