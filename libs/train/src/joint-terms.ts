@@ -59,7 +59,9 @@ export function atTerm(p: AtParams): JointTerm {
  * Student gradients: train-mode BN, as the logits loss sees it; 'second-order' differentiates
  * them under the tape (double backprop) through the plain-ops BN (Wrn plainBn), whose second
  * derivatives are exact; 'first-order' uses the finite-difference direction term instead.
- * Costs ≈ 3× a plain step (second-order).
+ * Costs ≈ 3× a plain step (second-order). Unlike AT, this term runs the teacher itself, also
+ * through the services: it needs the teacher's gradient w.r.t. the (augmented) input, which no
+ * batch source carries.
  */
 export function jacobianTerm(student: Wrn, teacher: Wrn, p: JacobianParams): JointTerm {
   const teacherF = (x: tf.Tensor4D) => teacher.forward(x, { training: false }).logits;
