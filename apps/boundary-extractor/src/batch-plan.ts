@@ -69,6 +69,7 @@ export function checkStreamRequest(req: boundaryExtractor.StreamRequest): {
   if (!Number.isSafeInteger(req.seed) || req.seed < 0)
     throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
   checkTapList('taps', req.taps, { names: true });
+  checkTapList('teacher_features', req.teacherFeatures);
   return { dataset: name as DatasetName, split };
 }
 

@@ -80,6 +80,8 @@ const twoBatches: boundaryExtractor.StreamRequest = {
   teacherLogits: true,
   batchNormTrainMode: false,
   startBatch: 0,
+  teacherFeatures: [],
+  omitSignMaps: false,
 };
 
 /** Every batch of one Stream call; rejects with the call's error. */
@@ -135,7 +137,10 @@ function assertSame(got: TrainBatch[], want: TrainBatch[]): void {
     assert.deepEqual(Buffer.from(g.images), Buffer.from(w.images), `images of batch ${i}`);
     assert.deepEqual(g.labels, w.labels);
     assert.deepEqual(g.signShapes, w.signShapes);
-    g.signs!.forEach((s, k) => assert.deepEqual(s, w.signs![k], `signs of batch ${i} tap ${k}`));
+    assert.equal(g.signBits!.length, w.signBits!.length);
+    g.signBits!.forEach((s, k) =>
+      assert.deepEqual(Buffer.from(s), Buffer.from(w.signBits![k]), `signs of batch ${i} tap ${k}`),
+    );
     assert.deepEqual(g.teacherLogits, w.teacherLogits, `logits of batch ${i}`);
   });
 }

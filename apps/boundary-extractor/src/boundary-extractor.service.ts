@@ -21,7 +21,7 @@ export interface BoundaryExtractorOptions {
   log?: Logger;
 }
 
-/** Cache prefix: everything that determines a batch's sign maps and logits. */
+/** Cache prefix: everything that determines a batch's sign maps, logits and feature maps. */
 export function cachePrefix(plan: BatchPlan): string {
   const r = plan.req;
   const key = JSON.stringify({
@@ -36,6 +36,9 @@ export function cachePrefix(plan: BatchPlan): string {
     shuffle: r.shuffle,
     taps: r.taps,
     logits: r.teacherLogits,
+    // Only when set, so the caches of requests without them keep their keys.
+    ...(r.teacherFeatures.length > 0 ? { features: r.teacherFeatures } : {}),
+    ...(r.omitSignMaps ? { omitSignMaps: true } : {}),
   });
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
   return `signs/${r.teacher!.id}/${r.dataset!.name}/${hash}`;
@@ -46,7 +49,7 @@ const batchKey = (prefix: string, index: number) =>
 
 /**
  * The deterministic batch stream (docs/design.md §5 (Services and their contracts)): the batches the student sees, with the teacher's
- * sign maps and logits from a bounded window of requests over every teacher replica.
+ * sign maps, logits and feature maps from a bounded window of requests over every teacher replica.
  */
 export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): ServiceRegistration {
   const data = new DatasetCache(o.dataDir);
@@ -69,6 +72,7 @@ export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): Serv
               signMaps: [],
               teacherLogits: undefined,
               fromCache: false,
+              teacherFeatures: [],
             };
           return;
         }
@@ -86,6 +90,7 @@ export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): Serv
               signMaps: res.signMaps,
               teacherLogits: res.logits,
               fromCache: true,
+              teacherFeatures: res.features,
             };
           }
           return;
@@ -104,6 +109,8 @@ export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): Serv
           taps: req.taps,
           logits: req.teacherLogits,
           batchNormTrainMode: req.batchNormTrainMode,
+          features: req.teacherFeatures,
+          omitSignMaps: req.omitSignMaps,
         };
         let written = 0;
         for await (const { job, res } of o.pool.run(jobs, params, ctx.signal)) {
@@ -121,6 +128,7 @@ export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): Serv
             signMaps: res.signMaps,
             teacherLogits: req.teacherLogits ? res.logits : undefined,
             fromCache: false,
+            teacherFeatures: res.features,
           };
         }
         // Marked complete only when the whole epoch is in the cache, so a reader never sees a hole.

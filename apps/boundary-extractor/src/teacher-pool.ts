@@ -15,6 +15,10 @@ export interface InferParams {
   taps: string[];
   logits: boolean;
   batchNormTrainMode: boolean;
+  /** Feature points whose float maps to ask for (InferRequest.features); default none. */
+  features?: string[];
+  /** Ask for no sign maps (InferRequest.omit_sign_maps). */
+  omitSignMaps?: boolean;
 }
 
 export interface PoolOptions extends MakeClientOptions {
@@ -217,6 +221,8 @@ export class TeacherPool {
         rawPreactivations: false,
         logits: p.logits,
         batchNormTrainMode: p.batchNormTrainMode,
+        features: p.features ?? [],
+        omitSignMaps: p.omitSignMaps ?? false,
       });
     };
 

@@ -11,6 +11,15 @@ let svc: TrainerStack;
 let cfg: RunConfig;
 /** Images the teacher-inference process has computed. */
 const served = () => svc.stack.teacherImages(svc.stack.teachers[0]);
+/** Images it answered with float feature maps (FitNets / FSP / AT teachers' maps). */
+const servedFeatures = () => svc.stack.teacherFeatureImages(svc.stack.teachers[0]);
+/** Epochs whose batches carry teacher feature maps: the init stage (FitNets, FSP), every epoch (AT). */
+const featureEpochs = (m: string): number =>
+  m === 'fitnets+kd' || m === 'fsp+kd'
+    ? cfg.epochs.e1
+    : m === 'at+kd'
+      ? cfg.epochs.e1 + cfg.epochs.e2
+      : 0;
 
 before(async () => {
   svc = await startTrainerStack();
@@ -35,6 +44,7 @@ for (const [i, method] of RUN_METHODS.entries()) {
     const spec = jobSpecsOf(cfg, 'teacher-a')[i];
     const jobId = `m-${method.replace(/\+/g, '-')}`;
     const before = await served();
+    const featuresBefore = await servedFeatures();
     await unaryCall(svc.trainer, 'startJob', { jobId, spec, resume: false });
     await watchJob(svc.trainer, jobId);
     const job = await unaryCall<studentTrainer.Job>(svc.trainer, 'getJob', { jobId });
@@ -42,6 +52,13 @@ for (const [i, method] of RUN_METHODS.entries()) {
     // Every method but CE needs the teacher: its batches come from teacher-inference.
     if (method !== 'none')
       assert.ok((await served()) > before, `teacher-inference served ${method}'s batches`);
+    // The baselines' teacher maps come from teacher-inference too, once per image and epoch
+    // (the subset's 32 images), not from a teacher in the trainer's worker.
+    assert.equal(
+      (await servedFeatures()) - featuresBefore,
+      32 * featureEpochs(method),
+      `teacher-inference served ${method}'s feature maps`,
+    );
     await assertSameWeights(
       svc.fx.store,
       `runs/ref/${method}/final`,

@@ -56,6 +56,8 @@ test('uint64 fields above 2^53 − 1 get INVALID_ARGUMENT from every service, an
       rawPreactivations: false,
       logits: true,
       batchNormTrainMode: false,
+      features: [],
+      omitSignMaps: false,
       ...m,
     });
     s.end();

@@ -14,6 +14,8 @@ export interface BatchRequest {
   logits: boolean;
   /** Float pre-activations wanted as well as the signs. */
   raw: boolean;
+  /** Feature points whose float maps are wanted (InferRequest.features). */
+  features: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -127,7 +129,7 @@ export class DynamicBatcher {
       const key =
         req.bnTrain || !c.enabled
           ? `#${unique++}`
-          : `${req.teacher.key}\0${req.logits}\0${req.raw}\0${req.taps.join('\0')}`;
+          : JSON.stringify([req.teacher.key, req.logits, req.raw, req.taps, req.features]);
       const step = req.bnTrain ? req.n : c.maxBatchSize;
       for (let offset = 0; offset < req.n; offset += step) {
         const item: Item = {
@@ -246,7 +248,7 @@ export class DynamicBatcher {
     const t0 = performance.now();
     let out: TeacherForward;
     try {
-      const o = { bnTrain: r0.bnTrain, logits: r0.logits, raw: r0.raw };
+      const o = { bnTrain: r0.bnTrain, logits: r0.logits, raw: r0.raw, features: r0.features };
       // Train mode needs the whole batch in one pass; inference mode goes pass by pass.
       const step = r0.bnTrain ? n : this.config.passImages;
       const passes: TeacherForward[] = [];
@@ -292,6 +294,11 @@ function slice(f: TeacherForward, at: number, k: number, n: number): TeacherForw
       bits: bytes(t.bits),
       values: t.values && rows(t.values),
     })),
+    features: f.features.map((m) => ({
+      name: m.name,
+      shape: [k, ...m.shape.slice(1)],
+      values: rows(m.values),
+    })),
     logits: f.logits && { values: rows(f.logits.values), shape: [k, ...f.logits.shape.slice(1)] },
   };
 }
@@ -311,7 +318,7 @@ function concat(parts: TeacherForward[]): TeacherForward {
     }
     return out;
   }
-  const n = parts.reduce((a, p) => a + (p.taps[0]?.shape[0] ?? p.logits?.shape[0] ?? 0), 0);
+  const n = parts.reduce((a, p) => a + forwardRows(p), 0);
   return {
     taps: parts[0].taps.map((t, i) => ({
       tap: t.tap,
@@ -319,9 +326,19 @@ function concat(parts: TeacherForward[]): TeacherForward {
       bits: join(parts.map((p) => p.taps[i].bits)),
       values: t.values && join(parts.map((p) => p.taps[i].values!)),
     })),
+    features: parts[0].features.map((m, i) => ({
+      name: m.name,
+      shape: [n, ...m.shape.slice(1)],
+      values: join(parts.map((p) => p.features[i].values)),
+    })),
     logits: parts[0].logits && {
       values: join(parts.map((p) => p.logits!.values)),
       shape: [n, ...parts[0].logits.shape.slice(1)],
     },
   };
+}
+
+/** Images a forward pass answered (from whichever output it has). */
+export function forwardRows(f: TeacherForward): number {
+  return f.taps[0]?.shape[0] ?? f.features[0]?.shape[0] ?? f.logits?.shape[0] ?? 0;
 }

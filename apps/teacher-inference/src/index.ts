@@ -1,14 +1,6 @@
 export { teacherInferenceService, type TeacherInferenceOptions } from './teacher-inference.service';
 export { TeacherModels, modelKey, type LoadedTeacher } from './teacher-models';
-export {
-  infer,
-  checkInfer,
-  floatTensor,
-  floatsOf,
-  teacherForward,
-  inferResponse,
-  type TeacherForward,
-} from './infer';
+export { infer, checkInfer, teacherForward, inferResponse, type TeacherForward } from './infer';
 export { DynamicBatcher, type BatchRequest, type BatcherEvents } from './batcher';
 export {
   BATCHER_ENV,
@@ -18,3 +10,4 @@ export {
   type BatcherConfig,
 } from './batcher-config';
 export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV, TeacherMetrics } from './teacher-metrics';
+export { floatTensor, floatsOf } from '@abd/train-io';

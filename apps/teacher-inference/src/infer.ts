@@ -1,15 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { packSigns } from '@abd/distill';
 import { checkTapList, InvalidArgumentError, shownName } from '@abd/grpc-kit';
 import type { teacherInference } from '@abd/proto';
-import { imagesToTensor } from '@abd/train';
+import { imagesToTensor, teacherSignals } from '@abd/train';
+import { floatTensor } from '@abd/train-io';
 import type { LoadedTeacher } from './teacher-models';
 
-/** Checks a request's images and taps against the teacher; returns n and the taps to answer. */
+/**
+ * Checks a request's images, taps and feature points against the teacher; returns n, the taps
+ * to answer with sign maps (none with omit_sign_maps) and the feature points.
+ */
 export function checkInfer(
   req: teacherInference.InferRequest,
   t: LoadedTeacher,
-): { n: number; taps: string[] } {
+): { n: number; taps: string[]; features: string[] } {
   const img = req.images;
   if (!img) throw new InvalidArgumentError('images', 'is required');
   const [h, w, c] = t.inputShape;
@@ -29,6 +31,25 @@ export function checkInfer(
       `has ${img.data.length} bytes, shape [${img.shape}] needs ${n * h * w * c}`,
     );
   }
+  const taps = req.omitSignMaps ? [] : checkTaps(req, t);
+  checkTapList('features', req.features);
+  for (const [i, f] of req.features.entries()) {
+    if (!t.featureShapes.has(f)) {
+      throw new InvalidArgumentError(
+        `features[${i}]`,
+        `unknown point ${shownName(f)} of model '${t.id}' (points: ${[...t.featureShapes.keys()].join(', ')})`,
+      );
+    }
+  }
+  if (taps.length === 0 && req.features.length === 0 && !req.logits)
+    throw new InvalidArgumentError(
+      'omit_sign_maps',
+      'the request asks for nothing (no sign maps, features or logits)',
+    );
+  return { n, taps, features: [...req.features] };
+}
+
+function checkTaps(req: teacherInference.InferRequest, t: LoadedTeacher): string[] {
   checkTapList('taps', req.taps);
   const taps = req.taps.length > 0 ? req.taps : [...t.tapShapes.keys()];
   for (const [i, tap] of taps.entries()) {
@@ -39,13 +60,14 @@ export function checkInfer(
       );
     }
   }
-  return { n, taps };
+  return taps;
 }
 
 /**
  * What one forward pass gives per image row: per tap the packed sign bits (each image on a byte
  * boundary, so rows split and join without repacking) and, only when asked for, the float
- * pre-activations; the logits. Packing per pass means a request's floats are never all held.
+ * pre-activations; the float maps at the asked feature points; the logits. Packing per pass
+ * means a request's sign floats are never all held.
  */
 export interface TeacherForward {
   taps: {
@@ -54,6 +76,8 @@ export interface TeacherForward {
     bits: Uint8Array;
     values?: Float32Array;
   }[];
+  /** InferRequest.features, in request order. */
+  features: { name: string; shape: number[]; values: Float32Array }[];
   logits?: { values: Float32Array; shape: number[] };
 }
 
@@ -62,11 +86,13 @@ export interface ForwardOptions {
   logits: boolean;
   /** Keep the float pre-activations (InferRequest.raw_preactivations). */
   raw: boolean;
+  /** Feature points whose float maps to return (InferRequest.features). */
+  features: readonly string[];
 }
 
 /**
- * The compute: `n` images (u8 NHWC) through the teacher, the signs (and with `raw` the
- * pre-activations) of `taps` and optionally the logits. Batch-norm in eval mode unless `bnTrain` (then the outputs depend on
+ * The compute (teacherSignals): `n` images (u8 NHWC) through the teacher, the signs (and with
+ * `raw` the pre-activations) of `taps`, the float maps of `features` and optionally the logits. Batch-norm in eval mode unless `bnTrain` (then the outputs depend on
  * the whole batch, as in the paper's code).
  */
 export function teacherForward(
@@ -77,25 +103,27 @@ export function teacherForward(
   o: ForwardOptions,
 ): TeacherForward {
   const [h, w, c] = t.inputShape;
-  const res: TeacherForward = { taps: [] };
-  tf.tidy(() => {
-    const x = imagesToTensor(images, n, h, w, c, t.stats);
-    const out = t.model.forward(x, { training: o.bnTrain, updateStats: false });
-    for (const tap of taps) {
-      const pre = out.taps[t.model.tapNames.indexOf(tap)];
-      const shape = pre.shape as [number, number, number, number];
-      const values = pre.dataSync() as Float32Array;
-      res.taps.push({
-        tap,
-        shape,
-        bits: packSigns(values, shape),
-        values: o.raw ? values : undefined,
-      });
-    }
-    if (o.logits)
-      res.logits = { values: out.logits.dataSync() as Float32Array, shape: out.logits.shape };
-  });
-  return res;
+  const x = imagesToTensor(images, n, h, w, c, t.stats);
+  try {
+    const s = teacherSignals(t.model, x, o.bnTrain ? 'train' : 'eval', {
+      signs: taps,
+      features: [...(o.raw ? taps : []), ...o.features],
+      logits: o.logits,
+    });
+    const raws = o.raw ? taps.length : 0;
+    return {
+      taps: s.signs.map((m, i) => ({
+        tap: m.name,
+        shape: m.shape,
+        bits: m.bits,
+        values: o.raw ? s.features[i].values : undefined,
+      })),
+      features: s.features.slice(raws),
+      logits: s.logits,
+    };
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The answer to `req` from its forward pass: sign maps ρ(T) = [T > 0] packed one bit per neuron (docs/design.md §6 (Wire format)). */
@@ -108,6 +136,7 @@ export function inferResponse(
     signMaps: [],
     logits: undefined,
     preactivations: [],
+    features: f.features.map((m) => ({ name: m.name, tensor: floatTensor(m.values, m.shape) })),
   };
   for (const { tap, shape, bits, values } of f.taps) {
     res.signMaps.push({ tap, shape, bits: Buffer.from(bits.buffer, bits.byteOffset, bits.length) });
@@ -123,27 +152,14 @@ export function infer(
   req: teacherInference.InferRequest,
   t: LoadedTeacher,
 ): teacherInference.InferResponse {
-  const { n, taps } = checkInfer(req, t);
+  const { n, taps, features } = checkInfer(req, t);
   return inferResponse(
     req,
     teacherForward(t, req.images!.data, n, taps, {
       bnTrain: req.batchNormTrainMode,
       logits: req.logits,
       raw: req.rawPreactivations,
+      features,
     }),
   );
-}
-
-export function floatTensor(
-  values: Float32Array,
-  shape: readonly number[],
-): { data: Buffer; shape: number[] } {
-  return { data: Buffer.from(values.slice().buffer), shape: [...shape] };
-}
-
-/** Float32 values of a FloatTensor's little-endian bytes (copied, so alignment never matters). */
-export function floatsOf(data: Uint8Array): Float32Array {
-  const out = new Float32Array(data.length / 4);
-  new Uint8Array(out.buffer).set(data.subarray(0, out.length * 4));
-  return out;
 }

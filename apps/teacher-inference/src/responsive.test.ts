@@ -63,6 +63,8 @@ test('health on new connections answers within 1 s (p99) during a max_images_per
         rawPreactivations: false,
         logits: true,
         batchNormTrainMode: false,
+        features: [],
+        omitSignMaps: false,
       },
     ],
   );

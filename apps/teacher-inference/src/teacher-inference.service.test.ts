@@ -10,8 +10,8 @@ import { loadDataset, makeBatch } from '@abd/data';
 import { packSigns, unpackSigns } from '@abd/distill';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
-import { getCheckpoint, imagesToTensor, teacherOutputs } from '@abd/train';
-import { floatsOf } from './infer';
+import { getCheckpoint, imagesToTensor } from '@abd/train';
+import { floatsOf } from '@abd/train-io';
 import { teacherInferenceService } from './teacher-inference.service';
 import { inferRequest } from './testing/infer-request';
 import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
@@ -89,22 +89,26 @@ test('Infer answers in order with packed sign bits and logits equal to the in-pr
     .normalization;
   batches.forEach((b, i) => {
     const x = imagesToTensor(b.images, b.n, 28, 28, 1, stats);
-    const local = teacherOutputs(ck.model, x, 'eval', { signs: true, logits: true });
+    // A direct forward of the checkpoint, its pre-activations packed on the host (packSigns).
+    const direct = tf.tidy(() => {
+      const o = ck.model.forward(x, { training: false });
+      return { logits: o.logits, taps: o.taps };
+    });
     x.dispose();
-    assert.deepEqual(floatsOf(res[i].logits!.data), local.logits);
+    assert.deepEqual(floatsOf(res[i].logits!.data), direct.logits.dataSync());
     assert.deepEqual(res[i].logits!.shape, [7, 10]);
     res[i].signMaps.forEach((m, k) => {
       assert.equal(m.tap, `tap${k + 1}`);
-      assert.deepEqual(m.shape, local.signShapes![k]);
+      assert.deepEqual(m.shape, direct.taps[k].shape);
+      const shape = m.shape as [number, number, number, number];
+      const pre = direct.taps[k].dataSync();
+      assert.deepEqual(Buffer.from(m.bits), Buffer.from(packSigns(pre, shape)));
       assert.deepEqual(
-        Buffer.from(m.bits),
-        Buffer.from(packSigns(local.signs![k], m.shape as [number, number, number, number])),
-      );
-      assert.deepEqual(
-        unpackSigns(m.bits, m.shape as [number, number, number, number]),
-        local.signs![k],
+        unpackSigns(m.bits, shape),
+        Float32Array.from(pre, (v) => (v > 0 ? 1 : 0)),
       );
     });
+    tf.dispose([direct.logits, ...direct.taps]);
   });
   ck.model.dispose();
   assert.ok(tf.memory().numTensors < 1000);

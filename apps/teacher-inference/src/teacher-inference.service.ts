@@ -64,9 +64,9 @@ export function teacherInferenceService(
       let epoch = 0;
       const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
         const t = await models.get(model, ep);
-        const { n, taps } = checkInfer(req, t);
-        if (req.rawPreactivations)
-          checkRawFits(t, n, taps, o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+        const { n, taps, features } = checkInfer(req, t);
+        if (req.rawPreactivations || features.length > 0)
+          checkFloatsFit(t, n, req.rawPreactivations ? taps : [], features, o.maxMessageBytes);
         const f = await batcher.submit({
           teacher: t,
           images: req.images!.data,
@@ -75,8 +75,10 @@ export function teacherInferenceService(
           bnTrain: req.batchNormTrainMode,
           logits: req.logits,
           raw: req.rawPreactivations,
+          features,
           signal,
         });
+        if (features.length > 0) o.metrics?.countFeatures(n);
         return inferResponse(req, f);
       };
       const take = (r: IteratorResult<Req>): void => {
@@ -131,7 +133,12 @@ export function teacherInferenceService(
           }
           pending.shift();
           const res = await head;
-          o.onBatch?.(res.signMaps[0]?.shape[0] ?? res.logits?.shape[0] ?? 0);
+          o.onBatch?.(
+            res.signMaps[0]?.shape[0] ??
+              res.features[0]?.tensor?.shape[0] ??
+              res.logits?.shape[0] ??
+              0,
+          );
           yield res;
         }
       } finally {
@@ -155,6 +162,7 @@ export function teacherInferenceService(
           dataset: { name: t.dataset },
           inputShape: [...t.inputShape],
           taps: [...t.tapShapes].map(([name, shape]) => ({ name, shape: [...shape] })),
+          featurePoints: [...t.featureShapes].map(([name, shape]) => ({ name, shape: [...shape] })),
           classes: t.classes,
           testErrorPercent: t.testErrorPct ?? 0,
           testErrorKnown: t.testErrorPct !== undefined,
@@ -168,18 +176,25 @@ export function teacherInferenceService(
 }
 
 /**
- * Raw pre-activations are 32x the bytes of the signs and are held until the answer is sent: an
- * answer that could not be sent (over the message limit) is refused before any work, which also
- * bounds what such a request holds in memory.
+ * Raw pre-activations (32x the bytes of the signs) and feature maps are held until the answer
+ * is sent: an answer that could not be sent (over the message limit) is refused before any
+ * work, which also bounds what such a request holds in memory.
  */
-function checkRawFits(t: LoadedTeacher, n: number, taps: readonly string[], max: number): void {
-  const perImage = taps.reduce(
-    (a, tap) => a + 4 * t.tapShapes.get(tap)!.reduce((x, y) => x * y, 1),
-    0,
-  );
+function checkFloatsFit(
+  t: LoadedTeacher,
+  n: number,
+  raw: readonly string[],
+  features: readonly string[],
+  max = DEFAULT_MAX_MESSAGE_BYTES,
+): void {
+  const bytes = (shape: readonly number[]) => 4 * shape.reduce((x, y) => x * y, 1);
+  const perImage =
+    raw.reduce((a, tap) => a + bytes(t.tapShapes.get(tap)!), 0) +
+    features.reduce((a, f) => a + bytes(t.featureShapes.get(f)!), 0);
   if (n * perImage > max) {
+    const what = features.length > 0 ? 'raw_preactivations / features' : 'raw_preactivations';
     throw new ResourceExhaustedError(
-      `raw_preactivations: ${n} images x ${perImage} bytes of pre-activations = ${n * perImage} bytes, over the message limit of ${max}; send at most ${Math.floor(max / perImage)} images per request with raw pre-activations`,
+      `${what}: ${n} images x ${perImage} bytes of float maps = ${n * perImage} bytes, over the message limit of ${max}; send at most ${Math.floor(max / perImage)} images per request with float maps`,
     );
   }
 }

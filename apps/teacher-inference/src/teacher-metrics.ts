@@ -16,6 +16,8 @@ export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV } from '@abd/grpc-kit';
  * - abd_teacher_batch_seconds: time of one forward pass (histogram)
  * - abd_teacher_request_seconds{code}: an Infer request from queueing to its answer, by status (histogram)
  * - abd_teacher_images_total: images computed (counter)
+ * - abd_teacher_feature_images_total: images answered with float feature maps (counter; the
+ *   FitNets / FSP / AT teachers' maps)
  * plus prom-client's process metrics (process_resident_memory_bytes, ...).
  */
 export class TeacherMetrics {
@@ -56,6 +58,12 @@ export class TeacherMetrics {
     registers: [this.registry],
   });
 
+  private readonly featureImages = new Counter({
+    name: 'abd_teacher_feature_images_total',
+    help: 'Images answered with float feature maps',
+    registers: [this.registry],
+  });
+
   constructor(processMetrics = false) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }
@@ -72,6 +80,11 @@ export class TeacherMetrics {
       },
       onDone: (s, code) => this.requestSeconds.observe({ code: status[code] ?? String(code) }, s),
     };
+  }
+
+  /** An answered request of `n` images with feature maps. */
+  countFeatures(n: number): void {
+    this.featureImages.inc(n);
   }
 
   text(): Promise<string> {

@@ -3,7 +3,7 @@ import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
 import { channelStats, ChannelStats, datasetInfo, DatasetName, loadDataset } from '@abd/data';
 import { NotFoundError, validateName } from '@abd/grpc-kit';
 import { Wrn } from '@abd/models';
-import { getCheckpoint } from '@abd/train';
+import { getCheckpoint, GROUP_POINTS } from '@abd/train';
 
 /** A teacher loaded from the store, with what a request is checked against. */
 export interface LoadedTeacher {
@@ -16,6 +16,8 @@ export interface LoadedTeacher {
   inputShape: [number, number, number];
   /** Per tap, [h, w, c] of one image's pre-activation. */
   tapShapes: Map<string, [number, number, number]>;
+  /** Per point InferRequest.features can name (taps, then group maps), [h, w, c] of one image. */
+  featureShapes: Map<string, [number, number, number]>;
   classes: string[];
   testErrorPct?: number;
 }
@@ -71,13 +73,20 @@ export class TeacherModels {
       ck.model.config.inChannels,
     ];
     const tapShapes = new Map<string, [number, number, number]>();
+    const featureShapes = new Map<string, [number, number, number]>();
     tf.tidy(() => {
       const out = ck.model.forward(tf.zeros([1, ...inputShape]) as tf.Tensor4D, {
         training: false,
+        groupMaps: true,
       });
-      out.taps.forEach((t, i) =>
-        tapShapes.set(ck.model.tapNames[i], [t.shape[1], t.shape[2], t.shape[3]]),
-      );
+      const hwc = (t: tf.Tensor4D): [number, number, number] => [
+        t.shape[1],
+        t.shape[2],
+        t.shape[3],
+      ];
+      out.taps.forEach((t, i) => tapShapes.set(ck.model.tapNames[i], hwc(t)));
+      for (const [k, v] of tapShapes) featureShapes.set(k, v);
+      out.groups!.forEach((t, i) => featureShapes.set(GROUP_POINTS[i], hwc(t)));
     });
     return {
       id,
@@ -87,6 +96,7 @@ export class TeacherModels {
       dataset,
       inputShape,
       tapShapes,
+      featureShapes,
       classes: info.classNames,
       testErrorPct: meta.testErrorPct,
     };

@@ -42,3 +42,4 @@ export {
   unpackSigns,
 } from './sign-map';
 export type { SignMapShape } from './sign-map';
+export { packSignsOnDevice, signMapTensor } from './sign-map-device';

@@ -66,6 +66,8 @@ test('InferRequest/Response and JobSpec survive a wire round trip', () => {
     rawPreactivations: false,
     logits: true,
     batchNormTrainMode: false,
+    features: ['group1.out'],
+    omitSignMaps: true,
   };
   const back = teacherInference.InferRequest.decode(
     teacherInference.InferRequest.encode(req).finish(),

@@ -1,15 +1,17 @@
 import type { SubsetSelection } from '@abd/data';
-import { unpackSigns, type SignMapShape } from '@abd/distill';
 import { boundaryExtractor, common } from '@abd/proto';
 import { SizedBatchSource } from '@abd/train';
 import type {
+  FeatureMap,
   BatchRecipe,
   BatchSourceArgs,
   EpochRequest,
   ImageShape,
   TrainBatch,
 } from '@abd/train';
+import { floatsOf } from './float-tensor';
 import { subsetToWire } from './subset-wire';
+import { zipBatches } from './zip-batches';
 
 export interface RemoteSourceOptions extends BatchRecipe {
   /** A boundary-extractor client (grpc-kit makeClient). */
@@ -24,17 +26,10 @@ export interface RemoteSourceOptions extends BatchRecipe {
   useCache?: boolean;
 }
 
-/** Float32 values of little-endian bytes (copied: the bytes may sit at any offset). */
-function floats(data: Uint8Array): Float32Array {
-  const out = new Float32Array(data.length >> 2);
-  new Uint8Array(out.buffer).set(data.subarray(0, out.length * 4));
-  return out;
-}
-
 /**
  * A BatchSource reading a boundary-extractor stream: the same batches as LocalBatchSource
- * (order, augmentation), with the teacher's packed sign bits unpacked to the 0/1 Float32Arrays
- * the stages expect. Leaving an epoch early cancels the stream (and the work behind it).
+ * (order, augmentation), with the teacher's packed sign bits as they arrive (the AB stage
+ * unpacks them on the device). Leaving an epoch early cancels the stream (and the work behind it).
  */
 export class RemoteBatchSource extends SizedBatchSource {
   /** Bytes of packed sign maps received (for benchmarks). */
@@ -47,7 +42,9 @@ export class RemoteBatchSource extends SizedBatchSource {
 
   request(epoch: number, req: EpochRequest): boundaryExtractor.StreamRequest {
     const o = this.o;
-    const teacher = req.signs || req.logits;
+    const features = [...(req.features ?? [])];
+    const maps = req.signs || features.length > 0;
+    const teacher = maps || req.logits;
     if (teacher && !o.teacher) throw new Error('this batch source has no teacher');
     return {
       teacher: teacher ? { id: o.teacher!.id, epoch: o.teacher!.epoch ?? 0 } : undefined,
@@ -59,16 +56,31 @@ export class RemoteBatchSource extends SizedBatchSource {
       batchSize: o.batchSize,
       augmentation: o.augment ? { pad: o.augment.pad, flip: o.augment.flip } : undefined,
       taps: [],
-      useCache: (o.useCache ?? false) && !(req.signs && o.teacherBnMode === 'train'),
+      useCache: (o.useCache ?? false) && !(maps && o.teacherBnMode === 'train'),
       shuffle: true,
       teacherLogits: req.logits,
-      // The BN mode option is the AB stage's; KD's logits come from the teacher in eval mode.
-      batchNormTrainMode: req.signs && o.teacherBnMode === 'train',
+      // The BN mode option is the distillation stage's (sign and feature maps); KD's logits come
+      // from the teacher in eval mode (`epoch` asks for them apart when they would differ).
+      batchNormTrainMode: maps && o.teacherBnMode === 'train',
       startBatch: req.startBatch ?? 0,
+      teacherFeatures: features,
+      omitSignMaps: !req.signs,
     };
   }
 
-  async *epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
+  epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
+    // As LocalBatchSource: feature maps with train-mode BN, logits in eval mode — two forward
+    // passes, so two streams of the same batches, joined.
+    if (this.o.teacherBnMode === 'train' && req.logits && !req.signs && req.features?.length)
+      return zipBatches(
+        this.stream(epoch, { ...req, logits: false }),
+        this.stream(epoch, { signs: false, logits: true, startBatch: req.startBatch }),
+        (maps, logits) => ({ ...maps, teacherLogits: logits.teacherLogits }),
+      );
+    return this.stream(epoch, req);
+  }
+
+  private async *stream(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
     const call = this.o.client.stream(this.request(epoch, req));
     let expect = req.startBatch ?? 0;
     let finished = false;
@@ -91,17 +103,16 @@ export class RemoteBatchSource extends SizedBatchSource {
         };
         this.images += n;
         if (req.signs) {
-          out.signs = b.signMaps.map((m) =>
-            unpackSigns(m.bits, m.shape as unknown as SignMapShape),
-          );
+          out.signBits = b.signMaps.map((m) => m.bits);
           out.signShapes = b.signMaps.map((m) => [...m.shape]);
           for (const m of b.signMaps) this.signBytes += m.bits.length;
         }
         if (req.logits) {
           if (!b.teacherLogits)
             throw new Error(`boundary-extractor sent batch ${b.index} without teacher logits`);
-          out.teacherLogits = floats(b.teacherLogits.data);
+          out.teacherLogits = floatsOf(b.teacherLogits.data);
         }
+        if (req.features?.length) out.teacherFeatures = featuresOf(b, req.features);
         yield out;
       }
       finished = true;
@@ -113,6 +124,20 @@ export class RemoteBatchSource extends SizedBatchSource {
       if (!finished) call.cancel();
     }
   }
+}
+
+/** A batch's feature maps, checked against the points asked for. */
+function featuresOf(b: boundaryExtractor.Batch, want: readonly string[]): FeatureMap[] {
+  const got = b.teacherFeatures.map((f) => f.name);
+  if (got.join('\0') !== want.join('\0'))
+    throw new Error(
+      `boundary-extractor sent batch ${b.index} with teacher features [${got}], asked for [${want}]`,
+    );
+  return b.teacherFeatures.map((f) => ({
+    name: f.name,
+    shape: [...f.tensor!.shape],
+    values: floatsOf(f.tensor!.data),
+  }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { abTotalLoss, activationAgreement } from '@abd/distill';
+import { abTotalLoss, activationAgreement, SignMapShape, signMapTensor } from '@abd/distill';
 import { Connectors, matchTapSize, Student } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
 import { namedGrads } from './classify-stage';
@@ -46,10 +46,16 @@ export async function trainAbInit(
       ...base,
       newAcc: () => ({ loss: 0, agree: new Array<number>(taps).fill(0), steps: 0 }),
       step: (batch, opt, acc) => {
-        if (!batch.signs || !batch.signShapes)
+        const shapes = batch.signShapes;
+        if (!(batch.signBits || batch.signs) || !shapes)
           throw new Error(`${o.label}: the AB stage needs teacher sign maps`);
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
-        const on = batch.signs.map((s, i) => tf.tensor(s, batch.signShapes![i]));
+        // Packed bits go to the device as bytes and are unpacked there (the same 0/1 values).
+        const on = batch.signBits
+          ? batch.signBits.map((bits, i) =>
+              signMapTensor(bits, shapes[i] as unknown as SignMapShape),
+            )
+          : batch.signs!.map((s, i) => tf.tensor(s, shapes[i]));
         let agreement: tf.Tensor[] = [];
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(x, { training: true });

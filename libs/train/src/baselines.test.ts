@@ -77,7 +77,6 @@ for (const method of ['fitnets', 'fsp'] as const) {
     const counts: number[] = [];
     const r = await trainFeatureInit(
       student,
-      teacher,
       adapter,
       source,
       {
@@ -86,7 +85,6 @@ for (const method of ['fitnets', 'fsp'] as const) {
         sgd,
         schedule: 'constant',
         resetOptimizer: false,
-        teacherBnMode: 'eval',
       },
       {
         onEvent: (e) => {
@@ -105,7 +103,7 @@ for (const method of ['fitnets', 'fsp'] as const) {
 }
 
 const joints: Record<string, (s: Wrn) => JointTerm> = {
-  at: () => atTerm(teacher, atMethod.defaultParams()),
+  at: () => atTerm(atMethod.defaultParams()),
   'jacobian (second-order)': (s) => jacobianTerm(s, teacher, jacobianMethod.defaultParams()),
   // The finite-difference gradient is unsound for ReLU networks (see jacobianFdTerm: 5–50× the true
   // gradient's norm), so with λ = 1 whether 12 steps lower the loss depends on float rounding

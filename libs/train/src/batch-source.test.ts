@@ -62,7 +62,9 @@ test('sign maps kept from a KD pass serve a later AB pass without a teacher forw
   const again = await collect(src, 0, { signs: true, logits: false });
   assert.equal(spy.calls(), 6, 'epoch 0 signs came from the cache');
   assert.equal(again.length, fresh.length);
-  again.forEach((b, i) => b.signs!.forEach((s, k) => assert.deepEqual(s, fresh[i].signs![k])));
+  again.forEach((b, i) =>
+    b.signBits!.forEach((s, k) => assert.deepEqual(s, fresh[i].signBits![k])),
+  );
   // Epoch 1's signs were not kept (only epochs below 1): the teacher runs again.
   await collect(src, 1, { signs: true, logits: false });
   assert.equal(spy.calls(), 9);
@@ -83,7 +85,7 @@ test('teacher BN in train mode applies to the AB stage’s sign maps only; KD lo
   });
   const trainSigns = await collect(trainSrc, 0, { signs: true, logits: false });
   const differs = trainSigns.some((b, i) =>
-    b.signs!.some((s, k) => s.some((v, j) => v !== evalSigns[i].signs![k][j])),
+    b.signBits!.some((s, k) => s.some((v, j) => v !== evalSigns[i].signBits![k][j])),
   );
   assert.ok(differs, 'batch statistics change some sign');
 });

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, ChannelStats, epochOrder, ImageSet, makeBatch, normalize } from '@abd/data';
-import { packSigns, SignMapShape, signOf, unpackSigns } from '@abd/distill';
-import { Wrn } from '@abd/models';
-import { foreignTeacherOutputs, isForeignTeacher, TeacherModel } from './teacher-model';
+import { TeacherModel, teacherBatchOutputs } from './teacher-model';
+import type { FeatureMap } from './teacher-signals';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
 export interface TrainBatch {
@@ -13,16 +12,29 @@ export interface TrainBatch {
   /** uint8 NHWC. */
   images: Uint8Array;
   labels: Int32Array;
-  /** Per tap: 1 where the teacher's pre-activation > 0, else 0 (NHWC). */
+  /**
+   * Per tap: ρ of the teacher's pre-activation packed 1 bit per neuron (packSigns' layout, NHWC;
+   * shapes in signShapes). What the batch sources attach for `EpochRequest.signs`; the AB stage
+   * unpacks it on the device (signMapTensor).
+   */
+  signBits?: Uint8Array[];
+  /** Per tap: 1 where the teacher's pre-activation > 0, else 0 (NHWC); read when signBits is absent. */
   signs?: Float32Array[];
   signShapes?: number[][];
   /** Teacher logits [n, classes], row-major. */
   teacherLogits?: Float32Array;
+  /** The teacher's float maps at `EpochRequest.features`, in that order (BN as the sign maps'). */
+  teacherFeatures?: FeatureMap[];
 }
 
 export interface EpochRequest {
   signs: boolean;
   logits: boolean;
+  /**
+   * Teacher points (`teacherPoints`: taps, group maps) whose float maps to attach as
+   * TrainBatch.teacherFeatures, with the teacher's BN in the source's `teacherBnMode`.
+   */
+  features?: readonly string[];
   /** Resume inside an epoch: skip the batches before this one. */
   startBatch?: number;
 }
@@ -87,7 +99,7 @@ export interface LocalSourceOptions extends BatchRecipe {
 
 interface CachedOutputs {
   logits?: Float32Array;
-  signs?: Uint8Array[];
+  signBits?: Uint8Array[];
   signShapes?: number[][];
 }
 
@@ -101,32 +113,6 @@ export function imagesToTensor(
   stats: ChannelStats,
 ): tf.Tensor4D {
   return tf.tensor4d(normalize(images, n, h, w, c, stats), [n, h, w, c]);
-}
-
-/** Teacher taps as 0/1 sign maps and logits for one input batch. */
-export function teacherOutputs(
-  teacher: Wrn,
-  x: tf.Tensor4D,
-  bnMode: 'eval' | 'train',
-  want: { signs: boolean; logits: boolean },
-): { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } {
-  // Read back outside tf.tidy: tidy walks its return value, and a typed array of millions of
-  // elements costs it seconds.
-  const outs = tf.tidy(() => {
-    const out = teacher.forward(x, { training: bnMode === 'train', updateStats: false });
-    const on = want.signs ? out.taps.map(signOf) : [];
-    return want.logits ? [...on, out.logits] : on;
-  });
-  const taps = want.signs ? outs.slice(0, teacher.tapNames.length) : [];
-  const logits = want.logits ? outs[outs.length - 1] : null;
-  const res: { signs?: Float32Array[]; signShapes?: number[][]; logits?: Float32Array } = {};
-  if (want.signs) {
-    res.signs = taps.map((t) => t.dataSync() as Float32Array);
-    res.signShapes = taps.map((t) => t.shape.slice());
-  }
-  if (logits) res.logits = logits.dataSync() as Float32Array;
-  tf.dispose([...taps, ...(logits ? [logits] : [])]);
-  return res;
 }
 
 /** The in-process batch source: reads the dataset, augments, runs the teacher. */
@@ -153,7 +139,8 @@ export class LocalBatchSource extends SizedBatchSource {
 
   async *epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
     const { set, stats, teacher } = this.o;
-    if ((req.signs || req.logits) && !teacher) throw new Error('this batch source has no teacher');
+    const wantsTeacher = req.signs || req.logits || (req.features?.length ?? 0) > 0;
+    if (wantsTeacher && !teacher) throw new Error('this batch source has no teacher');
     const all = this.batchesOf(epoch);
     for (let b = req.startBatch ?? 0; b < all.length; b++) {
       const aug = this.o.augment ? { seed: this.o.seed, epoch, ...this.o.augment } : undefined;
@@ -165,8 +152,7 @@ export class LocalBatchSource extends SizedBatchSource {
         images: batch.images,
         labels: batch.labels,
       };
-      if (teacher && (req.signs || req.logits))
-        await this.attachTeacher(out, epoch, b, batch.images, req);
+      if (teacher && wantsTeacher) await this.attachTeacher(out, epoch, b, batch.images, req);
       yield out;
     }
   }
@@ -179,59 +165,47 @@ export class LocalBatchSource extends SizedBatchSource {
     req: EpochRequest,
   ): Promise<void> {
     const { set, stats, teacher } = this.o;
-    // The teacher's BN mode option is the AB stage's (the paper code runs it in train mode there);
-    // logits for KD always come from the teacher in eval mode.
-    const mode = req.signs ? (this.o.teacherBnMode ?? 'eval') : 'eval';
+    const shape = [out.n, set.height, set.width, set.channels] as const;
+    const bnMode = this.o.teacherBnMode ?? 'eval';
+    const features = req.features ?? [];
+    // The teacher's BN mode option is the distillation stage's (the paper code runs it in train
+    // mode there), for sign maps and feature maps; logits for KD always come from eval mode.
+    const mode = req.signs ? bnMode : 'eval';
     const cacheable = mode === 'eval';
+    // Feature maps ride along this forward pass when its BN mode is theirs.
+    const shared = features.length > 0 && mode === bnMode ? features : [];
     const key = `${epoch}/${b}`;
     const hit = cacheable ? this.cache.get(key) : undefined;
-    if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signs)) {
+    if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signBits)) {
       out.teacherLogits = req.logits ? hit.logits : undefined;
       if (req.signs) {
-        out.signs = hit.signs!.map((bits, i) =>
-          unpackSigns(bits, hit.signShapes![i] as unknown as SignMapShape),
-        );
+        out.signBits = hit.signBits;
         out.signShapes = hit.signShapes;
       }
-      return;
-    }
-    const keepSigns =
-      cacheable &&
-      (this.o.teacherBnMode ?? 'eval') === 'eval' &&
-      epoch < (this.o.keepSignsBelowEpoch ?? 0);
-    const want = { signs: req.signs || keepSigns, logits: true };
-    let t: ReturnType<typeof teacherOutputs>;
-    if (isForeignTeacher(teacher!)) {
-      if (mode !== 'eval')
-        throw new Error(
-          `a ${teacher!.format} teacher runs in eval mode only (ab.teacherBnMode: eval)`,
-        );
-      t = await foreignTeacherOutputs(
-        teacher!,
-        images,
-        [out.n, set.height, set.width, set.channels],
-        stats,
-        want,
-      );
     } else {
-      const x = imagesToTensor(images, out.n, set.height, set.width, set.channels, stats);
-      t = teacherOutputs(teacher!, x, mode, want);
-      x.dispose();
-    }
-    if (req.signs) {
-      out.signs = t.signs;
-      out.signShapes = t.signShapes;
-    }
-    if (req.logits) out.teacherLogits = t.logits;
-    if (cacheable) {
-      const entry: CachedOutputs = { logits: t.logits };
-      if (keepSigns) {
-        entry.signs = t.signs!.map((v, i) =>
-          packSigns(v, t.signShapes![i] as unknown as SignMapShape),
-        );
-        entry.signShapes = t.signShapes;
+      const keepSigns = cacheable && bnMode === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
+      const want = { signs: req.signs || keepSigns, logits: true, features: shared };
+      const t = await teacherBatchOutputs(teacher!, images, shape, stats, mode, want);
+      if (req.signs) {
+        out.signBits = t.signBits;
+        out.signShapes = t.signShapes;
       }
-      this.cache.set(key, entry);
+      if (req.logits) out.teacherLogits = t.logits;
+      if (shared.length > 0) out.teacherFeatures = t.features;
+      if (cacheable) {
+        const entry: CachedOutputs = { logits: t.logits };
+        if (keepSigns) {
+          entry.signBits = t.signBits;
+          entry.signShapes = t.signShapes;
+        }
+        this.cache.set(key, entry);
+      }
+    }
+    if (features.length > 0 && !out.teacherFeatures) {
+      const want = { signs: false, logits: false, features };
+      out.teacherFeatures = (
+        await teacherBatchOutputs(teacher!, images, shape, stats, bnMode, want)
+      ).features;
     }
   }
 }

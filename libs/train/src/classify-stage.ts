@@ -74,7 +74,10 @@ export async function trainClassifier(
       label: o.label,
       epochs: o.epochs,
       source: shifted,
-      request: o.request ?? { signs: false, logits: !!o.kd },
+      request: {
+        ...(o.request ?? { signs: false, logits: !!o.kd }),
+        features: o.joint?.teacherPoints,
+      },
       model,
       optimizer: () => new SgdNesterov(vars, o.sgd),
       schedule: o.schedule,
@@ -90,7 +93,7 @@ export async function trainClassifier(
         if (o.kd && !teacher)
           throw new Error(`${o.label}: KD needs teacher logits but the batch has none`);
         let logits: tf.Tensor2D | null = null;
-        const prepared = o.joint ? o.joint.prepare(x, labels, teacher) : [];
+        const prepared = o.joint ? o.joint.prepare(x, labels, teacher, batch) : [];
         const { value, grads } = tf.variableGrads(() => {
           const out = model.forward(x, { training: true, ...(o.joint?.forward ?? {}) });
           logits = tf.keep(out.logits);

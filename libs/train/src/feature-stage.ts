@@ -11,12 +11,16 @@ import {
   wrnWidths,
 } from '@abd/models';
 import { BatchSource, imagesToTensor } from './batch-source';
+import { teacherFeatureTensors } from './teacher-features';
 import { namedGrads } from './classify-stage';
 import { initStageBase, InitStageRecipe } from './init-stage';
 import { runStage, StageIo } from './stage-loop';
 
 /** The baselines with an initialization stage on hidden features (the paper's "X + KD", stage 1). */
 export type FeatureInitMethod = 'fitnets' | 'fsp';
+
+/** What an adapter needs of the teacher: its widths, not its weights (its maps come with the batches). */
+export type TeacherShape = Pick<Wrn, 'tapWidths' | 'config'>;
 
 /**
  * What a feature-init method reads and how the student's maps are brought to the teacher's
@@ -35,7 +39,7 @@ export class FeatureAdapter {
     readonly method: FeatureInitMethod,
     readonly p: FitnetsParams | FspParams,
     student: Wrn,
-    teacher: Wrn,
+    teacher: TeacherShape,
     init: InitScheme,
     seed: number,
   ) {
@@ -75,12 +79,18 @@ export class FeatureAdapter {
     return { groupMaps: this.method === 'fsp' };
   }
 
-  /** The raw maps of a network's forward result that the loss compares. */
-  pick(out: ForwardResult, who: 'student' | 'teacher'): tf.Tensor4D[] {
-    if (this.method === 'fitnets') {
-      const f = this.p as FitnetsParams;
-      return [out.taps[(who === 'student' ? f.studentTap : f.teacherTap) - 1]];
-    }
+  /**
+   * The teacher points (teacherPoints) whose maps the loss compares, in `pick`'s order: the
+   * batch source attaches them (EpochRequest.features).
+   */
+  get teacherPoints(): string[] {
+    if (this.method === 'fitnets') return [`tap${(this.p as FitnetsParams).teacherTap}`];
+    return (this.p as FspParams).groups.flatMap((g) => [`group${g}.in`, `group${g}.out`]);
+  }
+
+  /** The raw maps of the student's forward result that the loss compares. */
+  pick(out: ForwardResult): tf.Tensor4D[] {
+    if (this.method === 'fitnets') return [out.taps[(this.p as FitnetsParams).studentTap - 1]];
     const groups = out.groups!;
     return (this.p as FspParams).groups.flatMap((g) => [
       groups[2 * (g - 1)],
@@ -103,11 +113,12 @@ export class FeatureAdapter {
   }
 }
 
-/** The init stage's recipe is AB's (cfg.ab): same schedule and optimizer reset, for a like-for-like comparison. */
-export interface FeatureInitOptions extends InitStageRecipe {
-  /** Teacher BN while computing its maps: 'eval' (running statistics) or 'train' (batch statistics). */
-  teacherBnMode: 'eval' | 'train';
-}
+/**
+ * The init stage's recipe is AB's (cfg.ab): same schedule and optimizer reset, for a
+ * like-for-like comparison. The teacher's BN mode for its maps is the batch source's
+ * (BatchRecipe.teacherBnMode, cfg.ab.teacherBnMode).
+ */
+export type FeatureInitOptions = InitStageRecipe;
 
 interface Acc {
   loss: number;
@@ -117,21 +128,23 @@ interface Acc {
 /**
  * Stage 1 of FitNets + KD and FSP + KD: the student and the adapter (regressor / connectors)
  * are trained on the method's loss alone (@abd/distill fitnets / fsp); the adapter is dropped
- * afterwards. The teacher's maps are computed here, in-process, from `teacher`. Checkpoints and
- * resume as every stage; events use the stage name 'ab-init' (the distillation stage).
+ * afterwards. The teacher's maps come with the batches (EpochRequest.features), as sign maps do:
+ * from the in-process teacher or from teacher-inference through the boundary-extractor.
+ * Checkpoints and resume as every stage; events use the stage name 'ab-init' (the distillation stage).
  */
 export async function trainFeatureInit(
   student: Wrn,
-  teacher: Wrn,
   adapter: FeatureAdapter,
   source: BatchSource,
   o: FeatureInitOptions,
   io: StageIo = {},
 ) {
   const method = getMethod(adapter.method) as InitMethod<FitnetsParams | FspParams>;
+  const points = adapter.teacherPoints;
   const { vars, base } = initStageBase(o, student, adapter, source, {
     signs: false,
     logits: false,
+    features: points,
   });
   const { height: h, width: w, channels: c } = source.shape;
   return runStage<Acc>(
@@ -140,19 +153,10 @@ export async function trainFeatureInit(
       newAcc: () => ({ loss: 0, steps: 0 }),
       step: (batch, opt, acc) => {
         const x = imagesToTensor(batch.images, batch.n, h, w, c, source.stats);
-        const target = tf.tidy(() =>
-          adapter.pick(
-            teacher.forward(x, {
-              training: o.teacherBnMode === 'train',
-              updateStats: false,
-              ...adapter.forwardMaps,
-            }),
-            'teacher',
-          ),
-        );
+        const target = teacherFeatureTensors(batch, points, o.label);
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(x, { training: true, ...adapter.forwardMaps });
-          const mapped = adapter.apply(adapter.pick(out, 'student'), true);
+          const mapped = adapter.apply(adapter.pick(out), true);
           return method.loss(mapped, target, adapter.p);
         }, [...vars.values()]);
         opt.step(namedGrads(vars, grads));

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs';
 import { openStore } from '@abd/artifacts';
 import { normalize } from '@abd/data';
+import { unpackSigns } from '@abd/distill';
 import { loadForeignTeacher, loadTfjsStudentArch } from '@abd/models';
 import { initBackend } from '@abd/tensor';
 import { LocalBatchSource } from './batch-source';
@@ -67,7 +68,7 @@ test("the batch source's sign maps and logits of a tfjs teacher are ρ of the mo
     const [logits, pre] = probe.predict(x) as tfl.Tensor[];
     const want = Array.from(await pre.data(), (v) => (v > 0 ? 1 : 0));
     assert.deepEqual(b.signShapes, [[b.n, 28, 28, 5]]);
-    assert.deepEqual(Array.from(b.signs![0]), want);
+    assert.deepEqual(Array.from(unpackSigns(b.signBits![0], [b.n, 28, 28, 5])), want);
     assert.ok(want.includes(0) && want.includes(1));
     assert.deepEqual(Array.from(b.teacherLogits!), Array.from(await logits.data()));
     tfl.dispose([x, logits, pre]);

@@ -2,7 +2,14 @@ export { SgdNesterov, PAPER_SGD } from './optimizer';
 export type { SgdOptions } from './optimizer';
 export { learningRate, abOptimizerResetAt, SCHEDULE_KINDS } from './schedule';
 export type { ScheduleKind } from './schedule';
-export { LocalBatchSource, SizedBatchSource, imagesToTensor, teacherOutputs } from './batch-source';
+export { LocalBatchSource, SizedBatchSource, imagesToTensor } from './batch-source';
+export { checkTeacherPoint, GROUP_POINTS, teacherPoints, teacherSignals } from './teacher-signals';
+export type {
+  FeatureMap,
+  PackedSignMap,
+  TeacherSignals,
+  TeacherSignalsWant,
+} from './teacher-signals';
 export type {
   BatchSource,
   TrainBatch,
@@ -98,7 +105,7 @@ export {
 } from './model-config';
 export type { TeacherFormat } from './model-config';
 export { evaluateForeignTeacher, loadRunForeignTeacher } from './foreign-run-teacher';
-export { foreignTeacherOutputs, isForeignTeacher } from './teacher-model';
+export { foreignTeacherOutputs, isForeignTeacher, teacherBatchOutputs } from './teacher-model';
 export type { TeacherModel } from './teacher-model';
 export { loadTeacher, trainTeacher } from './teacher';
 export { preflightRun, resolveRunPaths, checkpointRef, BUILTIN_TEACHERS_DIR } from './preflight';

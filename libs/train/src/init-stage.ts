@@ -40,7 +40,8 @@ export function initStageBase(
     label: o.label,
     epochs: o.epochs,
     source,
-    request: o.request ?? request,
+    // The method's table says signs / logits; the stage itself knows which teacher features.
+    request: o.request ? { ...o.request, features: request.features } : request,
     model: student,
     extraVars: adapter.params,
     extraState: adapter.stats,

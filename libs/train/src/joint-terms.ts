@@ -10,6 +10,8 @@ import {
   JacobianParams,
 } from '@abd/distill';
 import { ForwardOptions, ForwardResult, Wrn } from '@abd/models';
+import type { TrainBatch } from './batch-source';
+import { teacherFeatureTensors } from './teacher-features';
 
 /**
  * A feature term added to the classification loss at every step (the paper's "AT + KD",
@@ -21,34 +23,32 @@ export interface JointTerm {
   readonly name: string;
   /** Extra options of the student's forward pass for the logits loss (e.g. groupMaps). */
   readonly forward: Partial<Pick<ForwardOptions, 'groupMaps' | 'plainBn'>>;
-  prepare(x: tf.Tensor4D, labels: tf.Tensor1D, teacherLogits: tf.Tensor2D | null): tf.Tensor[];
+  /** Teacher points (teacherPoints) whose maps the term reads from the batch (EpochRequest.features). */
+  readonly teacherPoints?: readonly string[];
+  prepare(
+    x: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    teacherLogits: tf.Tensor2D | null,
+    /** The step's batch, with the teacher's maps at `teacherPoints`. */
+    batch?: TrainBatch,
+  ): tf.Tensor[];
   loss(x: tf.Tensor4D, out: ForwardResult, prepared: tf.Tensor[]): tf.Scalar;
 }
 
 /**
  * Attention transfer at the outputs of the groups in `taps` (the residual stream leaving each
- * group, as the AT code's WRN does), teacher BN in `teacherBnMode`: β/2 · Σ_j mean (Q_S − Q_T)².
+ * group, as the AT code's WRN does): β/2 · Σ_j mean (Q_S − Q_T)². The teacher's maps come with
+ * the batches (`groupK.out`, BN in the source's teacherBnMode), so the term needs no teacher.
  */
-export function atTerm(
-  teacher: Wrn,
-  p: AtParams,
-  teacherBnMode: 'eval' | 'train' = 'eval',
-): JointTerm {
+export function atTerm(p: AtParams): JointTerm {
   if (p.taps.some((t) => t > 3)) throw new Error(`at: taps are groups 1..3, got [${p.taps}]`);
   const outs = (r: ForwardResult) => p.taps.map((t) => r.groups![2 * (t - 1) + 1]);
+  const points = p.taps.map((t) => `group${t}.out`);
   return {
     name: 'at',
     forward: { groupMaps: true },
-    prepare: (x) =>
-      tf.tidy(() =>
-        outs(
-          teacher.forward(x, {
-            training: teacherBnMode === 'train',
-            updateStats: false,
-            groupMaps: true,
-          }),
-        ),
-      ),
+    teacherPoints: points,
+    prepare: (_x, _labels, _logits, batch) => teacherFeatureTensors(batch, points, 'at'),
     loss: (_x, out, prepared) => atLoss(outs(out), prepared as tf.Tensor4D[], p),
   };
 }
@@ -59,7 +59,9 @@ export function atTerm(
  * Student gradients: train-mode BN, as the logits loss sees it; 'second-order' differentiates
  * them under the tape (double backprop) through the plain-ops BN (Wrn plainBn), whose second
  * derivatives are exact; 'first-order' uses the finite-difference direction term instead.
- * Costs ≈ 3× a plain step (second-order).
+ * Costs ≈ 3× a plain step (second-order). Unlike AT, this term runs the teacher itself, also
+ * through the services: it needs the teacher's gradient w.r.t. the (augmented) input, which no
+ * batch source carries.
  */
 export function jacobianTerm(student: Wrn, teacher: Wrn, p: JacobianParams): JointTerm {
   const teacherF = (x: tf.Tensor4D) => teacher.forward(x, { training: false }).logits;

@@ -81,9 +81,11 @@ export function classifyEpochsOf(
 }
 
 /**
- * What a stage asks the batch source for, from the signals it reads. Features and input
- * gradients are computed by the stage itself from the teacher model (feature-stage.ts,
- * joint-terms.ts), so they need the teacher in-process (needsTeacherModel).
+ * What a stage asks the batch source for, from the signals it reads. The teacher features a
+ * stage reads (FitNets, FSP, AT) are named by the stage itself (its adapter's or joint term's
+ * `teacherPoints`) and added to this request; they come with the batches like sign maps. Input
+ * gradients (Jacobian) are computed by the stage from the teacher model (joint-terms.ts), so
+ * they need the teacher in-process (needsTeacherModel).
  */
 export function epochRequestOf(signals: readonly TeacherSignal[]): EpochRequest {
   return { signs: signals.includes('signs'), logits: signals.includes('logits') };
@@ -91,5 +93,5 @@ export function epochRequestOf(signals: readonly TeacherSignal[]): EpochRequest 
 
 /** True when a stage reads something of the teacher that batches do not carry. */
 export function needsTeacherModel(signals: readonly TeacherSignal[]): boolean {
-  return signals.some((s) => s === 'features' || s === 'input-gradients');
+  return signals.includes('input-gradients');
 }

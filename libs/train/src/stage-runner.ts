@@ -92,13 +92,6 @@ function wrns(a: StageArgs, t: TeacherModel | undefined): { student: Wrn; teache
   return { student: a.student, teacher: t };
 }
 
-/** AB's stage reads the teacher's BN mode from the batches' sign maps, not from its options. */
-function abRecipe(o: InitRecipe): Omit<InitRecipe, 'teacherBnMode'> {
-  const { teacherBnMode: _mode, ...rest } = o;
-  void _mode;
-  return rest;
-}
-
 const INIT_STAGES: Record<InitPart, InitRunner> = {
   ab: async (a, t, o) => {
     const { cfg, student, io } = a;
@@ -121,7 +114,7 @@ const INIT_STAGES: Record<InitPart, InitRunner> = {
       student,
       conns,
       a.source,
-      { ...abRecipe(o), mu: cfg.ab.mu, weights: cfg.ab.weights, studentTaps: paired },
+      { ...o, mu: cfg.ab.mu, weights: cfg.ab.weights, studentTaps: paired },
       { ...io, onEvent, prefix: dir },
     ).finally(() => conns.dispose());
     if (r.cancelled) return { cancelled: true };
@@ -155,7 +148,7 @@ async function featureInit(
     seed,
   );
   try {
-    const r = await trainFeatureInit(student, teacher, adapter, a.source, o, {
+    const r = await trainFeatureInit(student, adapter, a.source, o, {
       ...a.io,
       prefix: `${a.prefix}/feature-init`,
     });
@@ -181,14 +174,13 @@ export async function runInitStage(a: StageArgs, lr?: number): Promise<InitStage
     sgd: lr === undefined ? sgd : { ...sgd, lr },
     schedule: cfg.ab.schedule,
     resetOptimizer: cfg.ab.resetOptimizer,
-    teacherBnMode: cfg.ab.teacherBnMode,
     request: epochRequestOf(init.signals),
   });
 }
 
 const JOINT_TERMS: Record<JointPart, (a: StageArgs) => JointTerm> = {
-  at: (a) =>
-    atTerm(wrns(a, a.teacher?.model).teacher, baselineParams(a.cfg, 'at'), a.cfg.ab.teacherBnMode),
+  // AT's teacher maps come with the batches (EpochRequest.features); its params say which.
+  at: (a) => atTerm(baselineParams(a.cfg, 'at')),
   jacobian: (a) => {
     const { student, teacher } = wrns(a, a.teacher?.model);
     return jacobianTerm(student, teacher, baselineParams(a.cfg, 'jacobian'));

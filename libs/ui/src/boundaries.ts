@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ArtifactStore, validateKey } from '@abd/artifacts';
 import type { ChannelStats, LoadedDataset } from '@abd/data';
+import { unpackSigns } from '@abd/distill';
 import { assignState, Connectors, matchTapSize, type Student } from '@abd/models';
 import {
   checkpointRef,
-  foreignTeacherOutputs,
   getStudentCheckpoint,
   imagesToTensor,
   isForeignTeacher,
@@ -14,6 +14,7 @@ import {
   loadRunForeignTeacher,
   loadTeacher,
   pairedStudentTaps,
+  teacherBatchOutputs,
   type RunConfig,
   type TeacherModel,
 } from '@abd/train';
@@ -168,29 +169,19 @@ async function teacherSigns(
     for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
     return best;
   };
-  if (isForeignTeacher(teacher)) {
-    const o = await foreignTeacherOutputs(teacher, pixels, shape, stats, {
-      signs: true,
-      logits: true,
-    });
-    return {
-      maps: o.signs!.map((v, i) => ({ bits: Uint8Array.from(v), shape: o.signShapes![i] })),
-      pred: argmax(o.logits!),
-      names: [...teacher.taps],
-    };
-  }
-  return tf.tidy(() => {
-    const x = imagesToTensor(pixels, ...shape, stats);
-    const t = teacher.forward(x, { training: false });
-    return {
-      maps: t.taps.map((tap) => ({
-        bits: Uint8Array.from(tap.dataSync(), (v) => (v > 0 ? 1 : 0)),
-        shape: tap.shape,
-      })),
-      pred: argmax(t.logits.dataSync()),
-      names: teacher.tapNames,
-    };
+  // The pipeline's own teacher call (ours or a user's model), one image, BN in eval mode.
+  const o = await teacherBatchOutputs(teacher, pixels, shape, stats, 'eval', {
+    signs: true,
+    logits: true,
   });
+  return {
+    maps: o.signBits!.map((bits, i) => {
+      const s = o.signShapes![i] as [number, number, number, number];
+      return { bits: Uint8Array.from(unpackSigns(bits, s)), shape: s };
+    }),
+    pred: argmax(o.logits!),
+    names: isForeignTeacher(teacher) ? [...teacher.taps] : teacher.tapNames,
+  };
 }
 
 /**

@@ -85,6 +85,8 @@ export function inferOnce(
       rawPreactivations: false,
       logits: true,
       batchNormTrainMode: false,
+      features: [],
+      omitSignMaps: false,
     });
     s.end();
   }).finally(() => c.close());

@@ -100,6 +100,8 @@ async function load(
           rawPreactivations: false,
           logits: true,
           batchNormTrainMode: false,
+          features: [],
+          omitSignMaps: false,
         });
       });
     await ask(0);

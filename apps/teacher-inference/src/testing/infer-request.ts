@@ -14,6 +14,8 @@ export function inferRequest(
     rawPreactivations: false,
     logits: true,
     batchNormTrainMode: false,
+    features: [],
+    omitSignMaps: false,
     ...extra,
   };
 }

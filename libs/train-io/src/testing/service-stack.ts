@@ -57,6 +57,8 @@ export interface ServiceStack {
   startTeacher(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Images teacher replica `p` has computed so far (its abd_teacher_images_total counter). */
   teacherImages(p: ServiceProcess): Promise<number>;
+  /** Images replica `p` answered with float feature maps (abd_teacher_feature_images_total). */
+  teacherFeatureImages(p: ServiceProcess): Promise<number>;
   /** Stops every process, closes the client, removes a fixture it made. */
   stop(): Promise<void>;
 }
@@ -160,12 +162,21 @@ export async function startServiceStack(o: ServiceStackOptions = {}): Promise<Se
       procs.push(extractor);
       client = makeClient(boundaryExtractor.BoundaryExtractorClient, extractor.address);
     }
-    const teacherImages = async (p: ServiceProcess): Promise<number> => {
+    const metric = async (p: ServiceProcess, name: string): Promise<number> => {
       if (!p.metricsUrl) throw new Error(`${p.service} serves no metrics`);
       const res = await fetch(p.metricsUrl);
-      return counter(await res.text(), 'abd_teacher_images_total');
+      return counter(await res.text(), name);
     };
-    return { fx, teachers, extractor, extractorClient: client, startTeacher, teacherImages, stop };
+    return {
+      fx,
+      teachers,
+      extractor,
+      extractorClient: client,
+      startTeacher,
+      teacherImages: (p) => metric(p, 'abd_teacher_images_total'),
+      teacherFeatureImages: (p) => metric(p, 'abd_teacher_feature_images_total'),
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

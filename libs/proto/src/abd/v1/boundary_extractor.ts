@@ -23,6 +23,7 @@ import {
   FloatTensor,
   ImageBatch,
   ModelRef,
+  NamedTensor,
   SignMap,
   Split,
   splitFromJSON,
@@ -69,6 +70,13 @@ export interface StreamRequest {
   batchNormTrainMode: boolean;
   /** Start at this batch index (resume); 0 = from the start. */
   startBatch: number;
+  /**
+   * Teacher points whose float32 maps to attach (Batch.teacher_features; names as
+   * InferRequest.features), with batch-norm as batch_norm_train_mode says.
+   */
+  teacherFeatures: string[];
+  /** Attach no sign maps (for logits or features only); taps is then ignored. */
+  omitSignMaps: boolean;
 }
 
 export interface Batch {
@@ -88,6 +96,8 @@ export interface Batch {
     | undefined;
   /** Whether the sign maps came from the cache. */
   fromCache: boolean;
+  /** float32 [n, h, w, c] per StreamRequest.teacher_features, same order; name = the point. */
+  teacherFeatures: NamedTensor[];
 }
 
 function createBaseStreamRequest(): StreamRequest {
@@ -106,6 +116,8 @@ function createBaseStreamRequest(): StreamRequest {
     teacherLogits: false,
     batchNormTrainMode: false,
     startBatch: 0,
+    teacherFeatures: [],
+    omitSignMaps: false,
   };
 }
 
@@ -152,6 +164,12 @@ export const StreamRequest: MessageFns<StreamRequest> = {
     }
     if (message.startBatch !== 0) {
       writer.uint32(112).uint32(message.startBatch);
+    }
+    for (const v of message.teacherFeatures) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.omitSignMaps !== false) {
+      writer.uint32(128).bool(message.omitSignMaps);
     }
     return writer;
   },
@@ -281,6 +299,22 @@ export const StreamRequest: MessageFns<StreamRequest> = {
             message.startBatch = reader.uint32();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.teacherFeatures.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.omitSignMaps = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -329,6 +363,16 @@ export const StreamRequest: MessageFns<StreamRequest> = {
         : isSet(object.start_batch)
         ? globalThis.Number(object.start_batch)
         : 0,
+      teacherFeatures: globalThis.Array.isArray(object?.teacherFeatures)
+        ? object.teacherFeatures.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.teacher_features)
+        ? object.teacher_features.map((e: any) => globalThis.String(e))
+        : [],
+      omitSignMaps: isSet(object.omitSignMaps)
+        ? globalThis.Boolean(object.omitSignMaps)
+        : isSet(object.omit_sign_maps)
+        ? globalThis.Boolean(object.omit_sign_maps)
+        : false,
     };
   },
 
@@ -376,6 +420,12 @@ export const StreamRequest: MessageFns<StreamRequest> = {
     if (message.startBatch !== 0) {
       obj.startBatch = Math.round(message.startBatch);
     }
+    if (message.teacherFeatures?.length) {
+      obj.teacherFeatures = message.teacherFeatures;
+    }
+    if (message.omitSignMaps !== false) {
+      obj.omitSignMaps = message.omitSignMaps;
+    }
     return obj;
   },
 
@@ -406,12 +456,22 @@ export const StreamRequest: MessageFns<StreamRequest> = {
     message.teacherLogits = object.teacherLogits ?? false;
     message.batchNormTrainMode = object.batchNormTrainMode ?? false;
     message.startBatch = object.startBatch ?? 0;
+    message.teacherFeatures = object.teacherFeatures?.map((e) => e) || [];
+    message.omitSignMaps = object.omitSignMaps ?? false;
     return message;
   },
 };
 
 function createBaseBatch(): Batch {
-  return { index: 0, total: 0, images: undefined, signMaps: [], teacherLogits: undefined, fromCache: false };
+  return {
+    index: 0,
+    total: 0,
+    images: undefined,
+    signMaps: [],
+    teacherLogits: undefined,
+    fromCache: false,
+    teacherFeatures: [],
+  };
 }
 
 export const Batch: MessageFns<Batch> = {
@@ -433,6 +493,9 @@ export const Batch: MessageFns<Batch> = {
     }
     if (message.fromCache !== false) {
       writer.uint32(48).bool(message.fromCache);
+    }
+    for (const v of message.teacherFeatures) {
+      NamedTensor.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -498,6 +561,14 @@ export const Batch: MessageFns<Batch> = {
             message.fromCache = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.teacherFeatures.push(NamedTensor.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -530,6 +601,11 @@ export const Batch: MessageFns<Batch> = {
         : isSet(object.from_cache)
         ? globalThis.Boolean(object.from_cache)
         : false,
+      teacherFeatures: globalThis.Array.isArray(object?.teacherFeatures)
+        ? object.teacherFeatures.map((e: any) => NamedTensor.fromJSON(e))
+        : globalThis.Array.isArray(object?.teacher_features)
+        ? object.teacher_features.map((e: any) => NamedTensor.fromJSON(e))
+        : [],
     };
   },
 
@@ -553,6 +629,9 @@ export const Batch: MessageFns<Batch> = {
     if (message.fromCache !== false) {
       obj.fromCache = message.fromCache;
     }
+    if (message.teacherFeatures?.length) {
+      obj.teacherFeatures = message.teacherFeatures.map((e) => NamedTensor.toJSON(e));
+    }
     return obj;
   },
 
@@ -571,6 +650,7 @@ export const Batch: MessageFns<Batch> = {
       ? FloatTensor.fromPartial(object.teacherLogits)
       : undefined;
     message.fromCache = object.fromCache ?? false;
+    message.teacherFeatures = object.teacherFeatures?.map((e) => NamedTensor.fromPartial(e)) || [];
     return message;
   },
 };

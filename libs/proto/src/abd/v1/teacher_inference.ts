@@ -53,6 +53,14 @@ export interface InferRequest {
    * stage); then a sign map depends on its batch. Default: eval mode (running statistics).
    */
   batchNormTrainMode: boolean;
+  /**
+   * Float32 maps [n, h, w, c] at named points of the teacher (ModelDescription.feature_points):
+   * a tap's pre-activation ('tap2') or the residual stream entering or leaving a group
+   * ('group1.in', 'group3.out'; what FitNets, FSP and AT read). BN as for the sign maps.
+   */
+  features: string[];
+  /** Return no sign maps (a request for features or logits only); taps is then ignored. */
+  omitSignMaps: boolean;
 }
 
 export interface InferResponse {
@@ -66,6 +74,8 @@ export interface InferResponse {
     | undefined;
   /** float32 [n, h, w, c] per tap, when raw_preactivations was set; name = tap name. */
   preactivations: NamedTensor[];
+  /** float32 [n, h, w, c] per requested feature, in request order; name = the point. */
+  features: NamedTensor[];
 }
 
 export interface DescribeRequest {
@@ -92,6 +102,8 @@ export interface ModelDescription {
   testErrorKnown: boolean;
   /** Number of parameters. */
   parameters: number;
+  /** Points InferRequest.features can name, in network order, with [h, w, c] of one image. */
+  featurePoints: TapInfo[];
 }
 
 function createBaseInferRequest(): InferRequest {
@@ -103,6 +115,8 @@ function createBaseInferRequest(): InferRequest {
     rawPreactivations: false,
     logits: false,
     batchNormTrainMode: false,
+    features: [],
+    omitSignMaps: false,
   };
 }
 
@@ -128,6 +142,12 @@ export const InferRequest: MessageFns<InferRequest> = {
     }
     if (message.batchNormTrainMode !== false) {
       writer.uint32(56).bool(message.batchNormTrainMode);
+    }
+    for (const v of message.features) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.omitSignMaps !== false) {
+      writer.uint32(72).bool(message.omitSignMaps);
     }
     return writer;
   },
@@ -201,6 +221,22 @@ export const InferRequest: MessageFns<InferRequest> = {
             message.batchNormTrainMode = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.features.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.omitSignMaps = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -234,6 +270,12 @@ export const InferRequest: MessageFns<InferRequest> = {
         : isSet(object.batch_norm_train_mode)
         ? globalThis.Boolean(object.batch_norm_train_mode)
         : false,
+      features: globalThis.Array.isArray(object?.features) ? object.features.map((e: any) => globalThis.String(e)) : [],
+      omitSignMaps: isSet(object.omitSignMaps)
+        ? globalThis.Boolean(object.omitSignMaps)
+        : isSet(object.omit_sign_maps)
+        ? globalThis.Boolean(object.omit_sign_maps)
+        : false,
     };
   },
 
@@ -260,6 +302,12 @@ export const InferRequest: MessageFns<InferRequest> = {
     if (message.batchNormTrainMode !== false) {
       obj.batchNormTrainMode = message.batchNormTrainMode;
     }
+    if (message.features?.length) {
+      obj.features = message.features;
+    }
+    if (message.omitSignMaps !== false) {
+      obj.omitSignMaps = message.omitSignMaps;
+    }
     return obj;
   },
 
@@ -279,12 +327,14 @@ export const InferRequest: MessageFns<InferRequest> = {
     message.rawPreactivations = object.rawPreactivations ?? false;
     message.logits = object.logits ?? false;
     message.batchNormTrainMode = object.batchNormTrainMode ?? false;
+    message.features = object.features?.map((e) => e) || [];
+    message.omitSignMaps = object.omitSignMaps ?? false;
     return message;
   },
 };
 
 function createBaseInferResponse(): InferResponse {
-  return { requestId: 0, signMaps: [], logits: undefined, preactivations: [] };
+  return { requestId: 0, signMaps: [], logits: undefined, preactivations: [], features: [] };
 }
 
 export const InferResponse: MessageFns<InferResponse> = {
@@ -300,6 +350,9 @@ export const InferResponse: MessageFns<InferResponse> = {
     }
     for (const v of message.preactivations) {
       NamedTensor.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.features) {
+      NamedTensor.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -349,6 +402,14 @@ export const InferResponse: MessageFns<InferResponse> = {
             message.preactivations.push(NamedTensor.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.features.push(NamedTensor.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -377,6 +438,9 @@ export const InferResponse: MessageFns<InferResponse> = {
       preactivations: globalThis.Array.isArray(object?.preactivations)
         ? object.preactivations.map((e: any) => NamedTensor.fromJSON(e))
         : [],
+      features: globalThis.Array.isArray(object?.features)
+        ? object.features.map((e: any) => NamedTensor.fromJSON(e))
+        : [],
     };
   },
 
@@ -394,6 +458,9 @@ export const InferResponse: MessageFns<InferResponse> = {
     if (message.preactivations?.length) {
       obj.preactivations = message.preactivations.map((e) => NamedTensor.toJSON(e));
     }
+    if (message.features?.length) {
+      obj.features = message.features.map((e) => NamedTensor.toJSON(e));
+    }
     return obj;
   },
 
@@ -408,6 +475,7 @@ export const InferResponse: MessageFns<InferResponse> = {
       ? FloatTensor.fromPartial(object.logits)
       : undefined;
     message.preactivations = object.preactivations?.map((e) => NamedTensor.fromPartial(e)) || [];
+    message.features = object.features?.map((e) => NamedTensor.fromPartial(e)) || [];
     return message;
   },
 };
@@ -492,6 +560,7 @@ function createBaseModelDescription(): ModelDescription {
     testErrorPercent: 0,
     testErrorKnown: false,
     parameters: 0,
+    featurePoints: [],
   };
 }
 
@@ -527,6 +596,9 @@ export const ModelDescription: MessageFns<ModelDescription> = {
     }
     if (message.parameters !== 0) {
       writer.uint32(72).uint64(message.parameters);
+    }
+    for (const v of message.featurePoints) {
+      TapInfo.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -626,6 +698,14 @@ export const ModelDescription: MessageFns<ModelDescription> = {
             message.parameters = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.featurePoints.push(TapInfo.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -661,6 +741,11 @@ export const ModelDescription: MessageFns<ModelDescription> = {
         ? globalThis.Boolean(object.test_error_known)
         : false,
       parameters: isSet(object.parameters) ? globalThis.Number(object.parameters) : 0,
+      featurePoints: globalThis.Array.isArray(object?.featurePoints)
+        ? object.featurePoints.map((e: any) => TapInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.feature_points)
+        ? object.feature_points.map((e: any) => TapInfo.fromJSON(e))
+        : [],
     };
   },
 
@@ -693,6 +778,9 @@ export const ModelDescription: MessageFns<ModelDescription> = {
     if (message.parameters !== 0) {
       obj.parameters = Math.round(message.parameters);
     }
+    if (message.featurePoints?.length) {
+      obj.featurePoints = message.featurePoints.map((e) => TapInfo.toJSON(e));
+    }
     return obj;
   },
 
@@ -714,6 +802,7 @@ export const ModelDescription: MessageFns<ModelDescription> = {
     message.testErrorPercent = object.testErrorPercent ?? 0;
     message.testErrorKnown = object.testErrorKnown ?? false;
     message.parameters = object.parameters ?? 0;
+    message.featurePoints = object.featurePoints?.map((e) => TapInfo.fromPartial(e)) || [];
     return message;
   },
 };
