@@ -42,7 +42,7 @@ test('each run method has the stages, loss terms and teacher signals of the pape
   }
 });
 
-test('a stage asks the batches for exactly its signals; features and gradients need the teacher model', () => {
+test('a stage asks the batches for exactly its signals; only input gradients need the teacher model (features come with the batches)', () => {
   assert.deepEqual(epochRequestOf(stagesOf('ab+kd').init!.signals), { signs: true, logits: false });
   assert.deepEqual(epochRequestOf(stagesOf('ab+kd').classify.signals), {
     signs: false,
@@ -57,8 +57,8 @@ test('a stage asks the batches for exactly its signals; features and gradients n
     logits: false,
   });
   assert.equal(needsTeacherModel(stagesOf('ab+kd').init!.signals), false);
-  assert.equal(needsTeacherModel(stagesOf('fitnets+kd').init!.signals), true);
-  assert.equal(needsTeacherModel(stagesOf('at+kd').classify.signals), true);
+  assert.equal(needsTeacherModel(stagesOf('fitnets+kd').init!.signals), false);
+  assert.equal(needsTeacherModel(stagesOf('at+kd').classify.signals), false);
   assert.equal(needsTeacherModel(stagesOf('jacobian+kd').classify.signals), true);
   assert.equal(needsTeacherModel(stagesOf('kd').classify.signals), false);
 });
