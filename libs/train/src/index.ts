@@ -108,3 +108,13 @@ export {
 } from './repro/paper-numbers';
 export { describeData, loadConfiguredDataset } from './load-configured-dataset';
 export type { DataDescription } from './load-configured-dataset';
+export { foreignTeacherOutputs } from './teacher-model';
+export type { TeacherBatchOutputs } from './teacher-model';
+export {
+  FOREIGN_TEACHER_JSON,
+  loadStoredForeignTeacher,
+  publishForeignTeacher,
+  storedForeignTeacherDescriptor,
+} from './stored-foreign-teacher';
+export type { ForeignTeacherData, ForeignTeacherDescriptor } from './stored-foreign-teacher';
+export { checkForeignRun } from './check-foreign-run';

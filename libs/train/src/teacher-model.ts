@@ -14,6 +14,8 @@ export interface TeacherBatchOutputs {
   signs?: Float32Array[];
   signShapes?: number[][];
   logits?: Float32Array;
+  /** The tapped values themselves (NHWC), when asked for (`want.values`). */
+  values?: Float32Array[];
 }
 
 /**
@@ -25,7 +27,7 @@ export async function foreignTeacherOutputs(
   images: Uint8Array,
   shape: readonly [number, number, number, number],
   stats: ChannelStats,
-  want: { signs: boolean; logits: boolean },
+  want: { signs: boolean; logits: boolean; values?: boolean },
 ): Promise<TeacherBatchOutputs> {
   const [n, h, w, c] = shape;
   const out = await teacher.run(normalize(images, n, h, w, c, stats), shape);
@@ -34,6 +36,7 @@ export async function foreignTeacherOutputs(
     res.signs = teacher.taps.map((t) => signsOfValues(out.taps[t].values));
     res.signShapes = teacher.taps.map((t) => out.taps[t].shape.slice());
   }
+  if (want.values) res.values = teacher.taps.map((t) => out.taps[t].values);
   if (want.logits) res.logits = out.logits.values;
   return res;
 }

@@ -115,10 +115,17 @@ export interface ModelRef {
   epoch: number;
 }
 
-/** A dataset from the data registry. */
+/** A dataset: a built-in one from the data registry by name, or one of your own by format + path. */
 export interface DatasetRef {
-  /** Registry name: "fashion-mnist", "mnist", "cifar10", ... */
+  /** Registry name: "fashion-mnist", "mnist", "cifar10", ...; with config_json, a label. */
   name: string;
+  /**
+   * A dataset of your own: a run config's `dataset` object as JSON (format, path and the
+   * format's options, e.g. {"format":"image-folder","path":"/data/flowers"}), checked and read
+   * by the same code as the in-process pipeline. The path is read by the replica (e.g. a
+   * shared volume). Empty = the built-in dataset `name`.
+   */
+  configJson?: string | undefined;
 }
 
 /** A stratified, seeded subset of a split. Absent = the whole split. */
@@ -751,13 +758,16 @@ export const ModelRef: MessageFns<ModelRef> = {
 };
 
 function createBaseDatasetRef(): DatasetRef {
-  return { name: "" };
+  return { name: "", configJson: undefined };
 }
 
 export const DatasetRef: MessageFns<DatasetRef> = {
   encode(message: DatasetRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.configJson !== undefined) {
+      writer.uint32(18).string(message.configJson);
     }
     return writer;
   },
@@ -783,6 +793,14 @@ export const DatasetRef: MessageFns<DatasetRef> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -796,13 +814,23 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   },
 
   fromJSON(object: any): DatasetRef {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : undefined,
+    };
   },
 
   toJSON(message: DatasetRef): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.configJson !== undefined) {
+      obj.configJson = message.configJson;
     }
     return obj;
   },
@@ -813,6 +841,7 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   fromPartial<I extends Exact<DeepPartial<DatasetRef>, I>>(object: I): DatasetRef {
     const message = createBaseDatasetRef();
     message.name = object.name ?? "";
+    message.configJson = object.configJson ?? undefined;
     return message;
   },
 };
