@@ -8,7 +8,7 @@ import type { LoadedTeacher } from './teacher-models';
 /** Checks a request's images and taps against the teacher; returns n and the taps to answer. */
 export function checkInfer(
   req: teacherInference.InferRequest,
-  t: LoadedTeacher,
+  t: Pick<LoadedTeacher, 'id' | 'inputShape' | 'tapShapes'>,
 ): { n: number; taps: string[] } {
   const img = req.images;
   if (!img) throw new InvalidArgumentError('images', 'is required');

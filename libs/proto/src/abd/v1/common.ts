@@ -123,9 +123,10 @@ export interface DatasetRef {
    * A dataset of your own: a run config's `dataset` object as JSON (format, path and the
    * format's options, e.g. {"format":"image-folder","path":"/data/flowers"}), checked and read
    * by the same code as the in-process pipeline. The path is read by the replica (e.g. a
-   * shared volume). Empty = the built-in dataset `name`.
+   * shared volume). Absent = the built-in dataset `name`. (A one-field oneof rather than a
+   * proto3 `optional`, as ModelArch.seed.)
    */
-  configJson?: string | undefined;
+  own?: { $case: "configJson"; configJson: string } | undefined;
 }
 
 /** A stratified, seeded subset of a split. Absent = the whole split. */
@@ -758,7 +759,7 @@ export const ModelRef: MessageFns<ModelRef> = {
 };
 
 function createBaseDatasetRef(): DatasetRef {
-  return { name: "", configJson: undefined };
+  return { name: "", own: undefined };
 }
 
 export const DatasetRef: MessageFns<DatasetRef> = {
@@ -766,8 +767,10 @@ export const DatasetRef: MessageFns<DatasetRef> = {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
     }
-    if (message.configJson !== undefined) {
-      writer.uint32(18).string(message.configJson);
+    switch (message.own?.$case) {
+      case "configJson":
+        writer.uint32(18).string(message.own.configJson);
+        break;
     }
     return writer;
   },
@@ -798,7 +801,7 @@ export const DatasetRef: MessageFns<DatasetRef> = {
               break;
             }
 
-            message.configJson = reader.string();
+            message.own = { $case: "configJson", configJson: reader.string() };
             continue;
           }
         }
@@ -816,10 +819,10 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   fromJSON(object: any): DatasetRef {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
-      configJson: isSet(object.configJson)
-        ? globalThis.String(object.configJson)
+      own: isSet(object.configJson)
+        ? { $case: "configJson", configJson: globalThis.String(object.configJson) }
         : isSet(object.config_json)
-        ? globalThis.String(object.config_json)
+        ? { $case: "configJson", configJson: globalThis.String(object.config_json) }
         : undefined,
     };
   },
@@ -829,8 +832,8 @@ export const DatasetRef: MessageFns<DatasetRef> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
-    if (message.configJson !== undefined) {
-      obj.configJson = message.configJson;
+    if (message.own?.$case === "configJson") {
+      obj.configJson = message.own.configJson;
     }
     return obj;
   },
@@ -841,7 +844,14 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   fromPartial<I extends Exact<DeepPartial<DatasetRef>, I>>(object: I): DatasetRef {
     const message = createBaseDatasetRef();
     message.name = object.name ?? "";
-    message.configJson = object.configJson ?? undefined;
+    switch (object.own?.$case) {
+      case "configJson": {
+        if (object.own?.configJson !== undefined && object.own?.configJson !== null) {
+          message.own = { $case: "configJson", configJson: object.own.configJson };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
