@@ -21,6 +21,11 @@ export function outputModelId(prefix: string, method: RunMethod): string {
   return `${prefix}-${method.replace(/\+/g, '-')}`;
 }
 
+/** The store id a run job publishes its own teacher file under (teacher.format), for teacher-inference. */
+export function foreignTeacherId(jobId: string): string {
+  return `${jobId}-teacher`;
+}
+
 /** `wrn-<d>-<k>` of a ModelArch, checked (family, depth 6n+4, widen ≥ 1, init scheme). */
 export function archOf(a: common.ModelArch | undefined, field: string): string {
   if (!a || !a.depth || !a.widen) throw new InvalidArgumentError(field, 'needs depth and widen');

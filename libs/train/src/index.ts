@@ -118,3 +118,5 @@ export {
 } from './stored-foreign-teacher';
 export type { ForeignTeacherData, ForeignTeacherDescriptor } from './stored-foreign-teacher';
 export { checkForeignRun } from './check-foreign-run';
+export { datasetConfigOf } from './dataset-config-of';
+export type { DatasetConfig } from './dataset-config';
