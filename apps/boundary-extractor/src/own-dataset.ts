@@ -1,4 +1,4 @@
-import type { ImageSet, LoadedDataset } from '@abd/data';
+import { DataError, type ImageSet, type LoadedDataset } from '@abd/data';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import type { common } from '@abd/proto';
 import {
@@ -49,7 +49,12 @@ export class OwnDatasets {
     const key = JSON.stringify(d);
     let p = this.sets.get(key);
     if (!p) {
-      p = loadConfiguredDataset(d);
+      // Unreadable files are the request's fault (its path or format), said naming the field.
+      p = loadConfiguredDataset(d).catch((e: Error & { code?: string }) => {
+        if (e instanceof DataError || e.code === 'ENOENT' || e.code === 'ENOTDIR')
+          throw new InvalidArgumentError(`${FIELD}.path`, e.message);
+        throw e;
+      });
       this.sets.set(key, p);
       p.catch(() => this.sets.delete(key));
     }
