@@ -127,7 +127,8 @@ export class RemoteBatchSource extends SizedBatchSource {
 /**
  * A RunContext.batchSource for runPipeline: the students' batches from a boundary-extractor.
  * The teacher must be in the store as `models/<id>` (cfg.teacher.checkpoint = 'models/<id>');
- * `publishTeacher` may put a run-trained teacher there and return its id.
+ * `publishTeacher` may put a run-trained teacher there and return its id, `publishForeignTeacher`
+ * a teacher file (teacher.format). A dataset by format + path travels as DatasetRef.config_json.
  */
 export function remoteSourceFactory(
   client: boundaryExtractor.BoundaryExtractorClient,
