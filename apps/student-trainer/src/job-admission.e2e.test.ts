@@ -180,6 +180,18 @@ test('StartJob refuses, before any work, specs that would fail later or overflow
       /mnist.*not installed/,
     ],
     [
+      'a structured spec with a dataset by format + path',
+      {
+        ...spec,
+        dataset: {
+          name: 'own',
+          own: { $case: 'configJson', configJson: '{"format":"idx","path":"d"}' },
+        },
+      },
+      status.INVALID_ARGUMENT,
+      /spec\.dataset\.config_json.*spec\.run\.config_json/,
+    ],
+    [
       'config_json epochs overflowing total_epochs',
       withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })),
       status.INVALID_ARGUMENT,

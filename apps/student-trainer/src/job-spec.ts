@@ -71,6 +71,12 @@ export function baseRawConfig(
   spec: studentTrainer.JobSpec,
   jobId: string,
 ): Record<string, unknown> {
+  // A dataset of your own travels in a run's config_json (checked there with the pipeline's loaders).
+  if (spec.dataset?.own)
+    throw new InvalidArgumentError(
+      'spec.dataset.config_json',
+      "a dataset by format + path is given in spec.run.config_json's dataset (the whole run config), not here",
+    );
   const dataset = validateName('spec.dataset.name', spec.dataset?.name || 'fashion-mnist');
   if (!(DATASET_NAMES as readonly string[]).includes(dataset))
     throw new InvalidArgumentError(

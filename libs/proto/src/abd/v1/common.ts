@@ -107,7 +107,10 @@ export interface NamedTensor {
   tensor?: FloatTensor | undefined;
 }
 
-/** A model in the store: models/<id>/. */
+/**
+ * A model in the store: models/<id>/ (one of our checkpoints, or a user's ONNX / tfjs teacher
+ * published with its taps as models/<id>/foreign-teacher.json + files/).
+ */
 export interface ModelRef {
   /** Store id of the model (a valid name, see above). */
   id: string;
