@@ -13,6 +13,8 @@ import { checkTapList, InvalidArgumentError, NotFoundError, validateName } from 
 import { boundaryExtractor, common } from '@abd/proto';
 import { LocalBatchSource } from '@abd/train';
 import { subsetFromWire } from '@abd/train-io';
+import type { DatasetConfig } from '@abd/train';
+import { OwnDatasets, ownDatasetOf } from './own-dataset';
 
 /** A checked StreamRequest with the dataset loaded: everything that determines the batches. */
 export interface BatchPlan {
@@ -28,9 +30,12 @@ export interface BatchPlan {
 export function checkStreamRequest(req: boundaryExtractor.StreamRequest): {
   dataset: DatasetName;
   split: 'train' | 'test';
+  /** A dataset given by format + path (dataset.config_json); then `dataset` is its label. */
+  own?: DatasetConfig;
 } {
-  const name = validateName('dataset.name', req.dataset?.name);
-  if (!(DATASET_NAMES as string[]).includes(name))
+  const own = ownDatasetOf(req.dataset);
+  const name = own ? (own.name as DatasetName) : validateName('dataset.name', req.dataset?.name);
+  if (!own && !(DATASET_NAMES as string[]).includes(name))
     throw new NotFoundError(`unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
   if (req.teacher) validateName('teacher.id', req.teacher.id);
   let split: 'train' | 'test';
@@ -70,12 +75,14 @@ export function checkStreamRequest(req: boundaryExtractor.StreamRequest): {
     throw new InvalidArgumentError('seed', `must be a safe non-negative integer, got ${req.seed}`);
   checkTapList('taps', req.taps, { names: true });
   checkTapList('teacher_features', req.teacherFeatures);
-  return { dataset: name as DatasetName, split };
+  return { dataset: name as DatasetName, split, own };
 }
 
 /** Loads each (dataset, split) once per process. */
 export class DatasetCache {
   private readonly sets = new Map<string, Promise<ImageSet>>();
+  /** Datasets given by format + path, read by libs/train's loader as in-process. */
+  readonly own = new OwnDatasets();
   constructor(private readonly dir?: string) {}
 
   get(name: DatasetName, split: 'train' | 'test'): Promise<ImageSet> {
@@ -98,8 +105,8 @@ export async function planBatches(
   req: boundaryExtractor.StreamRequest,
   data: DatasetCache,
 ): Promise<BatchPlan> {
-  const { dataset, split } = checkStreamRequest(req);
-  const set = await data.get(dataset, split);
+  const { dataset, split, own } = checkStreamRequest(req);
+  const set = own ? await data.own.get(own, split) : await data.get(dataset, split);
   const indices = subsetIndices(set, subsetFromWire(req.subset));
   if (!req.shuffle)
     return { set, indices, batches: batchIndices(indices, req.batchSize), source: null, req };

@@ -26,7 +26,8 @@ export function cachePrefix(plan: BatchPlan): string {
   const r = plan.req;
   const key = JSON.stringify({
     teacher: r.teacher,
-    dataset: r.dataset?.name,
+    // A dataset by format + path is keyed by its whole description (built-ins as before).
+    dataset: r.dataset?.own ? r.dataset : r.dataset?.name,
     split: r.split,
     subset: r.subset ?? null,
     epoch: r.epoch,
@@ -41,7 +42,7 @@ export function cachePrefix(plan: BatchPlan): string {
     ...(r.omitSignMaps ? { omitSignMaps: true } : {}),
   });
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  return `signs/${r.teacher!.id}/${r.dataset!.name}/${hash}`;
+  return `signs/${r.teacher!.id}/${r.dataset!.own ? 'own' : r.dataset!.name}/${hash}`;
 }
 
 const batchKey = (prefix: string, index: number) =>

@@ -72,6 +72,11 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /uploaded teacher/);
   assert.match(run.stdout, /test error [\d.]+ %/);
+  // The same summary as an in-process run: teacher, student, the table.
+  assert.match(run.stdout, /^Teacher wrn-10-1: test error [\d.]+ %$/m);
+  assert.match(run.stdout, /^Student wrn-10-1, 40 training images, E₁\+E₂ = 1\+1:$/m);
+  assert.match(run.stdout, /^\| method \| test error % \| similarity tap1\/2\/3 % \| time \|$/m);
+  assert.match(run.stdout, /^\| ab\+kd \| [\d.]+ \| [\d.]+\/[\d.]+\/[\d.]+ \| \d+ s \|$/m);
   // The trainer's job events give the same progress as a local run: phases, position, rate, ETA.
   assert.doesNotMatch(run.stdout, /[\x1b\r]/);
   const lines = run.stdout.split('\n');
@@ -125,22 +130,21 @@ test('abd up + abd call: Describe answers with the taps; an unknown model is NOT
     /^abd: the trainer at 127\.0\.0\.1:\d+ answered NOT_FOUND: model 'elsewhere-teacher' not found .* pass the services' store with --store/,
   );
   assert.doesNotMatch(elsewhere.stderr, /^\s+at /m);
-  // A teacher file runs in-process only: said before anything is sent.
+  // A teacher file is checked by the trainer's admission with the pipeline's loader: one that is not there is refused before any work.
   const own = abd(
     'run',
     cfg,
     'teacher={format: onnx, path: t.onnx, taps: [a]}',
     'ab.weights=[1]',
+    '--run-id',
+    'own-missing',
     '--remote',
     `127.0.0.1:${base + 2}`,
     '--store',
     store,
   );
-  assert.equal(own.status, 2, own.stderr);
-  assert.match(
-    own.stderr,
-    /a onnx teacher file \(teacher\.format\) is not served by teacher-inference; run this config in-process/,
-  );
+  assert.notEqual(own.status, 0, own.stderr);
+  assert.match(own.stderr, /config_json\.teacher\.path.*file not found: .*t\.onnx/);
   const d = abd(
     'call',
     `127.0.0.1:${base}`,

@@ -1,14 +1,15 @@
 import { locateCifar10, locateFashionMnist, locateMnist, type DatasetName } from '@abd/data';
 import { FailedPreconditionError, InvalidArgumentError, validateName } from '@abd/grpc-kit';
 import { studentTrainer } from '@abd/proto';
-import { RUN_METHODS, type RunConfig } from '@abd/train';
-import { outputModelId } from './job-spec';
+import { checkForeignRun, ConfigError, RUN_METHODS, type RunConfig } from '@abd/train';
+import { foreignTeacherId, outputModelId } from './job-spec';
 
 /**
  * Checks of a JobSpec that the RunConfig schema cannot make, run at StartJob after the spec was
  * turned into the RunConfig the in-process pipeline takes (runConfigOf / stagePlanOf, which
  * call libs/train's validateRunConfig): the store keys a run publishes, method_params that a
- * JSON round trip would silently drop (NaN → default), and that the dataset is on this machine.
+ * JSON round trip would silently drop (NaN → default), and that the dataset is on this machine;
+ * a user's own dataset, teacher or student file is read with the pipeline's loaders (checkForeignRun).
  * A job that passes can run; one that does not is refused before anything is written.
  */
 export async function admitJob(
@@ -33,22 +34,21 @@ export async function admitJob(
       .sort((a, b) => b.length - a.length)[0];
     if (longest) validateName('spec.run.output_prefix', longest);
   }
-  // The services serve our own models and datasets; a user's files run in the in-process pipeline.
   const field =
     spec.kind?.$case === 'run' && spec.kind.run.configJson ? 'spec.run.config_json' : 'spec';
-  if (cfg.teacher.format) {
-    throw new InvalidArgumentError(
-      `${field}.teacher.format`,
-      `a ${cfg.teacher.format} teacher file is not served by teacher-inference (it loads WRN checkpoints from the store); run this config in-process: abd run without --remote`,
-    );
+  if (!cfg.dataset.format) await checkInstalled(cfg);
+  if (cfg.teacher.format || cfg.dataset.format || cfg.student.format) {
+    // A user's teacher file is published to the store for teacher-inference as models/<job id>-teacher.
+    if (cfg.teacher.format) validateName('job_id', foreignTeacherId(jobId));
+    // The files are read here with the pipeline's own loaders (paths as this trainer sees them).
+    try {
+      await checkForeignRun(cfg);
+    } catch (e) {
+      if (e instanceof ConfigError)
+        throw new InvalidArgumentError(`${field}.${e.path || 'config'}`, e.message);
+      throw e;
+    }
   }
-  if (cfg.dataset.format) {
-    throw new InvalidArgumentError(
-      `${field}.dataset.format`,
-      `a ${cfg.dataset.format} dataset is not read by the boundary-extractor (built-in datasets only); run this config in-process: abd run without --remote`,
-    );
-  }
-  await checkInstalled(cfg);
 }
 
 /** The dataset is found where the pipeline's loadDataset will look (no download is started here). */

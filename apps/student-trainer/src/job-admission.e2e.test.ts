@@ -10,6 +10,16 @@ import { listAllJobs, unaryCall as call, watchJob } from './testing/trainer-clie
 import { startTrainer, type TrainerServer } from './testing/trainer-server';
 
 // Admission and job-state tests over a real server on 127.0.0.1:0 (batches in-process).
+const ONNX_TEACHER = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'libs',
+  'models',
+  'reference',
+  'tiny_teacher.onnx',
+);
 const S = studentTrainer.JobState;
 let fx: ServiceFixture;
 let tr: TrainerServer | undefined;
@@ -104,12 +114,12 @@ function structuredSpecOf(
 }
 let configSpec: studentTrainer.JobSpec;
 /** The config job with an ONNX teacher file of one tap (its weight: the default for one tap). */
-function foreignSpec(): studentTrainer.JobSpec {
+function foreignSpec(teacher: { path?: string; taps?: string[] } = {}): studentTrainer.JobSpec {
   const c = JSON.parse(runOf(configSpec).configJson);
   return jobSpecsOf(
     validateRunConfig({
       ...c,
-      teacher: { format: 'onnx', path: 'net.onnx', taps: ['a'] },
+      teacher: { format: 'onnx', path: 'net.onnx', taps: ['a'], ...teacher },
       ab: { ...c.ab, weights: undefined },
     }),
     'teacher-a',
@@ -170,26 +180,50 @@ test('StartJob refuses, before any work, specs that would fail later or overflow
       /mnist.*not installed/,
     ],
     [
+      'a structured spec with a dataset by format + path',
+      {
+        ...spec,
+        dataset: {
+          name: 'own',
+          own: { $case: 'configJson', configJson: '{"format":"idx","path":"d"}' },
+        },
+      },
+      status.INVALID_ARGUMENT,
+      /spec\.dataset\.config_json.*spec\.run\.config_json/,
+    ],
+    [
       'config_json epochs overflowing total_epochs',
       withConfig((c) => ({ ...c, epochs: { e1: big, e2: big } })),
       status.INVALID_ARGUMENT,
       /config_json\.epochs\.e1/,
     ],
-    // A user's files are for the in-process pipeline: said at once, not a failure deep in the job.
+    // A user's files are read at admission with the pipeline's loaders: said at once, not a failure deep in the job.
     [
-      'an ONNX teacher file',
+      'an ONNX teacher file that is not there',
       foreignSpec(),
       status.INVALID_ARGUMENT,
-      /config_json\.teacher\.format: a onnx teacher file is not served by teacher-inference.*abd run without --remote/,
+      /config_json\.teacher\.path.*file not found: .*net\.onnx/,
     ],
     [
-      'an npz dataset',
+      'an ONNX teacher with a tap it does not have',
+      foreignSpec({ path: ONNX_TEACHER, taps: ['nope'] }),
+      status.INVALID_ARGUMENT,
+      /config_json\.teacher\.taps.*'nope'/,
+    ],
+    [
+      'an ONNX teacher for other images than the data',
+      foreignSpec({ path: ONNX_TEACHER, taps: ['/net/conv1/Conv_output_0'] }),
+      status.INVALID_ARGUMENT,
+      /config_json\.teacher\.path.*28×28×1/,
+    ],
+    [
+      'an npz dataset that is not there',
       withConfig((c) => ({
         ...c,
         dataset: { format: 'npz', path: 'data/own.npz', layout: 'nhwc' },
       })),
       status.INVALID_ARGUMENT,
-      /config_json\.dataset\.format: a npz dataset is not read by the boundary-extractor.*abd run without --remote/,
+      /config_json\.dataset\.path.*file not found/,
     ],
   ];
   for (const [i, [name, s, code, msg]] of cases.entries()) {

@@ -21,6 +21,11 @@ export function outputModelId(prefix: string, method: RunMethod): string {
   return `${prefix}-${method.replace(/\+/g, '-')}`;
 }
 
+/** The store id a run job publishes its own teacher file under (teacher.format), for teacher-inference. */
+export function foreignTeacherId(jobId: string): string {
+  return `${jobId}-teacher`;
+}
+
 /** `wrn-<d>-<k>` of a ModelArch, checked (family, depth 6n+4, widen ≥ 1, init scheme). */
 export function archOf(a: common.ModelArch | undefined, field: string): string {
   if (!a || !a.depth || !a.widen) throw new InvalidArgumentError(field, 'needs depth and widen');
@@ -66,6 +71,12 @@ export function baseRawConfig(
   spec: studentTrainer.JobSpec,
   jobId: string,
 ): Record<string, unknown> {
+  // A dataset of your own travels in a run's config_json (checked there with the pipeline's loaders).
+  if (spec.dataset?.own)
+    throw new InvalidArgumentError(
+      'spec.dataset.config_json',
+      "a dataset by format + path is given in spec.run.config_json's dataset (the whole run config), not here",
+    );
   const dataset = validateName('spec.dataset.name', spec.dataset?.name || 'fashion-mnist');
   if (!(DATASET_NAMES as readonly string[]).includes(dataset))
     throw new InvalidArgumentError(

@@ -1,8 +1,8 @@
 import type { ArtifactStore } from '@abd/artifacts';
 import type { boundaryExtractor, studentTrainer } from '@abd/proto';
-import { runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
+import { publishForeignTeacher, runPipeline, type RunConfig, type TrainEvent } from '@abd/train';
 import { remoteSourceFactory } from '@abd/train-io';
-import { outputModelId, runConfigOf } from './job-spec';
+import { foreignTeacherId, outputModelId, runConfigOf } from './job-spec';
 import { stagePlanOf } from './stage-job-spec';
 import { publishModel, runStageJob } from './stage-jobs';
 
@@ -47,7 +47,15 @@ async function runJob(job: studentTrainer.Job, ctx: JobWorkContext): Promise<Job
     signal: ctx.signal,
     onEvent: ctx.onEvent,
     batchSource: ctx.extractor
-      ? remoteSourceFactory(ctx.extractor, { useCache: ctx.useCache })
+      ? remoteSourceFactory(ctx.extractor, {
+          useCache: ctx.useCache,
+          // A user's teacher file goes to the store with the run's statistics, for teacher-inference.
+          publishForeignTeacher: async (c, o) => {
+            const id = foreignTeacherId(job.id);
+            await publishForeignTeacher(ctx.store, id, c, { ...o.set, stats: o.stats });
+            return id;
+          },
+        })
       : undefined,
   });
   const out: JobWorkResult = { cancelled: result.cancelled, outputModels: [], metrics: {} };

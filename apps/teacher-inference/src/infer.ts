@@ -10,7 +10,7 @@ import type { LoadedTeacher } from './teacher-models';
  */
 export function checkInfer(
   req: teacherInference.InferRequest,
-  t: LoadedTeacher,
+  t: Pick<LoadedTeacher, 'id' | 'inputShape' | 'tapShapes' | 'featureShapes'>,
 ): { n: number; taps: string[]; features: string[] } {
   const img = req.images;
   if (!img) throw new InvalidArgumentError('images', 'is required');
@@ -49,7 +49,10 @@ export function checkInfer(
   return { n, taps, features: [...req.features] };
 }
 
-function checkTaps(req: teacherInference.InferRequest, t: LoadedTeacher): string[] {
+function checkTaps(
+  req: teacherInference.InferRequest,
+  t: Pick<LoadedTeacher, 'id' | 'tapShapes'>,
+): string[] {
   checkTapList('taps', req.taps);
   const taps = req.taps.length > 0 ? req.taps : [...t.tapShapes.keys()];
   for (const [i, tap] of taps.entries()) {

@@ -13,7 +13,8 @@ import { teacherInference } from '@abd/proto';
 import { DynamicBatcher, type BatcherEvents } from './batcher';
 import { checkBatcherConfig, DEFAULT_BATCHER, type BatcherConfig } from './batcher-config';
 import { checkInfer, inferResponse, teacherForward } from './infer';
-import { TeacherModels, type LoadedTeacher } from './teacher-models';
+import { describeForeign, foreignSubmit } from './serve-foreign';
+import { isForeignServed, TeacherModels, type LoadedTeacher } from './teacher-models';
 import type { TeacherMetrics } from './teacher-metrics';
 
 export interface TeacherInferenceOptions {
@@ -63,10 +64,12 @@ export function teacherInferenceService(
       let id: string | undefined;
       let epoch = 0;
       const submit = async (req: Req, model: string, ep: number): Promise<Res> => {
-        const t = await models.get(model, ep);
+        const t = await models.serve(model, ep);
         const { n, taps, features } = checkInfer(req, t);
         if (req.rawPreactivations || features.length > 0)
           checkFloatsFit(t, n, req.rawPreactivations ? taps : [], features, o.maxMessageBytes);
+        // A user's model runs one request per pass, outside the batcher (its compute is async).
+        if (isForeignServed(t)) return foreignSubmit(t, req, n, taps, signal, events);
         const f = await batcher.submit({
           teacher: t,
           images: req.images!.data,
@@ -148,7 +151,8 @@ export function teacherInferenceService(
     describe: unary<teacherInference.DescribeRequest, teacherInference.ModelDescription>(
       async (req) => {
         const id = validateName('model.id', req.model?.id);
-        const t = await models.get(id, req.model?.epoch ?? 0, 'model.id');
+        const t = await models.serve(id, req.model?.epoch ?? 0, 'model.id');
+        if (isForeignServed(t)) return describeForeign(t, req.model?.epoch ?? 0);
         const cfg = t.model.config;
         return {
           model: { id, epoch: req.model?.epoch ?? 0 },
@@ -181,7 +185,7 @@ export function teacherInferenceService(
  * work, which also bounds what such a request holds in memory.
  */
 function checkFloatsFit(
-  t: LoadedTeacher,
+  t: Pick<LoadedTeacher, 'tapShapes' | 'featureShapes'>,
   n: number,
   raw: readonly string[],
   features: readonly string[],

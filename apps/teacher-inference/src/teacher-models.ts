@@ -3,7 +3,8 @@ import { ArtifactStore, NotFoundError as StoreNotFound } from '@abd/artifacts';
 import { channelStats, ChannelStats, datasetInfo, DatasetName, loadDataset } from '@abd/data';
 import { NotFoundError, validateName } from '@abd/grpc-kit';
 import { Wrn } from '@abd/models';
-import { getCheckpoint, GROUP_POINTS } from '@abd/train';
+import { getCheckpoint, GROUP_POINTS, storedForeignTeacherDescriptor } from '@abd/train';
+import { loadForeignTeacherModel, type LoadedForeignTeacher } from './foreign-teachers';
 
 /** A teacher loaded from the store, with what a request is checked against. */
 export interface LoadedTeacher {
@@ -22,6 +23,12 @@ export interface LoadedTeacher {
   testErrorPct?: number;
 }
 
+/** What a replica serves: one of our WRN checkpoints, or a user's teacher published to the store. */
+export type ServedTeacher = LoadedTeacher | LoadedForeignTeacher;
+
+export const isForeignServed = (t: ServedTeacher): t is LoadedForeignTeacher =>
+  'kind' in t && t.kind === 'foreign';
+
 /** Store directory of a model: `models/<id>`, or `models/<id>/epoch-NNNN` for an epoch. */
 export function modelKey(id: string, epoch = 0, field = 'model.id'): string {
   validateName(field, id);
@@ -31,6 +38,7 @@ export function modelKey(id: string, epoch = 0, field = 'model.id'): string {
 /** Loads checkpoints once per (id, epoch) and keeps them; concurrent loads share one promise. */
 export class TeacherModels {
   private readonly cache = new Map<string, Promise<LoadedTeacher>>();
+  private readonly served = new Map<string, Promise<ServedTeacher>>();
 
   constructor(private readonly store: ArtifactStore) {}
 
@@ -41,6 +49,20 @@ export class TeacherModels {
       p = this.load(id, key);
       this.cache.set(key, p);
       p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  /** The model at `models/<id>` as served: a foreign teacher when it has a descriptor, else a checkpoint (get). */
+  serve(id: string, epoch = 0, field = 'teacher.id'): Promise<ServedTeacher> {
+    const key = modelKey(id, epoch, field);
+    let p = this.served.get(key);
+    if (!p) {
+      p = storedForeignTeacherDescriptor(this.store, key).then((d): Promise<ServedTeacher> =>
+        d ? loadForeignTeacherModel(this.store, id, key, d) : this.get(id, epoch, field),
+      );
+      this.served.set(key, p);
+      p.catch(() => this.served.delete(key));
     }
     return p;
   }
@@ -109,5 +131,11 @@ export class TeacherModels {
         () => {},
       );
     this.cache.clear();
+    for (const p of this.served.values())
+      p.then(
+        (t) => (isForeignServed(t) ? t.teacher.dispose() : undefined),
+        () => {},
+      );
+    this.served.clear();
   }
 }

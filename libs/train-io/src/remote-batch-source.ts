@@ -3,6 +3,8 @@ import { boundaryExtractor, common } from '@abd/proto';
 import { SizedBatchSource } from '@abd/train';
 import type {
   FeatureMap,
+  DatasetConfig,
+  RunConfig,
   BatchRecipe,
   BatchSourceArgs,
   EpochRequest,
@@ -19,6 +21,8 @@ export interface RemoteSourceOptions extends BatchRecipe {
   /** Teacher in the store (`models/<id>`) whose sign maps/logits to attach. */
   teacher?: { id: string; epoch?: number };
   dataset: string;
+  /** A dataset given by format + path (a run config's `dataset` without its subset); absent = the built-in `dataset`. */
+  datasetConfig?: Omit<DatasetConfig, 'subset'>;
   subset?: SubsetSelection;
   /** Examples per epoch (the subset's size) and input shape: known to the caller. */
   size: number;
@@ -48,7 +52,12 @@ export class RemoteBatchSource extends SizedBatchSource {
     if (teacher && !o.teacher) throw new Error('this batch source has no teacher');
     return {
       teacher: teacher ? { id: o.teacher!.id, epoch: o.teacher!.epoch ?? 0 } : undefined,
-      dataset: { name: o.dataset },
+      dataset: {
+        name: o.dataset,
+        own: o.datasetConfig
+          ? { $case: 'configJson', configJson: JSON.stringify(o.datasetConfig) }
+          : undefined,
+      },
       split: common.Split.SPLIT_TRAIN,
       subset: subsetToWire(o.subset),
       epoch,
@@ -143,28 +152,44 @@ function featuresOf(b: boundaryExtractor.Batch, want: readonly string[]): Featur
 /**
  * A RunContext.batchSource for runPipeline: the students' batches from a boundary-extractor.
  * The teacher must be in the store as `models/<id>` (cfg.teacher.checkpoint = 'models/<id>');
- * `publishTeacher` may put a run-trained teacher there and return its id.
+ * `publishTeacher` may put a run-trained teacher there and return its id, `publishForeignTeacher`
+ * a teacher file (teacher.format). A dataset by format + path travels as DatasetRef.config_json.
  */
 export function remoteSourceFactory(
   client: boundaryExtractor.BoundaryExtractorClient,
-  o: { useCache?: boolean; publishTeacher?: (teacherKey: string) => Promise<string> } = {},
+  o: {
+    useCache?: boolean;
+    publishTeacher?: (teacherKey: string) => Promise<string>;
+    /** Puts a run's own teacher (teacher.format) into the store (publishForeignTeacher) and returns its id. */
+    publishForeignTeacher?: (
+      cfg: RunConfig,
+      options: BatchSourceArgs['options'],
+    ) => Promise<string>;
+  } = {},
 ): (args: BatchSourceArgs) => Promise<RemoteBatchSource> {
   return async ({ cfg, options, teacherKey }) => {
-    const m = /^models\/([^/]+)$/.exec(teacherKey);
-    const id = m ? m[1] : o.publishTeacher ? await o.publishTeacher(teacherKey) : undefined;
+    let id: string | undefined;
+    if (cfg.teacher.format) {
+      if (!o.publishForeignTeacher)
+        throw new Error(
+          `the distributed path serves a ${cfg.teacher.format} teacher from the store; no publishForeignTeacher was given`,
+        );
+      id = await o.publishForeignTeacher(cfg, options);
+    } else {
+      const m = /^models\/([^/]+)$/.exec(teacherKey);
+      id = m ? m[1] : o.publishTeacher ? await o.publishTeacher(teacherKey) : undefined;
+    }
     if (!id)
       throw new Error(
         `the distributed path needs the teacher in the store as models/<id>, got '${teacherKey}'`,
       );
-    // The boundary-extractor service serves the built-in datasets by name only.
-    if (cfg.dataset.format)
-      throw new Error(
-        `the distributed path serves built-in datasets only; 'dataset.format: ${cfg.dataset.format}' runs in-process`,
-      );
+    // A dataset by format + path is read by the boundary-extractor with the same loader; the subset travels apart.
+    const { subset: _subset, ...own } = cfg.dataset;
     return new RemoteBatchSource({
       client,
       teacher: { id },
       dataset: cfg.dataset.name,
+      datasetConfig: cfg.dataset.format ? own : undefined,
       subset: cfg.dataset.subset,
       seed: options.seed,
       batchSize: options.batchSize,

@@ -135,3 +135,14 @@ export {
 } from './repro/paper-numbers';
 export { describeData, loadConfiguredDataset } from './load-configured-dataset';
 export type { DataDescription } from './load-configured-dataset';
+export type { TeacherBatchOutputs } from './teacher-model';
+export {
+  FOREIGN_TEACHER_JSON,
+  loadStoredForeignTeacher,
+  publishForeignTeacher,
+  storedForeignTeacherDescriptor,
+} from './stored-foreign-teacher';
+export type { ForeignTeacherData, ForeignTeacherDescriptor } from './stored-foreign-teacher';
+export { checkForeignRun } from './check-foreign-run';
+export { datasetConfigOf } from './dataset-config-of';
+export type { DatasetConfig } from './dataset-config';

@@ -19,6 +19,8 @@ export interface TeacherBatchOutputs {
   logits?: Float32Array;
   /** Float maps at the asked points, in the asked order. */
   features?: FeatureMap[];
+  /** The tapped values themselves (NHWC), when asked for (`want.values`; a user's teacher). */
+  values?: Float32Array[];
 }
 
 /** What one teacher call computes: every tap's signs, the logits, float maps at named points. */
@@ -81,7 +83,7 @@ export async function foreignTeacherOutputs(
   images: Uint8Array,
   shape: readonly [number, number, number, number],
   stats: ChannelStats,
-  want: { signs: boolean; logits: boolean },
+  want: { signs: boolean; logits: boolean; values?: boolean },
 ): Promise<TeacherBatchOutputs> {
   const [n, h, w, c] = shape;
   const out = await teacher.run(normalize(images, n, h, w, c, stats), shape);
@@ -92,6 +94,7 @@ export async function foreignTeacherOutputs(
       packSigns(out.taps[t].values, res.signShapes![i] as [number, number, number, number]),
     );
   }
+  if (want.values) res.values = teacher.taps.map((t) => out.taps[t].values);
   if (want.logits) res.logits = out.logits.values;
   return res;
 }

@@ -5,19 +5,21 @@ import { authTokenFromEnv, localAddress, makeClient } from '@abd/grpc-kit';
 import { EXPORT_FORMATS } from '@abd/models';
 import { studentTrainer } from '@abd/proto';
 import { JobEventDecoder, jobSpecsOf } from '@abd/train-io';
-import { checkpointRef, planRun, preflightRun } from '@abd/train';
+import { checkpointRef, planRun, preflightRun, type RunConfig, type RunResult } from '@abd/train';
 import { checkFlags, ParsedArgs, str, UsageError } from '../args';
 import { rerunCommand, shellQuote } from '../confirm';
 import { storeOf } from '../context';
 import { consoleReporter } from '../progress';
-import { readConfig, runIdOf } from './run';
+import { readConfig, resultSummary, runIdOf } from './run';
 
 export const REMOTE_FLAGS = ['remote', 'store', 'run-id', 'token', 'quiet'] as const;
 
 /**
  * `abd run <config> --remote <trainer address>`: the same run through the services (`abd up`):
- * one student-trainer job per method, progress streamed back. The teacher must be in the
- * services' store as models/<id>; a checkpoint directory on disk is uploaded there first.
+ * one student-trainer job per method, progress streamed back. A WRN teacher must be in the
+ * services' store as models/<id>; a checkpoint directory on disk is uploaded there first. A
+ * teacher file (teacher.format) and a dataset by format + path are read by the services at their
+ * absolute paths (a volume they share).
  */
 export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
   checkFlags(args, REMOTE_FLAGS, 'run --remote');
@@ -28,42 +30,17 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
     );
   const remote = args.flags.get('remote');
   const address = typeof remote === 'string' ? remote : localAddress('student-trainer');
-  const { cfg, baseDir } = readConfig(resolve(path), args.positionals.slice(1), 'run --remote');
+  const read = readConfig(resolve(path), args.positionals.slice(1), 'run --remote');
+  const baseDir = read.baseDir;
+  let cfg = read.cfg;
   const runId = runIdOf(cfg, args);
   const store = storeOf(args);
-  // The services serve our own checkpoints and the built-in datasets (the trainer's admission says the same).
-  if (cfg.teacher.format)
-    throw new UsageError(
-      `run --remote: a ${cfg.teacher.format} teacher file (teacher.format) is not served by teacher-inference; run this config in-process (abd run without --remote)`,
-    );
-  if (cfg.dataset.format)
-    throw new UsageError(
-      `run --remote: a ${cfg.dataset.format} dataset (dataset.format) is not read by the boundary-extractor; run this config in-process (abd run without --remote)`,
-    );
-  const ck = cfg.teacher.checkpoint;
-  if (!ck)
-    throw new UsageError(
-      'run --remote needs teacher.checkpoint (train the teacher with `abd train` first)',
-    );
-  let teacherId: string;
   // Files on this machine are checked here; a models/<id> teacher is the trainer's to check (its store).
   await preflightRun(cfg, { cwd: baseDir });
-  const m = /^models\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(ck);
-  const where = checkpointRef(ck, baseDir);
-  const onDisk = where.kind === 'disk' ? where.dir : resolve(baseDir, ck);
-  if (existsSync(resolve(onDisk, 'model.json'))) {
-    teacherId = `${runId}-teacher`;
-    await store.put(
-      `models/${teacherId}/weights.bin`,
-      readFileSync(resolve(onDisk, 'weights.bin')),
-    );
-    await store.put(`models/${teacherId}/model.json`, readFileSync(resolve(onDisk, 'model.json')));
-    console.log(`abd: uploaded teacher ${ck} to ${store.url}/models/${teacherId}`);
-  } else if (m) teacherId = m[1];
-  else
-    throw new UsageError(
-      `teacher.checkpoint '${ck}' is neither a checkpoint directory nor models/<id>`,
-    );
+  // A user's teacher or student file is read by the trainer at its absolute path (admission checks
+  // it with the pipeline's loaders); the trainer publishes a teacher file to the store for teacher-inference.
+  cfg = withAbsoluteModelPaths(cfg, baseDir);
+  const teacherId = cfg.teacher.format ? '' : await uploadedTeacher(cfg, baseDir, runId, store);
   const client = makeClient(studentTrainer.StudentTrainerClient, address, {
     token: str(args, 'token') ?? authTokenFromEnv(),
   });
@@ -109,6 +86,12 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
     // As `abd run` ends: where the students are and how to export one (a job is a run of one method).
     // The store is always named: the default one depends on the directory the run was started in.
     if (done.length) {
+      // The same table as an in-process run, from the jobs' results in the services' store.
+      const results = await Promise.all(
+        done.map((d) => store.getJson<RunResult>(`runs/${d.split('/')[0]}/result.json`)),
+      );
+      const merged: RunResult = { ...results[0], results: results.flatMap((r) => r.results) };
+      console.log(`${resultSummary(cfg, merged, baseDir)}\n`);
       const last = done.at(-1)!;
       console.log(
         `Students: ${done.map((d) => `${store.url}/runs/${d}/final`).join(', ')}; export one with: abd export ${last} --format onnx --out ${last.replace(/[/+]/g, '-')} --store ${shellQuote(store.url)} (formats: ${EXPORT_FORMATS.join(', ')})`,
@@ -144,4 +127,45 @@ export async function remoteRunCommand(args: ParsedArgs): Promise<void> {
     reporter.close();
     client.close();
   }
+}
+
+/** The config with teacher.path and student.path absolute (dataset paths already are), as the trainer must read them. */
+function withAbsoluteModelPaths(cfg: RunConfig, baseDir: string): RunConfig {
+  const abs = (p: string | undefined) => (p === undefined ? p : resolve(baseDir, p));
+  return {
+    ...cfg,
+    teacher: { ...cfg.teacher, path: abs(cfg.teacher.path) },
+    student: { ...cfg.student, path: abs(cfg.student.path) },
+  };
+}
+
+/** The id of the run's WRN teacher in the store: models/<id> as given, or a checkpoint directory uploaded now. */
+async function uploadedTeacher(
+  cfg: RunConfig,
+  baseDir: string,
+  runId: string,
+  store: ReturnType<typeof storeOf>,
+): Promise<string> {
+  const ck = cfg.teacher.checkpoint;
+  if (!ck)
+    throw new UsageError(
+      'run --remote needs teacher.checkpoint (train the teacher with `abd train` first) or a teacher file (teacher.format)',
+    );
+  const m = /^models\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(ck);
+  const where = checkpointRef(ck, baseDir);
+  const onDisk = where.kind === 'disk' ? where.dir : resolve(baseDir, ck);
+  if (existsSync(resolve(onDisk, 'model.json'))) {
+    const teacherId = `${runId}-teacher`;
+    await store.put(
+      `models/${teacherId}/weights.bin`,
+      readFileSync(resolve(onDisk, 'weights.bin')),
+    );
+    await store.put(`models/${teacherId}/model.json`, readFileSync(resolve(onDisk, 'model.json')));
+    console.log(`abd: uploaded teacher ${ck} to ${store.url}/models/${teacherId}`);
+    return teacherId;
+  }
+  if (m) return m[1];
+  throw new UsageError(
+    `teacher.checkpoint '${ck}' is neither a checkpoint directory nor models/<id>`,
+  );
 }

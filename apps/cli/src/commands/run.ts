@@ -153,19 +153,13 @@ export async function runConfig(
     process.exitCode = 130;
     return result;
   }
-  const teacherEpochs = cfg.teacher.checkpoint ? teacherEpochsOf(cfg, baseDir) : cfg.teacher.epochs;
-  const ref = referenceFor(cfg, teacherEpochs);
+  const ref = runReference(cfg, baseDir);
   const students = studentsLine(result, store.url);
   const md = reportMarkdown(result, ref, command, students);
   // A finished run's report keeps the command that made it.
   if (!finishedBefore || !(await store.exists(`runs/${runId}/report.md`)))
     await store.put(`runs/${runId}/report.md`, md);
-  console.log(`\nTeacher ${cfg.teacher.arch}: test error ${result.teacher.errorPct.toFixed(2)} %`);
-  console.log(
-    `Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`,
-  );
-  console.log(resultTable(result, ref));
-  if (ref) console.log(`\nReference: ${ref.label}.`);
+  console.log(resultSummary(cfg, result, baseDir));
   console.log(
     `\nTotal ${(performance.now() - t0) / 1000 >= 60 ? `${((performance.now() - t0) / 60000).toFixed(1)} min` : `${((performance.now() - t0) / 1000).toFixed(0)} s`}; report: ${store.url}/runs/${runId}/report.md`,
   );
@@ -182,4 +176,24 @@ function teacherEpochsOf(cfg: RunConfig, baseDir: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function runReference(cfg: RunConfig, baseDir: string): ReturnType<typeof referenceFor> {
+  const teacherEpochs = cfg.teacher.checkpoint ? teacherEpochsOf(cfg, baseDir) : cfg.teacher.epochs;
+  return referenceFor(cfg, teacherEpochs);
+}
+
+/**
+ * What a finished run prints: the teacher's error, the student and its data, the table (with the
+ * PyTorch reference when the setting has one). `abd run --remote` prints the same from the jobs'
+ * stored results.
+ */
+export function resultSummary(cfg: RunConfig, result: RunResult, baseDir: string): string {
+  const ref = runReference(cfg, baseDir);
+  return [
+    `\nTeacher ${cfg.teacher.arch}: test error ${result.teacher.errorPct.toFixed(2)} %`,
+    `Student ${cfg.student.arch}, ${result.trainSize} training images, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}:\n`,
+    resultTable(result, ref),
+    ...(ref ? [`\nReference: ${ref.label}.`] : []),
+  ].join('\n');
 }

@@ -107,7 +107,10 @@ export interface NamedTensor {
   tensor?: FloatTensor | undefined;
 }
 
-/** A model in the store: models/<id>/. */
+/**
+ * A model in the store: models/<id>/ (one of our checkpoints, or a user's ONNX / tfjs teacher
+ * published with its taps as models/<id>/foreign-teacher.json + files/).
+ */
 export interface ModelRef {
   /** Store id of the model (a valid name, see above). */
   id: string;
@@ -115,10 +118,18 @@ export interface ModelRef {
   epoch: number;
 }
 
-/** A dataset from the data registry. */
+/** A dataset: a built-in one from the data registry by name, or one of your own by format + path. */
 export interface DatasetRef {
-  /** Registry name: "fashion-mnist", "mnist", "cifar10", ... */
+  /** Registry name: "fashion-mnist", "mnist", "cifar10", ...; with config_json, a label. */
   name: string;
+  /**
+   * A dataset of your own: a run config's `dataset` object as JSON (format, path and the
+   * format's options, e.g. {"format":"image-folder","path":"/data/flowers"}), checked and read
+   * by the same code as the in-process pipeline. The path is read by the replica (e.g. a
+   * shared volume). Absent = the built-in dataset `name`. (A one-field oneof rather than a
+   * proto3 `optional`, as ModelArch.seed.)
+   */
+  own?: { $case: "configJson"; configJson: string } | undefined;
 }
 
 /** A stratified, seeded subset of a split. Absent = the whole split. */
@@ -751,13 +762,18 @@ export const ModelRef: MessageFns<ModelRef> = {
 };
 
 function createBaseDatasetRef(): DatasetRef {
-  return { name: "" };
+  return { name: "", own: undefined };
 }
 
 export const DatasetRef: MessageFns<DatasetRef> = {
   encode(message: DatasetRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    switch (message.own?.$case) {
+      case "configJson":
+        writer.uint32(18).string(message.own.configJson);
+        break;
     }
     return writer;
   },
@@ -783,6 +799,14 @@ export const DatasetRef: MessageFns<DatasetRef> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.own = { $case: "configJson", configJson: reader.string() };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -796,13 +820,23 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   },
 
   fromJSON(object: any): DatasetRef {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      own: isSet(object.configJson)
+        ? { $case: "configJson", configJson: globalThis.String(object.configJson) }
+        : isSet(object.config_json)
+        ? { $case: "configJson", configJson: globalThis.String(object.config_json) }
+        : undefined,
+    };
   },
 
   toJSON(message: DatasetRef): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.own?.$case === "configJson") {
+      obj.configJson = message.own.configJson;
     }
     return obj;
   },
@@ -813,6 +847,14 @@ export const DatasetRef: MessageFns<DatasetRef> = {
   fromPartial<I extends Exact<DeepPartial<DatasetRef>, I>>(object: I): DatasetRef {
     const message = createBaseDatasetRef();
     message.name = object.name ?? "";
+    switch (object.own?.$case) {
+      case "configJson": {
+        if (object.own?.configJson !== undefined && object.own?.configJson !== null) {
+          message.own = { $case: "configJson", configJson: object.own.configJson };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
