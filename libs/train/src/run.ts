@@ -19,6 +19,7 @@ import { evaluateForeignTeacher } from './foreign-run-teacher';
 import { runStudentOf, runTeacherOf } from './run-models';
 import { studentTapsOf } from './model-config';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
+import { countTeacherPasses, TeacherPassCount } from './teacher-passes';
 
 export interface MethodResult {
   method: RunMethod;
@@ -53,6 +54,8 @@ export interface RunContext {
    * `options`. The distributed path passes a RemoteBatchSource (boundary-extractor stream).
    */
   batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
+  /** Adds every image this run puts through its teacher (a sweep sums its runs'). */
+  teacherPasses?: TeacherPassCount;
 }
 
 /** What a batch-source factory gets: the in-process source's options and where the teacher is. */
@@ -117,6 +120,7 @@ export async function runPipeline(
   });
   const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
   const { model: teacher, source: teacherSource } = rt;
+  if (ctx.teacherPasses) countTeacherPasses(teacher, ctx.teacherPasses);
   if (rt.cancelled) {
     teacher.dispose();
     return {

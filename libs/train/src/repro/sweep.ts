@@ -4,6 +4,7 @@ import { EventSink } from '../events';
 import { configDiff, describeDiff, MethodResult, RunData, runPipeline } from '../run';
 import { RunConfig, RunMethod } from '../run-config';
 import { trainTeacher } from '../teacher';
+import { TeacherPassCount } from '../teacher-passes';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
 
 /** One finished cell: a column of the grid, one seed, every method of the grid. */
@@ -39,6 +40,8 @@ export interface SweepResult {
   /** Cells found finished in the store (not rerun). */
   skipped: string[];
   cancelled: boolean;
+  /** Images the cells run in this call put through their teachers (teacher training aside). */
+  teacherPasses: number;
 }
 
 export interface SweepOptions {
@@ -83,6 +86,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const cells: CellResult[] = [];
   const skipped: string[] = [];
   let cancelled = false;
+  const passes: TeacherPassCount = { images: 0 };
   outer: for (const col of grid.columns) {
     for (const seed of seeds) {
       const id = `${col.key}-s${seed}`;
@@ -112,11 +116,20 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         `${o.experiment} ${id}: ${cfg.methods.join(', ')}; ${cfg.teacher.arch} → ${cfg.student.arch}, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}`,
       );
       const runId = `${prefix.replace(/\//g, '--')}--${id}`;
+      const before = passes.images;
       const r = await runPipeline(
         cfg,
-        { store: o.store, runId, signal: o.signal, onEvent: o.onEvent, baseDir: o.baseDir },
+        {
+          store: o.store,
+          runId,
+          signal: o.signal,
+          onEvent: o.onEvent,
+          baseDir: o.baseDir,
+          teacherPasses: passes,
+        },
         runData(cfg, train, test, stats),
       );
+      log(`${o.experiment} ${id}: ${passes.images - before} images through the teacher`);
       if (r.cancelled) {
         cancelled = true;
         break outer;
@@ -150,6 +163,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     aggregates: aggregate(cells),
     skipped,
     cancelled,
+    teacherPasses: passes.images,
   };
 }
 
