@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, ChannelStats, epochOrder, ImageSet, makeBatch, normalize } from '@abd/data';
 import { packSigns, SignMapShape, signOf, unpackSigns } from '@abd/distill';
 import { Wrn } from '@abd/models';
+import { localOutputKeys } from './local-output-key';
 import { foreignTeacherOutputs, isForeignTeacher, TeacherModel } from './teacher-model';
+import { TeacherOutputCache, TeacherOutputEntry } from './teacher-output-cache';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
 export interface TrainBatch {
@@ -83,12 +85,10 @@ export interface LocalSourceOptions extends BatchRecipe {
    * computed anyway, so a later AB stage over those epochs needs no teacher forward (eval mode only).
    */
   keepSignsBelowEpoch?: number;
-}
-
-interface CachedOutputs {
-  logits?: Float32Array;
-  signs?: Uint8Array[];
-  signShapes?: number[][];
+  /** Where teacher outputs are kept and shared (a sweep passes one to all its runs); default one for this source. */
+  outputCache?: TeacherOutputCache;
+  /** The teacher's identity in the cache key; default the hash of its weights (`teacherIdentity`). */
+  teacherId?: string;
 }
 
 /** Normalised float input for a uint8 NHWC batch. */
@@ -131,9 +131,10 @@ export function teacherOutputs(
 
 /** The in-process batch source: reads the dataset, augments, runs the teacher. */
 export class LocalBatchSource extends SizedBatchSource {
-  // Teacher outputs are the same for every student that sees an (epoch, batch) when the teacher's
-  // BN uses running statistics: logits (tiny) always, sign maps for the epochs asked for.
-  private readonly cache = new Map<string, CachedOutputs>();
+  // Teacher outputs are the same for every student that sees an (epoch, batch): logits (tiny)
+  // always, sign maps when computed; keyed by everything that determines them (teacher-output-cache).
+  private readonly cache: TeacherOutputCache;
+  private readonly keyOf: ReturnType<typeof localOutputKeys>;
 
   constructor(private readonly o: LocalSourceOptions) {
     super(o.indices.length, o.batchSize, o.stats, {
@@ -141,6 +142,8 @@ export class LocalBatchSource extends SizedBatchSource {
       width: o.set.width,
       channels: o.set.channels,
     });
+    this.cache = o.outputCache ?? new TeacherOutputCache();
+    this.keyOf = localOutputKeys(o);
   }
 
   /** Dataset indices of each batch of an epoch, in order. */
@@ -182,10 +185,9 @@ export class LocalBatchSource extends SizedBatchSource {
     // The teacher's BN mode option is the AB stage's (the paper code runs it in train mode there);
     // logits for KD always come from the teacher in eval mode.
     const mode = req.signs ? (this.o.teacherBnMode ?? 'eval') : 'eval';
-    const cacheable = mode === 'eval';
-    const key = `${epoch}/${b}`;
-    const hit = cacheable ? this.cache.get(key) : undefined;
-    if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signs)) {
+    const key = this.keyOf(epoch, b, mode);
+    const hit = this.cache.get(key, { signs: req.signs, logits: req.logits });
+    if (hit) {
       out.teacherLogits = req.logits ? hit.logits : undefined;
       if (req.signs) {
         out.signs = hit.signs!.map((bits, i) =>
@@ -196,7 +198,7 @@ export class LocalBatchSource extends SizedBatchSource {
       return;
     }
     const keepSigns =
-      cacheable &&
+      mode === 'eval' &&
       (this.o.teacherBnMode ?? 'eval') === 'eval' &&
       epoch < (this.o.keepSignsBelowEpoch ?? 0);
     const want = { signs: req.signs || keepSigns, logits: true };
@@ -223,15 +225,13 @@ export class LocalBatchSource extends SizedBatchSource {
       out.signShapes = t.signShapes;
     }
     if (req.logits) out.teacherLogits = t.logits;
-    if (cacheable) {
-      const entry: CachedOutputs = { logits: t.logits };
-      if (keepSigns) {
-        entry.signs = t.signs!.map((v, i) =>
-          packSigns(v, t.signShapes![i] as unknown as SignMapShape),
-        );
-        entry.signShapes = t.signShapes;
-      }
-      this.cache.set(key, entry);
+    const entry: TeacherOutputEntry = { logits: t.logits };
+    if (t.signs) {
+      entry.signs = t.signs.map((v, i) =>
+        packSigns(v, t.signShapes![i] as unknown as SignMapShape),
+      );
+      entry.signShapes = t.signShapes;
     }
+    this.cache.put(key, entry, out.n);
   }
 }

@@ -108,3 +108,18 @@ export {
 } from './repro/paper-numbers';
 export { describeData, loadConfiguredDataset } from './load-configured-dataset';
 export type { DataDescription } from './load-configured-dataset';
+export {
+  DEFAULT_TEACHER_CACHE_BYTES,
+  epochOfKey,
+  teacherCacheBytesFromEnv,
+  TeacherOutputCache,
+  teacherOutputKey,
+} from './teacher-output-cache';
+export type {
+  TeacherCacheStats,
+  TeacherOutputEntry,
+  TeacherOutputFields,
+} from './teacher-output-cache';
+export { datasetHash, indicesHash, teacherIdentity, wrnWeightsHash } from './teacher-identity';
+export { countTeacherPasses } from './teacher-passes';
+export type { TeacherPassCount } from './teacher-passes';

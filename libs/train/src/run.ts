@@ -20,6 +20,8 @@ import { runStudentOf, runTeacherOf } from './run-models';
 import { studentTapsOf } from './model-config';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
 import { countTeacherPasses, TeacherPassCount } from './teacher-passes';
+import { teacherCacheBytesFromEnv, TeacherOutputCache } from './teacher-output-cache';
+import { teacherEvaluationKey } from './local-output-key';
 
 export interface MethodResult {
   method: RunMethod;
@@ -56,6 +58,8 @@ export interface RunContext {
   batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
   /** Adds every image this run puts through its teacher (a sweep sums its runs'). */
   teacherPasses?: TeacherPassCount;
+  /** Teacher outputs shared with other runs (a sweep's cells); default one for this run (ABD_TEACHER_CACHE_MB). */
+  teacherOutputs?: TeacherOutputCache;
 }
 
 /** What a batch-source factory gets: the in-process source's options and where the teacher is. */
@@ -132,7 +136,7 @@ export async function runPipeline(
       cancelled: true,
     };
   }
-  const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
+  const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit, ctx.teacherOutputs);
   const sourceOptions: LocalSourceOptions = {
     set: d.train,
     indices: d.indices,
@@ -144,6 +148,7 @@ export async function runPipeline(
     teacherBnMode: cfg.ab.teacherBnMode,
     // The KD run computes the teacher anyway; keep its sign maps for the AB stage's epochs.
     keepSignsBelowEpoch: cfg.methods.some((m) => m.startsWith('ab+')) ? cfg.epochs.e1 : 0,
+    outputCache: ctx.teacherOutputs ?? new TeacherOutputCache(teacherCacheBytesFromEnv()),
   };
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource
@@ -368,6 +373,7 @@ async function teacherEvaluation(
   store: ArtifactStore,
   prefix: string,
   emit: EventSink,
+  shared?: TeacherOutputCache,
 ): Promise<Evaluation> {
   const key = `${prefix}/teacher-eval.json`;
   const kept = await tryGet<Evaluation>(store, key);
@@ -380,9 +386,14 @@ async function teacherEvaluation(
   });
   // Let the phase reach a terminal before the synchronous evaluation holds the event loop.
   await new Promise((r) => setImmediate(r));
-  const ev = isForeignTeacher(teacher)
-    ? await evaluateForeignTeacher(teacher, d.test, d.stats)
-    : evaluate(teacher, d.test, d.stats);
+  const compute = async () =>
+    isForeignTeacher(teacher)
+      ? await evaluateForeignTeacher(teacher, d.test, d.stats)
+      : evaluate(teacher, d.test, d.stats);
+  // A sweep's cells share one teacher: its evaluation is computed once (batch 500 is evaluate's).
+  const ev = shared
+    ? await shared.remember(teacherEvaluationKey(teacher, d.test, d.stats, 500), compute)
+    : await compute();
   await store.putJson(key, ev);
   return ev;
 }

@@ -5,6 +5,7 @@ import { configDiff, describeDiff, MethodResult, RunData, runPipeline } from '..
 import { RunConfig, RunMethod } from '../run-config';
 import { trainTeacher } from '../teacher';
 import { TeacherPassCount } from '../teacher-passes';
+import { teacherCacheBytesFromEnv, TeacherOutputCache } from '../teacher-output-cache';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
 
 /** One finished cell: a column of the grid, one seed, every method of the grid. */
@@ -56,6 +57,8 @@ export interface SweepOptions {
   onEvent?: EventSink;
   /** One line per cell: started / skipped / done. */
   log?: (line: string) => void;
+  /** Teacher outputs shared by the cells; default a new cache (ABD_TEACHER_CACHE_MB, else 256 MiB). */
+  teacherOutputs?: TeacherOutputCache;
   /** Directory a committed teacher checkpoint (a scale's `checkpoint`) is resolved against: the repository root. */
   baseDir?: string;
 }
@@ -87,6 +90,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const skipped: string[] = [];
   let cancelled = false;
   const passes: TeacherPassCount = { images: 0 };
+  // One cache for every cell: cells with the same teacher, data, subset and seed (a grid's
+  // columns over students, the methods of a cell) compute each teacher output once.
+  const teacherOutputs = o.teacherOutputs ?? new TeacherOutputCache(teacherCacheBytesFromEnv());
   outer: for (const col of grid.columns) {
     for (const seed of seeds) {
       const id = `${col.key}-s${seed}`;
@@ -126,6 +132,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
           onEvent: o.onEvent,
           baseDir: o.baseDir,
           teacherPasses: passes,
+          teacherOutputs,
         },
         runData(cfg, train, test, stats),
       );
