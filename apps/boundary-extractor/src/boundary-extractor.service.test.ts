@@ -5,11 +5,14 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { channelStats, loadDataset, stratifiedSubset, type ImageSet } from '@abd/data';
 import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
-import { getCheckpoint, LocalBatchSource, type TrainBatch } from '@abd/train';
+import { getCheckpoint, LocalBatchSource, putCheckpoint, type TrainBatch } from '@abd/train';
+import { Wrn } from '@abd/models';
 import { RemoteBatchSource } from '@abd/train-io';
 import { startServiceStack, type ServiceProcess, type ServiceStack } from '@abd/train-io/testing';
 import type { ServiceFixture } from '@abd/train/testing';
+import { DatasetCache, planBatches } from './batch-plan';
 import { boundaryExtractorService } from './boundary-extractor.service';
+import { cachePrefix, CheckpointHashes } from './cache-key';
 import { TeacherPool } from './teacher-pool';
 
 let stack: ServiceStack;
@@ -185,6 +188,64 @@ test('the sign-map cache: a second identical request is served from the store, b
   assert.ok(keys.some((k) => k.endsWith('complete.json')));
   client.close();
   pool.close();
+});
+
+test('the sign-map cache key covers the teacher files and every field of the request; the same request is the same key', async () => {
+  const data = new DatasetCache(fx.dataDir);
+  const hashes = new CheckpointHashes(fx.store);
+  const copy = async (from: string, to: string) => {
+    for (const f of ['model.json', 'weights.bin'])
+      await fx.store.put(`models/${to}/${f}`, await fx.store.get(`models/${from}/${f}`));
+  };
+  await copy('teacher-a', 'teacher-r');
+  const req: boundaryExtractor.StreamRequest = {
+    ...twoBatches,
+    teacher: { id: 'teacher-r', epoch: 0 },
+    augmentation: { pad: 4, flip: false },
+    useCache: true,
+  };
+  const keyOf = async (r: boundaryExtractor.StreamRequest) =>
+    cachePrefix(await planBatches(r, data), hashes);
+  const key = await keyOf(req);
+  assert.ok(key?.startsWith('signs/teacher-r/fashion-mnist/'));
+  assert.equal(await keyOf({ ...req }), key, 'the same request, the same key');
+  const changed: Record<string, Partial<boundaryExtractor.StreamRequest>> = {
+    'teacher.id': { teacher: { id: 'teacher-a', epoch: 0 } },
+    split: { split: common.Split.SPLIT_TEST },
+    'subset.count': { subset: { size: { $case: 'count', count: 24 }, seed: 0 } },
+    'subset.seed': { subset: { size: { $case: 'count', count: 16 }, seed: 1 } },
+    epoch: { epoch: 1 },
+    seed: { seed: 2 },
+    batchSize: { batchSize: 4 },
+    'augmentation.pad': { augmentation: { pad: 2, flip: false } },
+    'augmentation.flip': { augmentation: { pad: 4, flip: true } },
+    augmentation: { augmentation: undefined },
+    taps: { taps: ['tap1'] },
+    shuffle: { shuffle: false },
+    teacherLogits: { teacherLogits: false },
+    batchNormTrainMode: { batchNormTrainMode: true },
+  };
+  const seen = new Set([key]);
+  for (const [name, over] of Object.entries(changed)) {
+    const k = await keyOf({ ...req, ...over });
+    assert.ok(k && !seen.has(k), `changing ${name} changes the key`);
+    seen.add(k);
+  }
+  assert.equal(
+    await keyOf({ ...req, teacher: { id: 'teacher-r', epoch: 3 } }),
+    null,
+    'no such checkpoint: no cache',
+  );
+  // A model rewritten under the same id (another seed's weights): another key.
+  const other = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 4);
+  await putCheckpoint(fx.store, 'models/teacher-r', other, {
+    role: 'teacher',
+    dataset: 'fashion-mnist',
+    normalization: channelStats(train),
+  });
+  other.dispose();
+  const rewritten = await keyOf(req);
+  assert.ok(rewritten && !seen.has(rewritten), 'new weights, new key');
 });
 
 test('killing a teacher replica mid-stream: its batches are retried on the other, same result', async () => {

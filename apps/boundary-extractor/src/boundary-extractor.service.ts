@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '@abd/artifacts';
 import {
   FailedPreconditionError,
@@ -8,7 +7,8 @@ import {
   type ServiceRegistration,
 } from '@abd/grpc-kit';
 import { boundaryExtractor, teacherInference } from '@abd/proto';
-import { DatasetCache, planBatches, planImages, type BatchPlan } from './batch-plan';
+import { DatasetCache, planBatches, planImages } from './batch-plan';
+import { cachePrefix, CheckpointHashes } from './cache-key';
 import { TeacherPool, type TeacherJob } from './teacher-pool';
 
 export interface BoundaryExtractorOptions {
@@ -21,30 +21,6 @@ export interface BoundaryExtractorOptions {
   log?: Logger;
 }
 
-/** Cache prefix: everything that determines a batch's sign maps, logits and feature maps. */
-export function cachePrefix(plan: BatchPlan): string {
-  const r = plan.req;
-  const key = JSON.stringify({
-    teacher: r.teacher,
-    // A dataset by format + path is keyed by its whole description (built-ins as before).
-    dataset: r.dataset?.own ? r.dataset : r.dataset?.name,
-    split: r.split,
-    subset: r.subset ?? null,
-    epoch: r.epoch,
-    seed: r.seed,
-    batchSize: r.batchSize,
-    augmentation: r.augmentation ?? null,
-    shuffle: r.shuffle,
-    taps: r.taps,
-    logits: r.teacherLogits,
-    // Only when set, so the caches of requests without them keep their keys.
-    ...(r.teacherFeatures.length > 0 ? { features: r.teacherFeatures } : {}),
-    ...(r.omitSignMaps ? { omitSignMaps: true } : {}),
-  });
-  const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  return `signs/${r.teacher!.id}/${r.dataset!.own ? 'own' : r.dataset!.name}/${hash}`;
-}
-
 const batchKey = (prefix: string, index: number) =>
   `${prefix}/batch-${String(index).padStart(6, '0')}.pb`;
 
@@ -54,6 +30,7 @@ const batchKey = (prefix: string, index: number) =>
  */
 export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): ServiceRegistration {
   const data = new DatasetCache(o.dataDir);
+  const hashes = o.store ? new CheckpointHashes(o.store) : null;
   const implementation: boundaryExtractor.BoundaryExtractorServer = {
     stream: serverStream<boundaryExtractor.StreamRequest, boundaryExtractor.Batch>(
       async function* (req, ctx) {
@@ -78,7 +55,9 @@ export function boundaryExtractorService(o: BoundaryExtractorOptions = {}): Serv
           return;
         }
         const cache =
-          req.useCache && !req.batchNormTrainMode && o.store ? cachePrefix(plan) : undefined;
+          req.useCache && !req.batchNormTrainMode && hashes
+            ? await cachePrefix(plan, hashes)
+            : null;
         if (cache && (await o.store!.exists(`${cache}/complete.json`))) {
           for await (const b of planImages(plan)) {
             const res = teacherInference.InferResponse.decode(

@@ -1,8 +1,8 @@
 export {
   boundaryExtractorService,
-  cachePrefix,
   type BoundaryExtractorOptions,
 } from './boundary-extractor.service';
+export { cachePrefix, CheckpointHashes } from './cache-key';
 export { TeacherPool, type PoolOptions, type TeacherJob, type InferParams } from './teacher-pool';
 export {
   planBatches,

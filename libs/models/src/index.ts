@@ -17,6 +17,8 @@ export {
   WRN_LIMITS,
 } from './wrn-config';
 export type { InitScheme, WrnConfig } from './wrn-config';
+export { wrnFlops } from './wrn-flops';
+export type { WrnFlops } from './wrn-flops';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,

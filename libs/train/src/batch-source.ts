@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, ChannelStats, epochOrder, ImageSet, makeBatch, normalize } from '@abd/data';
+import { localOutputKeys } from './local-output-key';
 import { TeacherModel, teacherBatchOutputs } from './teacher-model';
+import { TeacherOutputCache, TeacherOutputEntry } from './teacher-output-cache';
 import type { FeatureMap } from './teacher-signals';
 
 /** One batch as the student sees it: images, labels and, when asked, the teacher's outputs. */
@@ -95,12 +97,10 @@ export interface LocalSourceOptions extends BatchRecipe {
    * computed anyway, so a later AB stage over those epochs needs no teacher forward (eval mode only).
    */
   keepSignsBelowEpoch?: number;
-}
-
-interface CachedOutputs {
-  logits?: Float32Array;
-  signBits?: Uint8Array[];
-  signShapes?: number[][];
+  /** Where teacher outputs are kept and shared (a sweep passes one to all its runs); default one for this source. */
+  outputCache?: TeacherOutputCache;
+  /** The teacher's identity in the cache key; default the hash of its weights (`teacherIdentity`). */
+  teacherId?: string;
 }
 
 /** Normalised float input for a uint8 NHWC batch. */
@@ -117,9 +117,10 @@ export function imagesToTensor(
 
 /** The in-process batch source: reads the dataset, augments, runs the teacher. */
 export class LocalBatchSource extends SizedBatchSource {
-  // Teacher outputs are the same for every student that sees an (epoch, batch) when the teacher's
-  // BN uses running statistics: logits (tiny) always, sign maps for the epochs asked for.
-  private readonly cache = new Map<string, CachedOutputs>();
+  // Teacher outputs are the same for every student that sees an (epoch, batch): logits (tiny)
+  // always, sign maps when computed; keyed by everything that determines them (teacher-output-cache).
+  private readonly cache: TeacherOutputCache;
+  private readonly keyOf: ReturnType<typeof localOutputKeys>;
 
   constructor(private readonly o: LocalSourceOptions) {
     super(o.indices.length, o.batchSize, o.stats, {
@@ -127,6 +128,8 @@ export class LocalBatchSource extends SizedBatchSource {
       width: o.set.width,
       channels: o.set.channels,
     });
+    this.cache = o.outputCache ?? new TeacherOutputCache();
+    this.keyOf = localOutputKeys(o);
   }
 
   /** Dataset indices of each batch of an epoch, in order. */
@@ -171,19 +174,19 @@ export class LocalBatchSource extends SizedBatchSource {
     // The teacher's BN mode option is the distillation stage's (the paper code runs it in train
     // mode there), for sign maps and feature maps; logits for KD always come from eval mode.
     const mode = req.signs ? bnMode : 'eval';
-    const cacheable = mode === 'eval';
     // Feature maps ride along this forward pass when its BN mode is theirs.
     const shared = features.length > 0 && mode === bnMode ? features : [];
-    const key = `${epoch}/${b}`;
-    const hit = cacheable ? this.cache.get(key) : undefined;
-    if (hit && (!req.logits || hit.logits) && (!req.signs || hit.signBits)) {
+    const key = this.keyOf(epoch, b, mode);
+    const hit = this.cache.get(key, { signs: req.signs, logits: req.logits });
+    if (hit) {
       out.teacherLogits = req.logits ? hit.logits : undefined;
       if (req.signs) {
-        out.signBits = hit.signBits;
+        out.signBits = hit.signs;
         out.signShapes = hit.signShapes;
       }
     } else {
-      const keepSigns = cacheable && bnMode === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
+      const keepSigns =
+        mode === 'eval' && bnMode === 'eval' && epoch < (this.o.keepSignsBelowEpoch ?? 0);
       const want = { signs: req.signs || keepSigns, logits: true, features: shared };
       const t = await teacherBatchOutputs(teacher!, images, shape, stats, mode, want);
       if (req.signs) {
@@ -192,14 +195,12 @@ export class LocalBatchSource extends SizedBatchSource {
       }
       if (req.logits) out.teacherLogits = t.logits;
       if (shared.length > 0) out.teacherFeatures = t.features;
-      if (cacheable) {
-        const entry: CachedOutputs = { logits: t.logits };
-        if (keepSigns) {
-          entry.signBits = t.signBits;
-          entry.signShapes = t.signShapes;
-        }
-        this.cache.set(key, entry);
+      const entry: TeacherOutputEntry = { logits: t.logits };
+      if (t.signBits) {
+        entry.signs = t.signBits;
+        entry.signShapes = t.signShapes;
       }
+      this.cache.put(key, entry, out.n);
     }
     if (features.length > 0 && !out.teacherFeatures) {
       const want = { signs: false, logits: false, features };

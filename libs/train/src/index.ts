@@ -146,3 +146,18 @@ export type { ForeignTeacherData, ForeignTeacherDescriptor } from './stored-fore
 export { checkForeignRun } from './check-foreign-run';
 export { datasetConfigOf } from './dataset-config-of';
 export type { DatasetConfig } from './dataset-config';
+export {
+  DEFAULT_TEACHER_CACHE_BYTES,
+  epochOfKey,
+  teacherCacheBytesFromEnv,
+  TeacherOutputCache,
+  teacherOutputKey,
+} from './teacher-output-cache';
+export type {
+  TeacherCacheStats,
+  TeacherOutputEntry,
+  TeacherOutputFields,
+} from './teacher-output-cache';
+export { datasetHash, indicesHash, teacherIdentity, wrnWeightsHash } from './teacher-identity';
+export { countTeacherPasses } from './teacher-passes';
+export type { TeacherPassCount } from './teacher-passes';

@@ -5,6 +5,8 @@ import { evaluateForeignTeacher } from './foreign-run-teacher';
 import type { RunConfig } from './run-config';
 import type { RunData } from './run-data';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
+import { teacherEvaluationKey } from './local-output-key';
+import type { TeacherOutputCache } from './teacher-output-cache';
 
 /** What a run keeps in the store besides its checkpoints: the config it started with, the teacher's evaluation. */
 
@@ -41,6 +43,7 @@ export async function teacherEvaluation(
   store: ArtifactStore,
   prefix: string,
   emit: EventSink,
+  shared?: TeacherOutputCache,
 ): Promise<Evaluation> {
   const key = `${prefix}/teacher-eval.json`;
   const kept = await tryGet<Evaluation>(store, key);
@@ -53,9 +56,14 @@ export async function teacherEvaluation(
   });
   // Let the phase reach a terminal before the synchronous evaluation holds the event loop.
   await new Promise((r) => setImmediate(r));
-  const ev = isForeignTeacher(teacher)
-    ? await evaluateForeignTeacher(teacher, d.test, d.stats)
-    : evaluate(teacher, d.test, d.stats);
+  const compute = async () =>
+    isForeignTeacher(teacher)
+      ? await evaluateForeignTeacher(teacher, d.test, d.stats)
+      : evaluate(teacher, d.test, d.stats);
+  // A sweep's cells share one teacher: its evaluation is computed once (batch 500 is evaluate's).
+  const ev = shared
+    ? await shared.remember(teacherEvaluationKey(teacher, d.test, d.stats, 500), compute)
+    : await compute();
   await store.putJson(key, ev);
   return ev;
 }

@@ -7,6 +7,8 @@ import { planRun } from './run-plan';
 import type { RunConfig } from './run-config';
 import { classifyEpochsOf, RunMethod, stagesOf } from './run-methods';
 import { checkRunConfig, teacherEvaluation, tryGet } from './run-store';
+import { countTeacherPasses, TeacherPassCount } from './teacher-passes';
+import { teacherCacheBytesFromEnv, TeacherOutputCache } from './teacher-output-cache';
 import { runStudentOf, runTeacherOf } from './run-models';
 import {
   runClassifyStage,
@@ -53,6 +55,10 @@ export interface RunContext {
    * `options`. The distributed path passes a RemoteBatchSource (boundary-extractor stream).
    */
   batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
+  /** Adds every image this run puts through its teacher (a sweep sums its runs'). */
+  teacherPasses?: TeacherPassCount;
+  /** Teacher outputs shared with other runs (a sweep's cells); default one for this run (ABD_TEACHER_CACHE_MB). */
+  teacherOutputs?: TeacherOutputCache;
 }
 
 /** What a batch-source factory gets: the in-process source's options and where the teacher is. */
@@ -104,6 +110,7 @@ export async function runPipeline(
   });
   const rt = await runTeacherOf(cfg, d, store, prefix, io, ctx.baseDir);
   const { model: teacher, source: teacherSource } = rt;
+  if (ctx.teacherPasses) countTeacherPasses(teacher, ctx.teacherPasses);
   if (rt.cancelled) {
     teacher.dispose();
     return {
@@ -115,15 +122,13 @@ export async function runPipeline(
       cancelled: true,
     };
   }
-  const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit);
+  const teacherEval = await teacherEvaluation(teacher, d, store, prefix, emit, ctx.teacherOutputs);
   // The KD run computes the teacher anyway; keep its sign maps for the epochs of any stage reading them.
   const signsBelow = cfg.methods.some((m) => stagesOf(m).init?.signals.includes('signs'));
-  const sourceOptions: LocalSourceOptions = sourceOptionsOf(
-    cfg,
-    d,
-    teacher,
-    signsBelow ? cfg.epochs.e1 : 0,
-  );
+  const sourceOptions: LocalSourceOptions = {
+    ...sourceOptionsOf(cfg, d, teacher, signsBelow ? cfg.epochs.e1 : 0),
+    outputCache: ctx.teacherOutputs ?? new TeacherOutputCache(teacherCacheBytesFromEnv()),
+  };
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource
     ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey })

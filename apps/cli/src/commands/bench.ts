@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { abTotalLoss, crossEntropy, defaultTapWeights, signOf } from '@abd/distill';
-import { Connectors, parseWrnName, Wrn } from '@abd/models';
+import { Connectors, parseWrnName, Wrn, wrnFlops } from '@abd/models';
 import { namedGrads, PAPER_SGD, SgdNesterov } from '@abd/train';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -55,16 +55,33 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   const want = (k: string) => !only || only.split(',').includes(k);
   const ours = new Map<string, number>();
   const record = (key: string, v: number) => ours.set(key, v);
-  if (want('gemm')) benchGemm(record);
+  // The GEMM rate is the ceiling the training and inference GFLOP/s are set against.
+  const ceiling = want('gemm') || want('train') || want('infer') ? benchGemm(record) : 0;
+  const gflops = (what: 'train' | 'infer', cs: Case, imgPerSec: number) => {
+    const cfg = { ...parseWrnName(cs.arch), inChannels: cs.c, numClasses: 10 };
+    const f = wrnFlops(cfg, cs.hw)[what === 'train' ? 'train' : 'forward'];
+    const g = (f * imgPerSec) / 1e9;
+    const key = `${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`;
+    console.log(
+      `bench gflops ${what} ${key} b${batch} ${g.toFixed(1)} GFLOP/s ${(g / ceiling).toFixed(2)} of the GEMM ceiling ${ceiling.toFixed(1)} GFLOP/s`,
+    );
+  };
   if (want('train'))
-    for (const cs of TRAIN_CASES)
-      record(`train ${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`, benchTrain(cs, batch, iters));
+    for (const cs of TRAIN_CASES) {
+      const key = `${cs.arch} ${cs.c}x${cs.hw}x${cs.hw}`;
+      const v = benchTrain(cs, batch, iters);
+      record(`train ${key}`, v);
+      gflops('train', cs, v);
+    }
   if (want('ab'))
     for (const t of ['wrn-16-4', 'wrn-22-4'])
       record(`ab-step ${t}->wrn-16-2 3x32x32`, benchAb(t, batch, iters));
   if (want('infer'))
-    for (const m of ['wrn-16-4', 'wrn-22-4'])
-      record(`infer ${m} 3x32x32`, benchInfer(m, batch, iters));
+    for (const m of ['wrn-16-4', 'wrn-22-4']) {
+      const v = benchInfer(m, batch, iters);
+      record(`infer ${m} 3x32x32`, v);
+      gflops('infer', { arch: m, c: 3, hw: 32 }, v);
+    }
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
   else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
@@ -106,7 +123,9 @@ function compareTorch(
   }
 }
 
-function benchGemm(record: (k: string, v: number) => void): void {
+/** GEMM GFLOP/s at 1024² and 4096²; returns the higher, the measured ceiling. */
+function benchGemm(record: (k: string, v: number) => void): number {
+  let best = 0;
   for (const n of [1024, 4096]) {
     const a = tf.randomNormal([n, n]) as tf.Tensor2D;
     const b = tf.randomNormal([n, n]) as tf.Tensor2D;
@@ -121,8 +140,10 @@ function benchGemm(record: (k: string, v: number) => void): void {
     const g = (2 * n ** 3) / sec / 1e9;
     console.log(`bench gemm ${n} ${g.toFixed(1)} GFLOP/s`);
     record(`gemm ${n}`, g);
+    best = Math.max(best, g);
     tf.dispose([a, b]);
   }
+  return best;
 }
 
 function benchTrain(cs: Case, batch: number, iters: number): number {

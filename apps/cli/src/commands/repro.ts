@@ -124,6 +124,7 @@ export async function reproCommand(args: ParsedArgs): Promise<void> {
   console.log(`\n${out.markdown}`);
   const min = (performance.now() - t0) / 60000;
   const rerun = rerunCommand(process.argv.slice(2), { store: store.url, backend: info.backend });
+  console.log(`teacher passes: ${out.result.teacherPasses} images through the teacher`);
   console.log(
     `${out.result.cancelled ? `stopped; rerun \`${rerun}\` to resume` : 'done'} in ${min.toFixed(1)} min; wrote:\n  ${out.written.join('\n  ')}`,
   );

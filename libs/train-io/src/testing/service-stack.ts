@@ -45,6 +45,8 @@ export interface ServiceStackOptions {
   extractor?: boolean;
   /** The extractor's window of batches in flight (ABD_EXTRACTOR_WINDOW; default 4). */
   window?: number;
+  /** Environment of every replica started with the stack (e.g. its batcher settings). */
+  teacherEnv?: Record<string, string>;
 }
 
 export interface ServiceStack {
@@ -151,7 +153,7 @@ export async function startServiceStack(o: ServiceStackOptions = {}): Promise<Se
   };
   try {
     const teachers = await Promise.all(
-      Array.from({ length: o.teachers ?? 1 }, () => startTeacher()),
+      Array.from({ length: o.teachers ?? 1 }, () => startTeacher(o.teacherEnv)),
     );
     let extractor: ServiceProcess | undefined;
     if (o.extractor ?? true) {

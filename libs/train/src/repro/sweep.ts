@@ -7,6 +7,8 @@ import { configDiff, describeDiff } from '../run-store';
 import { RunConfig } from '../run-config';
 import { RunMethod } from '../run-methods';
 import { trainTeacher } from '../teacher';
+import { TeacherPassCount } from '../teacher-passes';
+import { teacherCacheBytesFromEnv, TeacherOutputCache } from '../teacher-output-cache';
 import { cellConfig, Column, Experiment, Grid, gridOf, Scale } from './grids';
 
 /** One finished cell: a column of the grid, one seed, every method of the grid. */
@@ -42,6 +44,8 @@ export interface SweepResult {
   /** Cells found finished in the store (not rerun). */
   skipped: string[];
   cancelled: boolean;
+  /** Images the cells run in this call put through their teachers (teacher training aside). */
+  teacherPasses: number;
 }
 
 export interface SweepOptions {
@@ -56,6 +60,8 @@ export interface SweepOptions {
   onEvent?: EventSink;
   /** One line per cell: started / skipped / done. */
   log?: (line: string) => void;
+  /** Teacher outputs shared by the cells; default a new cache (ABD_TEACHER_CACHE_MB, else 256 MiB). */
+  teacherOutputs?: TeacherOutputCache;
   /** Directory a committed teacher checkpoint (a scale's `checkpoint`) is resolved against: the repository root. */
   baseDir?: string;
 }
@@ -86,6 +92,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const cells: CellResult[] = [];
   const skipped: string[] = [];
   let cancelled = false;
+  const passes: TeacherPassCount = { images: 0 };
+  // One cache for every cell: cells with the same teacher, data, subset and seed (a grid's
+  // columns over students, the methods of a cell) compute each teacher output once.
+  const teacherOutputs = o.teacherOutputs ?? new TeacherOutputCache(teacherCacheBytesFromEnv());
   outer: for (const col of grid.columns) {
     for (const seed of seeds) {
       const id = `${col.key}-s${seed}`;
@@ -115,11 +125,21 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         `${o.experiment} ${id}: ${cfg.methods.join(', ')}; ${cfg.teacher.arch} → ${cfg.student.arch}, E₁+E₂ = ${cfg.epochs.e1}+${cfg.epochs.e2}`,
       );
       const runId = `${prefix.replace(/\//g, '--')}--${id}`;
+      const before = passes.images;
       const r = await runPipeline(
         cfg,
-        { store: o.store, runId, signal: o.signal, onEvent: o.onEvent, baseDir: o.baseDir },
+        {
+          store: o.store,
+          runId,
+          signal: o.signal,
+          onEvent: o.onEvent,
+          baseDir: o.baseDir,
+          teacherPasses: passes,
+          teacherOutputs,
+        },
         runData(cfg, train, test, stats),
       );
+      log(`${o.experiment} ${id}: ${passes.images - before} images through the teacher`);
       if (r.cancelled) {
         cancelled = true;
         break outer;
@@ -153,6 +173,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     aggregates: aggregate(cells),
     skipped,
     cancelled,
+    teacherPasses: passes.images,
   };
 }
 
