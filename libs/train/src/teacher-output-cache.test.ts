@@ -151,11 +151,12 @@ async function epochOf(src: LocalBatchSource, epoch = 0): Promise<TrainBatch[]> 
 
 function assertBitwise(a: TrainBatch[], b: TrainBatch[]): void {
   assert.equal(a.length, b.length);
-  const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  const bytes = (x: Float32Array | Uint8Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
   a.forEach((x, i) => {
     assert.deepEqual(bytes(x.teacherLogits!), bytes(b[i].teacherLogits!));
     assert.deepEqual(x.signShapes, b[i].signShapes);
-    x.signs!.forEach((s, t) => assert.deepEqual(bytes(s), bytes(b[i].signs![t])));
+    assert.equal(x.signBits!.length, b[i].signBits!.length);
+    x.signBits!.forEach((s, t) => assert.deepEqual(bytes(s), bytes(b[i].signBits![t])));
   });
 }
 
