@@ -3,7 +3,7 @@ import { channelStats, ImageSet, subsetIndices } from '@abd/data';
 import { describeData, loadConfiguredDataset } from './load-configured-dataset';
 import { Connectors, Wrn } from '@abd/models';
 import { trainAbInit } from './ab-stage';
-import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
+import { BatchSource, LocalSourceOptions } from './batch-source';
 import { putCheckpoint } from './checkpoints';
 import { trainClassifier } from './classify-stage';
 import { curveTestSet } from './curve-test';
@@ -19,6 +19,7 @@ import { evaluateForeignTeacher } from './foreign-run-teacher';
 import { runStudentOf, runTeacherOf } from './run-models';
 import { studentTapsOf } from './model-config';
 import { isForeignTeacher, TeacherModel } from './teacher-model';
+import { inProcessSource, overlapFromEnv, OverlapSetting } from './in-process-source';
 
 export interface MethodResult {
   method: RunMethod;
@@ -53,6 +54,12 @@ export interface RunContext {
    * `options`. The distributed path passes a RemoteBatchSource (boundary-extractor stream).
    */
   batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
+  /**
+   * The in-process source only: the teacher in its own process, overlapped with the student's
+   * steps (same weights bit for bit), or false for the serial source. Default from the env
+   * (ABD_TEACHER_OVERLAP, ABD_TEACHER_WINDOW, ABD_TEACHER_THREADS; on unless set to 0).
+   */
+  overlap?: OverlapSetting;
 }
 
 /** What a batch-source factory gets: the in-process source's options and where the teacher is. */
@@ -144,31 +151,13 @@ export async function runPipeline(
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource
     ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey })
-    : new LocalBatchSource(sourceOptions);
+    : await inProcessSource(sourceOptions, cfg.methods, ctx.overlap ?? overlapFromEnv());
   const results: MethodResult[] = [];
   let cancelled = false;
-  for (const method of cfg.methods) {
-    const key = `${prefix}/${method}/result.json`;
-    const done = await tryGet<MethodResult>(store, key);
-    if (done) {
-      results.push(done);
-      continue;
-    }
-    const r = await runMethod(
-      cfg,
-      method,
-      source,
-      d,
-      { model: teacher, widths: rt.widths },
-      { ...io },
-      `${prefix}/${method}`,
-    );
-    if (!r) {
-      cancelled = true;
-      break;
-    }
-    await store.putJson(key, r);
-    results.push(r);
+  try {
+    cancelled = await runMethods(cfg, source, d, rt, { ...io, store }, prefix, results);
+  } finally {
+    await (source as { close?: () => Promise<void> }).close?.();
   }
   teacher.dispose();
   const result: RunResult = {
@@ -181,6 +170,42 @@ export async function runPipeline(
   };
   if (!cancelled) await store.putJson(`${prefix}/result.json`, result);
   return result;
+}
+
+/** Each method not finished before, in order; true when cancelled. */
+async function runMethods(
+  cfg: RunConfig,
+  source: BatchSource,
+  d: RunData,
+  rt: { model: TeacherModel; widths: number[] },
+  io: StageIo & { store: ArtifactStore },
+  prefix: string,
+  results: MethodResult[],
+): Promise<boolean> {
+  const { store } = io;
+  for (const method of cfg.methods) {
+    const key = `${prefix}/${method}/result.json`;
+    const done = await tryGet<MethodResult>(store, key);
+    if (done) {
+      results.push(done);
+      continue;
+    }
+    const r = await runMethod(
+      cfg,
+      method,
+      source,
+      d,
+      { model: rt.model, widths: rt.widths },
+      { ...io },
+      `${prefix}/${method}`,
+    );
+    if (!r) {
+      return true;
+    }
+    await store.putJson(key, r);
+    results.push(r);
+  }
+  return false;
 }
 
 /** Trains one student with one method; null when cancelled. */
