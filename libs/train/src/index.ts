@@ -108,3 +108,7 @@ export {
 } from './repro/paper-numbers';
 export { describeData, loadConfiguredDataset } from './load-configured-dataset';
 export type { DataDescription } from './load-configured-dataset';
+export { OverlappedBatchSource } from './overlapped-batch-source';
+export { inProcessSource, overlapFromEnv, readsTeacherOutputs } from './in-process-source';
+export type { OverlapSetting } from './in-process-source';
+export type { TeacherProcessOptions } from './teacher-process';

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFlags, num, ParsedArgs, UsageError } from '../args';
 import { backendOf, REPO_ROOT } from '../context';
+import { benchDistill } from './bench-distill';
 import { benchRemote } from './bench-remote';
 
 interface Case {
@@ -38,9 +39,26 @@ function timeSteps(step: () => void, iters: number): number {
 export async function benchCommand(args: import('../args').ParsedArgs): Promise<void> {
   checkFlags(
     args,
-    ['backend', 'batch', 'iters', 'only', 'compare', 'remote', 'batches', 'teachers'],
+    [
+      'backend',
+      'batch',
+      'iters',
+      'only',
+      'compare',
+      'remote',
+      'batches',
+      'teachers',
+      'services',
+      'teacher-cpus',
+      'teacher',
+      'student',
+      'window',
+    ],
     'bench',
   );
+  const part = args.positionals[0];
+  if (part !== undefined && part !== 'distill-ratio')
+    throw new UsageError(`abd bench: unknown part '${part}' (known: distill-ratio)`);
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
@@ -48,6 +66,18 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   console.log(
     `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`,
   );
+  if (part === 'distill-ratio') {
+    await benchDistill({
+      batch,
+      batches: num(args, 'batches') ?? 12,
+      teacher: (args.flags.get('teacher') as string | undefined) ?? 'wrn-16-2',
+      student: (args.flags.get('student') as string | undefined) ?? 'wrn-10-1',
+      window: num(args, 'window') ?? 2,
+      services: args.flags.has('services'),
+      teacherCpus: args.flags.get('teacher-cpus') as string | undefined,
+    });
+    return;
+  }
   if (args.flags.has('remote')) {
     await benchRemote(batch, num(args, 'batches') ?? 8, num(args, 'teachers') ?? 1);
     return;
