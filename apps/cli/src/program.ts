@@ -220,6 +220,7 @@ export function buildProgram(): Command {
     .option('--teacher <arch>', 'distill-ratio teacher (default wrn-16-2, the demo teacher)')
     .option('--student <arch>', 'distill-ratio student (default wrn-10-1, the demo student)')
     .option('--window <n>', 'distill-ratio: batches the overlapped teacher runs ahead (default 2)')
+    .option('--teacher-threads <n>', 'distill-ratio: native threads of the overlapped teacher')
     .action((part: string | undefined, _o, c: Command) =>
       benchCommand(toArgs(c, part ? [part] : [])),
     );

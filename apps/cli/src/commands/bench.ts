@@ -53,6 +53,7 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
       'teacher',
       'student',
       'window',
+      'teacher-threads',
     ],
     'bench',
   );
@@ -73,6 +74,7 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
       teacher: (args.flags.get('teacher') as string | undefined) ?? 'wrn-16-2',
       student: (args.flags.get('student') as string | undefined) ?? 'wrn-10-1',
       window: num(args, 'window') ?? 2,
+      teacherThreads: num(args, 'teacher-threads'),
       services: args.flags.has('services'),
       teacherCpus: args.flags.get('teacher-cpus') as string | undefined,
     });
