@@ -65,7 +65,7 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   const iters = num(args, 'iters') ?? 3;
   const only = args.flags.get('only') as string | undefined;
   console.log(
-    `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`,
+    `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${part === 'distill-ratio' ? 'each figure one epoch of --batches batches, timed from the end of its first step' : `${iters} timed steps after 1 warm-up`}`,
   );
   if (part === 'distill-ratio') {
     await benchDistill({
