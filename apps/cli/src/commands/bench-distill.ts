@@ -31,9 +31,11 @@ export interface DistillBenchOptions {
   services: boolean;
   /** CPUs (taskset list) the services run on: the emulated teacher machine. */
   teacherCpus?: string;
+  /** Stages to measure (default both). */
+  stages?: Stage[];
 }
 
-type Stage = 'kd' | 'ab';
+export type Stage = 'kd' | 'ab';
 const SGD = { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true };
 const KD = { temperature: 3, t2Factor: true, alpha: 0 };
 
@@ -115,7 +117,7 @@ export async function benchDistill(o: DistillBenchOptions): Promise<void> {
   try {
     if (o.services) await services(o, base, train, teacher, report);
     else {
-      for (const stage of ['kd', 'ab'] as const) {
+      for (const stage of o.stages ?? (['kd', 'ab'] as const)) {
         // The ceiling: the teacher's outputs of the epoch computed beforehand and served from memory.
         const cached = new LocalBatchSource({ ...base, keepSignsBelowEpoch: 1 });
         for await (const b of cached.epoch(0, { signs: true, logits: true })) void b;
@@ -185,7 +187,7 @@ async function services(
       await new Promise<void>((res, rej) =>
         client.waitForReady(Date.now() + 60_000, (e) => (e ? rej(e) : res())),
       );
-      for (const stage of ['kd', 'ab'] as const) {
+      for (const stage of o.stages ?? (['kd', 'ab'] as const)) {
         const remote = new RemoteBatchSource({
           client,
           teacher: { id: 'bench-teacher' },

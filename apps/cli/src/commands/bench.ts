@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFlags, num, ParsedArgs, UsageError } from '../args';
 import { backendOf, REPO_ROOT } from '../context';
-import { benchDistill } from './bench-distill';
+import { benchDistill, type Stage } from './bench-distill';
 import { benchRemote } from './bench-remote';
 
 interface Case {
@@ -77,6 +77,7 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
       teacherThreads: num(args, 'teacher-threads'),
       services: args.flags.has('services'),
       teacherCpus: args.flags.get('teacher-cpus') as string | undefined,
+      stages: distillStages(only),
     });
     return;
   }
@@ -100,6 +101,16 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
   else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
+}
+
+/** `--only kd`, `--only ab` or both (the default) for distill-ratio. */
+function distillStages(only: string | undefined): Stage[] | undefined {
+  if (only === undefined) return undefined;
+  const parts = only.split(',');
+  for (const p of parts)
+    if (p !== 'kd' && p !== 'ab')
+      throw new UsageError(`abd bench distill-ratio --only: kd and/or ab, got '${p}'`);
+  return parts as Stage[];
 }
 
 /** Runs tools/bench/torch_wrn.py with the same batch and steps, and prints ours/torch ratios. */
