@@ -60,6 +60,10 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   const part = args.positionals[0];
   if (part !== undefined && part !== 'distill-ratio')
     throw new UsageError(`abd bench: unknown part '${part}' (known: distill-ratio)`);
+  const stages =
+    part === 'distill-ratio'
+      ? distillStages(args.flags.get('only') as string | undefined)
+      : undefined;
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
@@ -77,7 +81,7 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
       teacherThreads: num(args, 'teacher-threads'),
       services: args.flags.has('services'),
       teacherCpus: args.flags.get('teacher-cpus') as string | undefined,
-      stages: distillStages(only),
+      stages,
     });
     return;
   }
