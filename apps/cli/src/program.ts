@@ -148,15 +148,24 @@ export function buildProgram(): Command {
     .action((exp: string, _o, c: Command) => reproCommand(toArgs(c, [exp])));
 
   sub('bench', 'training / AB stage / inference throughput and peak RSS')
+    .argument('[part]', "'distill-ratio': distill/student-only throughput of the KD and AB stages")
     .addOption(BACKEND())
     .option('--batch <n>', 'batch size (default 128)')
     .option('--iters <n>', 'iterations (default 3)')
     .option('--only <part>', 'only this part of the benchmark')
     .option('--compare <impl>', "compare with 'torch'")
     .option('--remote', 'benchmark the gRPC services instead')
-    .option('--batches <n>', 'batches for --remote (default 8)')
+    .option('--batches <n>', 'batches for --remote (default 8) and distill-ratio (default 12)')
     .option('--teachers <n>', 'teacher replicas for --remote (default 1)')
-    .action((_o, c: Command) => benchCommand(toArgs(c, [])));
+    .option('--services', 'distill-ratio through teacher-inference + boundary-extractor processes')
+    .option('--teacher-cpus <list>', 'distill-ratio --services: taskset CPU list of the services')
+    .option('--teacher <arch>', 'distill-ratio teacher (default wrn-16-2, the demo teacher)')
+    .option('--student <arch>', 'distill-ratio student (default wrn-10-1, the demo student)')
+    .option('--window <n>', 'distill-ratio: batches the overlapped teacher runs ahead (default 2)')
+    .option('--teacher-threads <n>', 'distill-ratio: native threads of the overlapped teacher')
+    .action((part: string | undefined, _o, c: Command) =>
+      benchCommand(toArgs(c, part ? [part] : [])),
+    );
 
   sub(
     'bench-teacher',

@@ -161,3 +161,7 @@ export type {
 export { datasetHash, indicesHash, teacherIdentity, wrnWeightsHash } from './teacher-identity';
 export { countTeacherPasses } from './teacher-passes';
 export type { TeacherPassCount } from './teacher-passes';
+export { OverlappedBatchSource } from './overlapped-batch-source';
+export { inProcessSource, overlapFromEnv, readsTeacherOutputs } from './in-process-source';
+export type { OverlapSetting } from './in-process-source';
+export type { TeacherProcessOptions } from './teacher-process';

@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import { BatchSource, LocalBatchSource, LocalSourceOptions } from './batch-source';
+import { BatchSource, LocalSourceOptions } from './batch-source';
+import { inProcessSource, overlapFromEnv, OverlapSetting } from './in-process-source';
 import type { EventSink } from './events';
 import { describeData } from './load-configured-dataset';
 import { loadRunData, type RunData } from './run-data';
@@ -18,6 +19,7 @@ import {
   type StageTeacher,
 } from './stage-runner';
 import { StageIo } from './stage-loop';
+import type { TeacherModel } from './teacher-model';
 
 export type { RunData } from './run-data';
 export { loadRunData } from './run-data';
@@ -55,6 +57,11 @@ export interface RunContext {
    * `options`. The distributed path passes a RemoteBatchSource (boundary-extractor stream).
    */
   batchSource?: (args: BatchSourceArgs) => BatchSource | Promise<BatchSource>;
+  /**
+   * The in-process source only: the teacher in its own process, overlapped with the student's
+   * steps (same weights bit for bit), or false for the serial source. Default: see overlapOf.
+   */
+  overlap?: OverlapSetting;
   /** Adds every image this run puts through its teacher (a sweep sums its runs'). */
   teacherPasses?: TeacherPassCount;
   /** Teacher outputs shared with other runs (a sweep's cells); default one for this run (ABD_TEACHER_CACHE_MB). */
@@ -81,7 +88,11 @@ export async function runPipeline(
 ): Promise<RunResult> {
   const { store, runId } = ctx;
   const emit: EventSink = (e) => ctx.onEvent?.(e);
-  const io: StageIo = { store, signal: ctx.signal, onEvent: ctx.onEvent };
+  const io: StageIo & { store: ArtifactStore } = {
+    store,
+    signal: ctx.signal,
+    onEvent: ctx.onEvent,
+  };
   const prefix = `runs/${runId}`;
   // Checked before any work, so another config costs nothing; written only once the data loads.
   const started = await checkRunConfig(store, prefix, runId, cfg);
@@ -132,31 +143,13 @@ export async function runPipeline(
   const teacherKey = cfg.teacher.checkpoint ?? `${prefix}/teacher`;
   const source = ctx.batchSource
     ? await ctx.batchSource({ cfg, options: sourceOptions, teacherKey })
-    : new LocalBatchSource(sourceOptions);
+    : await inProcessSource(sourceOptions, cfg.methods, overlapOf(cfg, d, ctx));
   const results: MethodResult[] = [];
   let cancelled = false;
-  for (const method of cfg.methods) {
-    const key = `${prefix}/${method}/result.json`;
-    const done = await tryGet<MethodResult>(store, key);
-    if (done) {
-      results.push(done);
-      continue;
-    }
-    const r = await runMethod(
-      cfg,
-      method,
-      source,
-      d,
-      { model: teacher, widths: rt.widths },
-      { ...io },
-      `${prefix}/${method}`,
-    );
-    if (!r) {
-      cancelled = true;
-      break;
-    }
-    await store.putJson(key, r);
-    results.push(r);
+  try {
+    cancelled = await runMethods(cfg, source, d, rt, io, prefix, results);
+  } finally {
+    await (source as { close?: () => Promise<void> }).close?.();
   }
   teacher.dispose();
   const result: RunResult = {
@@ -169,6 +162,51 @@ export async function runPipeline(
   };
   if (!cancelled) await store.putJson(`${prefix}/result.json`, result);
   return result;
+}
+
+/**
+ * Whether the in-process source runs the teacher in its own process: as the context says, else
+ * not for a sweep's cell (its teacher outputs are shared through `teacherOutputs`, which a teacher
+ * process could not read), else as the environment says (overlapFromEnv: on for runs that put
+ * enough images through the teacher to pay for starting a process).
+ */
+function overlapOf(cfg: RunConfig, d: RunData, ctx: RunContext): OverlapSetting {
+  if (ctx.overlap !== undefined) return ctx.overlap;
+  if (ctx.teacherOutputs) return false;
+  return overlapFromEnv(process.env, d.indices.length * (cfg.epochs.e1 + cfg.epochs.e2));
+}
+
+/** Each method not finished before, in order, its result stored; true when cancelled. */
+async function runMethods(
+  cfg: RunConfig,
+  source: BatchSource,
+  d: RunData,
+  rt: { model: TeacherModel; widths: number[] },
+  io: StageIo & { store: ArtifactStore },
+  prefix: string,
+  results: MethodResult[],
+): Promise<boolean> {
+  for (const method of cfg.methods) {
+    const key = `${prefix}/${method}/result.json`;
+    const done = await tryGet<MethodResult>(io.store, key);
+    if (done) {
+      results.push(done);
+      continue;
+    }
+    const r = await runMethod(
+      cfg,
+      method,
+      source,
+      d,
+      { model: rt.model, widths: rt.widths },
+      { ...io },
+      `${prefix}/${method}`,
+    );
+    if (!r) return true;
+    await io.store.putJson(key, r);
+    results.push(r);
+  }
+  return false;
 }
 
 /** Trains one student with one method: its stages as its table entry says; null when cancelled. */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFlags, num, ParsedArgs, UsageError } from '../args';
 import { backendOf, REPO_ROOT } from '../context';
+import { benchDistill, type Stage } from './bench-distill';
 import { benchRemote } from './bench-remote';
 
 interface Case {
@@ -38,16 +39,52 @@ function timeSteps(step: () => void, iters: number): number {
 export async function benchCommand(args: import('../args').ParsedArgs): Promise<void> {
   checkFlags(
     args,
-    ['backend', 'batch', 'iters', 'only', 'compare', 'remote', 'batches', 'teachers'],
+    [
+      'backend',
+      'batch',
+      'iters',
+      'only',
+      'compare',
+      'remote',
+      'batches',
+      'teachers',
+      'services',
+      'teacher-cpus',
+      'teacher',
+      'student',
+      'window',
+      'teacher-threads',
+    ],
     'bench',
   );
+  const part = args.positionals[0];
+  if (part !== undefined && part !== 'distill-ratio')
+    throw new UsageError(`abd bench: unknown part '${part}' (known: distill-ratio)`);
+  const stages =
+    part === 'distill-ratio'
+      ? distillStages(args.flags.get('only') as string | undefined)
+      : undefined;
   const info = await backendOf(args);
   const batch = num(args, 'batch') ?? 128;
   const iters = num(args, 'iters') ?? 3;
   const only = args.flags.get('only') as string | undefined;
   console.log(
-    `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${iters} timed steps after 1 warm-up`,
+    `# backend ${info.backend}${info.native?.loaded ? ` + native kernels (${info.native.threads} threads)` : ''}; batch ${batch}; ${part === 'distill-ratio' ? 'each figure one epoch of --batches batches, timed from the end of its first step' : `${iters} timed steps after 1 warm-up`}`,
   );
+  if (part === 'distill-ratio') {
+    await benchDistill({
+      batch,
+      batches: num(args, 'batches') ?? 12,
+      teacher: (args.flags.get('teacher') as string | undefined) ?? 'wrn-16-2',
+      student: (args.flags.get('student') as string | undefined) ?? 'wrn-10-1',
+      window: num(args, 'window') ?? 2,
+      teacherThreads: num(args, 'teacher-threads'),
+      services: args.flags.has('services'),
+      teacherCpus: args.flags.get('teacher-cpus') as string | undefined,
+      stages,
+    });
+    return;
+  }
   if (args.flags.has('remote')) {
     await benchRemote(batch, num(args, 'batches') ?? 8, num(args, 'teachers') ?? 1);
     return;
@@ -85,6 +122,16 @@ export async function benchCommand(args: import('../args').ParsedArgs): Promise<
   console.log(`bench peak-rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (args.flags.get('compare') === 'torch') compareTorch(ours, batch, iters, only);
   else if (args.flags.has('compare')) throw new UsageError(`--compare supports only 'torch'`);
+}
+
+/** `--only kd`, `--only ab` or both (the default) for distill-ratio. */
+function distillStages(only: string | undefined): Stage[] | undefined {
+  if (only === undefined) return undefined;
+  const parts = only.split(',');
+  for (const p of parts)
+    if (p !== 'kd' && p !== 'ab')
+      throw new UsageError(`abd bench distill-ratio --only: kd and/or ab, got '${p}'`);
+  return parts as Stage[];
 }
 
 /** Runs tools/bench/torch_wrn.py with the same batch and steps, and prints ours/torch ratios. */
