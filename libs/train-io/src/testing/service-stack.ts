@@ -78,7 +78,16 @@ export function startServiceProcess(
     ['--import', 'tsx', resolve(REPO_ROOT, 'apps', service, 'src', 'main.ts')],
     {
       cwd: REPO_ROOT,
-      env: { ...base, [ENV.PORT]: '0', [ENV.HOST]: '127.0.0.1', [ENV.STORE]: storeDir, ...env },
+      // No metrics listener unless the test asks for one: the default port (9464) is fixed, so
+      // a second replica, or anything else on the machine holding it, would stop this one.
+      env: {
+        ...base,
+        [ENV.PORT]: '0',
+        [ENV.HOST]: '127.0.0.1',
+        [ENV.STORE]: storeDir,
+        [METRICS_PORT_ENV]: 'off',
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
