@@ -14,6 +14,7 @@ import { DatasetCache, planBatches } from './batch-plan';
 import { boundaryExtractorService } from './boundary-extractor.service';
 import { cachePrefix, CheckpointHashes } from './cache-key';
 import { TeacherPool } from './teacher-pool';
+import { streamAll } from './testing/extractor-server';
 
 let stack: ServiceStack;
 let fx: ServiceFixture;
@@ -86,20 +87,6 @@ const twoBatches: boundaryExtractor.StreamRequest = {
   teacherFeatures: [],
   omitSignMaps: false,
 };
-
-/** Every batch of one Stream call; rejects with the call's error. */
-function streamAll(
-  client: boundaryExtractor.BoundaryExtractorClient,
-  req: boundaryExtractor.StreamRequest,
-): Promise<boundaryExtractor.Batch[]> {
-  return new Promise((res, rej) => {
-    const out: boundaryExtractor.Batch[] = [];
-    const s = client.stream(req);
-    s.on('data', (b: boundaryExtractor.Batch) => out.push(b));
-    s.on('error', rej);
-    s.on('end', () => res(out));
-  });
-}
 
 async function reference(epoch: number): Promise<TrainBatch[]> {
   const ck = await getCheckpoint(fx.store, 'models/teacher-a');

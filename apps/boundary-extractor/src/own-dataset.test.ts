@@ -7,15 +7,18 @@ import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { subsetIndices, type LoadedDataset } from '@abd/data';
 import { IMAGE_FOLDER_CLASSES, writeImageFolder } from '@abd/data/testing';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { boundaryExtractor, common } from '@abd/proto';
 import { loadConfiguredDataset, LocalBatchSource, type DatasetConfig } from '@abd/train';
 import { tempDir } from '@abd/train/testing';
-import { boundaryExtractorService } from './boundary-extractor.service';
+import {
+  startExtractorTestServer,
+  streamAll,
+  type ExtractorTestServer,
+} from './testing/extractor-server';
 
 const [H, W] = [12, 10];
 const tmp = tempDir('abd-be-own-');
-let server: RunningServer;
+let ex: ExtractorTestServer;
 let client: boundaryExtractor.BoundaryExtractorClient;
 let own: DatasetConfig;
 let data: LoadedDataset;
@@ -24,19 +27,11 @@ before(async () => {
   await writeImageFolder(join(tmp.dir, 'images'), 4, H, W);
   own = { name: 'images', format: 'image-folder', path: join(tmp.dir, 'images') };
   data = await loadConfiguredDataset(own);
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    services: [boundaryExtractorService({ log: silentLogger })],
-    log: silentLogger,
-    auth: null,
-    tls: null,
-  });
-  client = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${server.port}`);
+  ex = await startExtractorTestServer({});
+  client = ex.client;
 });
 after(async () => {
-  client.close();
-  await server.shutdown(200);
+  await ex.close();
   tmp.cleanup();
 });
 
@@ -63,18 +58,8 @@ const request = (
   ...o,
 });
 
-function streamAll(req: boundaryExtractor.StreamRequest): Promise<boundaryExtractor.Batch[]> {
-  return new Promise((res, rej) => {
-    const out: boundaryExtractor.Batch[] = [];
-    const s = client.stream(req);
-    s.on('data', (b: boundaryExtractor.Batch) => out.push(b));
-    s.on('error', rej);
-    s.on('end', () => res(out));
-  });
-}
-
 test('an image folder by format + path streams exactly the in-process batches (stratified subset, shuffle, augmentation)', async () => {
-  const got = await streamAll(request(JSON.stringify(own)));
+  const got = await streamAll(client, request(JSON.stringify(own)));
   const indices = subsetIndices(data.train, { count: 15, seed: 3 });
   const local = new LocalBatchSource({
     set: data.train,
@@ -101,6 +86,7 @@ test('an image folder by format + path streams exactly the in-process batches (s
 
 test('the test split in dataset order', async () => {
   const got = await streamAll(
+    client,
     request(JSON.stringify(own), {
       split: common.Split.SPLIT_TEST,
       subset: undefined,
@@ -125,7 +111,7 @@ test('a bad dataset description is INVALID_ARGUMENT naming the field, before any
     [JSON.stringify({ ...own, path: join(tmp.dir, 'nope') }), /dataset\.config_json\.path/],
   ];
   for (const [json, re] of cases) {
-    await assert.rejects(streamAll(request(json)), (e: ServiceError) => {
+    await assert.rejects(streamAll(client, request(json)), (e: ServiceError) => {
       assert.equal(e.code, status.INVALID_ARGUMENT, `${json}: ${e.details}`);
       assert.match(e.details, re, json);
       return true;

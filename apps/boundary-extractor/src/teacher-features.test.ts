@@ -1,19 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { channelStats, loadDataset, stratifiedSubset, type ImageSet } from '@abd/data';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { boundaryExtractor } from '@abd/proto';
 import { getCheckpoint, LocalBatchSource, type EpochRequest, type TrainBatch } from '@abd/train';
 import { RemoteBatchSource } from '@abd/train-io';
 import { startServiceStack, type ServiceStack } from '@abd/train-io/testing';
-import { boundaryExtractorService } from './boundary-extractor.service';
 import { TeacherPool } from './teacher-pool';
+import { startExtractorTestServer, type ExtractorTestServer } from './testing/extractor-server';
 
 // The FitNets / FSP / AT teachers' maps through the stream (StreamRequest.teacher_features):
 // the same floats as the in-process LocalBatchSource computes, BN in either mode.
 let stack: ServiceStack;
 let train: ImageSet;
-let server: RunningServer;
+let ex: ExtractorTestServer;
 let pool: TeacherPool;
 let client: boundaryExtractor.BoundaryExtractorClient;
 
@@ -21,20 +20,12 @@ before(async () => {
   stack = await startServiceStack({ teachers: 1, extractor: false });
   train = await loadDataset('fashion-mnist', 'train', { dir: stack.fx.dataDir });
   pool = new TeacherPool([stack.teachers[0].address], { window: 4 });
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    services: [boundaryExtractorService({ pool, store: stack.fx.store, log: silentLogger })],
-    log: silentLogger,
-    auth: null,
-    tls: null,
-  });
-  client = makeClient(boundaryExtractor.BoundaryExtractorClient, `127.0.0.1:${server.port}`);
+  ex = await startExtractorTestServer({ pool, store: stack.fx.store });
+  client = ex.client;
 });
 after(async () => {
-  client.close();
   pool.close();
-  await server.shutdown(200);
+  await ex.close();
   await stack.stop();
 });
 

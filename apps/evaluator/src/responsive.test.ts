@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { openStore } from '@abd/artifacts';
@@ -26,7 +26,7 @@ let runner: EvaluationRunner;
 let address: string;
 
 /** Test images: a WRN-16-2 forward pass of all of them at once is seconds of compute. */
-const N_TEST = 256;
+const N_TEST = 768;
 
 before(async () => {
   await initBackend();
@@ -75,6 +75,14 @@ const workers = (): number[] =>
     .filter((l) => l.includes('evaluation-worker'))
     .map((l) => Number(l.trim().split(/\s+/)[0]));
 
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name, in clock ticks.
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
 test('health on new connections answers within 1 s (p99) during an Evaluate; none fails', async (t) => {
   const prober = startHealthProber(address);
   // It starts the worker (its boot and the dataset's load are probed too); one batch of all the
@@ -98,11 +106,14 @@ test('health on new connections answers within 1 s (p99) during an Evaluate; non
 });
 
 test('a worker that dies fails its request UNAVAILABLE; the next request starts a new one', async () => {
-  const pending = call(N_TEST);
-  // Killed once it is computing (it exists from the first test on).
-  await new Promise((r) => setTimeout(r, 300));
+  // The worker exists from the first test on; it is killed once it is computing this request:
+  // once it has used 50 ms of CPU since the call (bounded wait), not after a guessed delay.
   const pids = workers();
   assert.equal(pids.length, 1, `one worker, got ${pids.join(', ')}`);
+  const cpu0 = cpuMs(pids[0]);
+  const pending = call(N_TEST);
+  for (let i = 0; i < 2000 && cpuMs(pids[0]) - cpu0 < 50; i++)
+    await new Promise((r) => setTimeout(r, 5));
   process.kill(pids[0], 'SIGKILL');
   const e = await pending.then(
     () => assert.fail('answered although its worker was killed'),

@@ -2,47 +2,26 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { loadDataset, makeBatch } from '@abd/data';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
 import { getCheckpoint, GROUP_POINTS, imagesToTensor } from '@abd/train';
 import { floatsOf } from '@abd/train-io';
-import { teacherInferenceService } from './teacher-inference.service';
 import { TeacherMetrics } from './teacher-metrics';
 import { inferRequest } from './testing/infer-request';
-import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
+import { startTeacherTestServer, type TeacherTestServer } from './testing/test-server';
+import { bidiAll, type ServiceFixture } from '@abd/train/testing';
 
 // InferRequest.features: the float maps FitNets (taps), FSP (group in/out) and AT (group out) read.
+let t: TeacherTestServer;
 let fx: ServiceFixture;
-let server: RunningServer;
 let client: teacherInference.TeacherInferenceClient;
 let batches: { images: Uint8Array; n: number }[];
 const metrics = new TeacherMetrics();
 
 before(async () => {
-  fx = await serviceFixture();
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    services: [teacherInferenceService({ store: fx.store, log: silentLogger, metrics })],
-    log: silentLogger,
-    auth: null,
-    tls: null,
-  });
-  client = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`);
-  const train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
-  batches = [0, 1].map((b) =>
-    makeBatch(
-      train,
-      Int32Array.from({ length: 5 }, (_, i) => b * 5 + i),
-    ),
-  );
+  t = await startTeacherTestServer({ service: { metrics }, batches: { count: 2, size: 5 } });
+  ({ fx, client, batches } = t);
 });
-after(async () => {
-  client.close();
-  await server.shutdown(500);
-  fx.cleanup();
-});
+after(() => t.close());
 
 const infer = (msgs: teacherInference.InferRequest[]) =>
   bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(

@@ -25,6 +25,7 @@ import { bidiAll, tempDir } from '@abd/train/testing';
 import { initBackend } from '@abd/tensor';
 import { floatsOf } from '@abd/train-io';
 import { teacherInferenceService } from './teacher-inference.service';
+import { inferRequest } from './testing/infer-request';
 
 const ONNX = join(__dirname, '..', '..', '..', 'libs', 'models', 'reference', 'tiny_teacher.onnx');
 const ONNX_TAPS = ['/net/conv1/Conv_output_0', '/net/conv2/Conv_output_0'];
@@ -107,18 +108,7 @@ const request = (
   images: Uint8Array,
   n: number,
   o: Partial<teacherInference.InferRequest> = {},
-) => ({
-  teacher: { id, epoch: 0 },
-  requestId: 1,
-  images: { data: Buffer.from(images), shape: [n, H, W, C], labels: [], indices: [] },
-  taps: [],
-  rawPreactivations: false,
-  logits: true,
-  batchNormTrainMode: false,
-  features: [],
-  omitSignMaps: false,
-  ...o,
-});
+) => inferRequest({ images, n, hwc: [H, W, C] }, 1, { teacher: { id, epoch: 0 }, ...o });
 
 for (const [id, cfgFn, shapes] of [
   [

@@ -1,5 +1,4 @@
 import type { ArtifactStore } from '@abd/artifacts';
-import type { ChannelStats } from '@abd/data';
 import { InvalidArgumentError } from '@abd/grpc-kit';
 import type { ForeignTeacher } from '@abd/models';
 import {
@@ -8,26 +7,16 @@ import {
   type ForeignTeacherDescriptor,
 } from '@abd/train';
 import type { ForwardOptions, TeacherForward } from './infer';
+import type { ServedTeacherShape } from './teacher-models';
 
 /**
  * A user's teacher (ONNX, tfjs LayersModel / GraphModel) published to the store with its taps and
  * the run's data statistics (`models/<id>/foreign-teacher.json`), with what a request is checked against.
  */
-export interface LoadedForeignTeacher {
+export interface LoadedForeignTeacher extends ServedTeacherShape {
   kind: 'foreign';
-  id: string;
-  key: string;
   teacher: ForeignTeacher;
   descriptor: ForeignTeacherDescriptor;
-  stats: ChannelStats;
-  dataset: string;
-  /** [h, w, c] of one input image. */
-  inputShape: [number, number, number];
-  /** Per tap, [h, w, c] of one image's tapped value (NHWC). */
-  tapShapes: Map<string, [number, number, number]>;
-  /** None: a user's model has its taps, not our WRN's feature points (features[] is INVALID_ARGUMENT). */
-  featureShapes: Map<string, [number, number, number]>;
-  classes: string[];
 }
 
 /** Loads a published foreign teacher with libs/train's loader and probes its tap shapes on one image. */

@@ -12,6 +12,7 @@ import { DEFAULT_BATCHER } from './batcher-config';
 import { teacherInferenceService } from './teacher-inference.service';
 import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
 import { quantile, startHealthProber } from '@abd/train-io/testing';
+import { inferRequest } from './testing/infer-request';
 
 let fx: ServiceFixture;
 let server: RunningServer;
@@ -54,19 +55,7 @@ test('health on new connections answers within 1 s (p99) during a max_images_per
   const t0 = performance.now();
   const [res] = await bidiAll<teacherInference.InferRequest, teacherInference.InferResponse>(
     client.infer() as never,
-    [
-      {
-        teacher: { id: 'teacher-big', epoch: 0 },
-        requestId: 1,
-        images: { data: Buffer.from(images), shape: [n, 28, 28, 1], labels: [], indices: [] },
-        taps: [],
-        rawPreactivations: false,
-        logits: true,
-        batchNormTrainMode: false,
-        features: [],
-        omitSignMaps: false,
-      },
-    ],
+    [inferRequest({ images, n }, 1, { teacher: { id: 'teacher-big', epoch: 0 } })],
   );
   const took = performance.now() - t0;
   const { latencies, failed, errors } = await prober.stop();

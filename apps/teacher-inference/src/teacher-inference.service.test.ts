@@ -6,51 +6,29 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { loadDataset, makeBatch } from '@abd/data';
 import { packSigns, unpackSigns } from '@abd/distill';
-import { makeClient, silentLogger, startServer, type RunningServer } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
 import { getCheckpoint, imagesToTensor } from '@abd/train';
 import { floatsOf } from '@abd/train-io';
-import { teacherInferenceService } from './teacher-inference.service';
 import { inferRequest } from './testing/infer-request';
-import { bidiAll, serviceFixture, type ServiceFixture } from '@abd/train/testing';
+import { startTeacherTestServer, type TeacherTestServer } from './testing/test-server';
+import { bidiAll, type ServiceFixture } from '@abd/train/testing';
 
+let t: TeacherTestServer;
 let fx: ServiceFixture;
-let server: RunningServer;
 let client: teacherInference.TeacherInferenceClient;
 let batches: { images: Uint8Array; n: number }[];
 const MAX = 256 * 1024;
 
 before(async () => {
-  fx = await serviceFixture();
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    services: [
-      teacherInferenceService({ store: fx.store, log: silentLogger, maxMessageBytes: MAX }),
-    ],
-    log: silentLogger,
-    auth: null,
-    tls: null,
+  t = await startTeacherTestServer({
+    service: { maxMessageBytes: MAX },
     maxMessageBytes: MAX,
+    batches: { count: 3, size: 7 },
   });
-  client = makeClient(teacherInference.TeacherInferenceClient, `127.0.0.1:${server.port}`, {
-    maxMessageBytes: 4 * MAX,
-  });
-  const train = await loadDataset('fashion-mnist', 'train', { dir: fx.dataDir });
-  batches = [0, 1, 2].map((b) =>
-    makeBatch(
-      train,
-      Int32Array.from({ length: 7 }, (_, i) => b * 7 + i),
-    ),
-  );
+  ({ fx, client, batches } = t);
 });
-after(async () => {
-  client.close();
-  await server.shutdown(500);
-  fx.cleanup();
-});
+after(() => t.close());
 
 const req = inferRequest;
 
@@ -260,7 +238,7 @@ for r in stub.Infer(iter([req])):
   );
   for (const d of ['abd', 'abd/v1']) writeFileSync(join(out, d, '__init__.py'), '');
   // Asynchronously: the server lives in this process and must keep answering.
-  const child = spawn(py, [join(out, 'client.py'), `127.0.0.1:${server.port}`], {
+  const child = spawn(py, [join(out, 'client.py'), `127.0.0.1:${t.server.port}`], {
     env: { ...process.env, PYTHONPATH: out },
   });
   const run = { stdout: '', stderr: '', status: -1 };

@@ -7,6 +7,17 @@ import type { BatcherEvents } from './batcher';
 /** Where GET /metrics is served (the Prometheus exporters' customary port); 'off' = not at all. */
 export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV } from '@abd/grpc-kit';
 
+/** A histogram in `registry` (the metric definitions below differ in these fields only). */
+function histogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  buckets: number[],
+  labelNames: string[] = [],
+): Histogram {
+  return new Histogram({ name, help, buckets, labelNames, registers: [registry] });
+}
+
 /**
  * The replica's metrics in Prometheus text format (what an autoscaler reads through an
  * adapter). Names:
@@ -27,31 +38,31 @@ export class TeacherMetrics {
     help: 'Images queued in the dynamic batcher',
     registers: [this.registry],
   });
-  private readonly batchImages = new Histogram({
-    name: 'abd_teacher_batch_images',
-    help: 'Images per forward pass',
-    buckets: [1, 8, 16, 32, 64, 128, 256, 512],
-    registers: [this.registry],
-  });
-  private readonly batchRequests = new Histogram({
-    name: 'abd_teacher_batch_requests',
-    help: 'Calls merged into one forward pass',
-    buckets: [1, 2, 4, 8, 16, 32],
-    registers: [this.registry],
-  });
-  private readonly batchSeconds = new Histogram({
-    name: 'abd_teacher_batch_seconds',
-    help: 'Seconds per forward pass',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-  private readonly requestSeconds = new Histogram({
-    name: 'abd_teacher_request_seconds',
-    help: 'Seconds from queueing an Infer request to its answer',
-    labelNames: ['code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  private readonly batchImages = histogram(
+    this.registry,
+    'abd_teacher_batch_images',
+    'Images per forward pass',
+    [1, 8, 16, 32, 64, 128, 256, 512],
+  );
+  private readonly batchRequests = histogram(
+    this.registry,
+    'abd_teacher_batch_requests',
+    'Calls merged into one forward pass',
+    [1, 2, 4, 8, 16, 32],
+  );
+  private readonly batchSeconds = histogram(
+    this.registry,
+    'abd_teacher_batch_seconds',
+    'Seconds per forward pass',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  private readonly requestSeconds = histogram(
+    this.registry,
+    'abd_teacher_request_seconds',
+    'Seconds from queueing an Infer request to its answer',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ['code'],
+  );
   private readonly images = new Counter({
     name: 'abd_teacher_images_total',
     help: 'Images computed',

@@ -6,20 +6,27 @@ import { Wrn } from '@abd/models';
 import { getCheckpoint, GROUP_POINTS, storedForeignTeacherDescriptor } from '@abd/train';
 import { loadForeignTeacherModel, type LoadedForeignTeacher } from './foreign-teachers';
 
-/** A teacher loaded from the store, with what a request is checked against. */
-export interface LoadedTeacher {
+/** What a request is checked against, for any teacher a replica serves. */
+export interface ServedTeacherShape {
   id: string;
   key: string;
-  model: Wrn;
   stats: ChannelStats;
   dataset: string;
   /** [h, w, c] of one input image. */
   inputShape: [number, number, number];
-  /** Per tap, [h, w, c] of one image's pre-activation. */
+  /** Per tap, [h, w, c] of one image's tapped value (NHWC; our WRN's: the pre-activation). */
   tapShapes: Map<string, [number, number, number]>;
-  /** Per point InferRequest.features can name (taps, then group maps), [h, w, c] of one image. */
+  /**
+   * Per point InferRequest.features can name (taps, then group maps), [h, w, c] of one image;
+   * none for a user's model (its taps only: features[] is INVALID_ARGUMENT).
+   */
   featureShapes: Map<string, [number, number, number]>;
   classes: string[];
+}
+
+/** One of our WRN checkpoints loaded from the store. */
+export interface LoadedTeacher extends ServedTeacherShape {
+  model: Wrn;
   testErrorPct?: number;
 }
 

@@ -2,7 +2,6 @@ import { test, before, after } from 'node:test';
 import { centralDifference } from '@abd/tensor/testing';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@abd/tensor';
 import {
   FitnetsParams,
   FspParams,
@@ -13,13 +12,12 @@ import {
   jacobianClasses,
 } from '@abd/distill';
 import { Wrn } from '@abd/models';
-import { channelStats, loadDataset } from '@abd/data';
 import { LocalBatchSource } from './batch-source';
 import { trainClassifier } from './classify-stage';
 import { FeatureAdapter, trainFeatureInit } from './feature-stage';
 import { atTerm, jacobianTerm, JointTerm } from './joint-terms';
 import { baselineParams } from './baseline-params';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandSourceOptions, tempDir } from './testing/fixture';
 
 // Each baseline's stage on the band fixture: WRN-10-2 teacher → WRN-10-1 student (widths
 // differ, so regressors / connectors are exercised), batch 8, 12 steps of one epoch.
@@ -27,20 +25,15 @@ const tmp = tempDir();
 let source: LocalBatchSource;
 let teacher: Wrn;
 before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 96, 10);
-  const train = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });
-  teacher = new Wrn({ depth: 10, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 11);
   // A fixed subset of 8 images, no augmentation: the loss must fall when the same batch repeats.
-  source = new LocalBatchSource({
-    set: train,
+  const opts = await bandSourceOptions(tmp.dir, 96, 10, {
     indices: new Int32Array(96).map((_, i) => i % 8),
-    stats: channelStats(train),
     batchSize: 8,
     seed: 1,
     augment: null,
-    teacher,
   });
+  teacher = new Wrn({ depth: 10, widen: 2, inChannels: 1, numClasses: 10 }, 'paper', 11);
+  source = new LocalBatchSource({ ...opts, teacher });
 });
 after(() => {
   teacher.dispose();

@@ -1,26 +1,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { channelStats, loadDataset } from '@abd/data';
 import { Wrn } from '@abd/models';
-import { initBackend } from '@abd/tensor';
 import { LocalBatchSource, LocalSourceOptions, TrainBatch } from './batch-source';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandSourceOptions, tempDir } from './testing/fixture';
 
 const tmp = tempDir();
 let base: Omit<LocalSourceOptions, 'teacher'>;
 let teacher: Wrn;
 before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 48, 10);
-  const set = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });
-  base = {
-    set,
+  base = await bandSourceOptions(tmp.dir, 48, 10, {
     indices: new Int32Array(48).map((_, i) => i),
-    stats: channelStats(set),
     batchSize: 16,
     seed: 3,
     augment: { pad: 4, flip: false },
-  };
+  });
   teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 9);
 });
 after(() => {

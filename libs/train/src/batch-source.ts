@@ -141,7 +141,7 @@ export class LocalBatchSource extends SizedBatchSource {
   }
 
   async *epoch(epoch: number, req: EpochRequest): AsyncIterable<TrainBatch> {
-    const { set, stats, teacher } = this.o;
+    const { set, teacher } = this.o;
     const wantsTeacher = req.signs || req.logits || (req.features?.length ?? 0) > 0;
     if (wantsTeacher && !teacher) throw new Error('this batch source has no teacher');
     const all = this.batchesOf(epoch);

@@ -96,24 +96,11 @@ export {
   sourceOptionsOf,
 } from './stage-runner';
 export type { ClassifyStageResult, InitStageResult, StageArgs, StageTeacher } from './stage-runner';
-export {
-  BUILT_IN_TAPS,
-  GENERAL_METHODS,
-  pairedStudentTaps,
-  studentTapsOf,
-  TEACHER_FORMATS,
-} from './model-config';
-export type { TeacherFormat } from './model-config';
-export { evaluateForeignTeacher, loadRunForeignTeacher } from './foreign-run-teacher';
 export { foreignTeacherOutputs, isForeignTeacher, teacherBatchOutputs } from './teacher-model';
 export type { TeacherModel } from './teacher-model';
 export { loadTeacher, trainTeacher } from './teacher';
-export { preflightRun, resolveRunPaths, checkpointRef, BUILTIN_TEACHERS_DIR } from './preflight';
-export type { CheckpointRef } from './preflight';
 export { runPipeline } from './run';
-export { loadRunData } from './run-data';
 export type { RunResult, MethodResult, RunContext } from './run';
-export type { RunData } from './run-data';
 export type { BatchSourceArgs } from './run';
 export { FeatureAdapter, trainFeatureInit } from './feature-stage';
 export type { FeatureInitMethod, FeatureInitOptions } from './feature-stage';
@@ -126,42 +113,22 @@ export type { SweepOptions, SweepResult, CellResult, Aggregate } from './repro/s
 export { reproMarkdown, reproSvg } from './repro/report';
 export { runRepro } from './repro/repro';
 export type { ReproOptions, ReproOutput } from './repro/repro';
-export {
-  PAPER_FAST_TRAINING,
-  PAPER_LITTLE_DATA,
-  PAPER_NETWORK_SIZES,
-  PAPER_ROWS,
-  PAPER_SOURCE,
-} from './repro/paper-numbers';
-export { describeData, loadConfiguredDataset } from './load-configured-dataset';
-export type { DataDescription } from './load-configured-dataset';
 export type { TeacherBatchOutputs } from './teacher-model';
-export {
-  FOREIGN_TEACHER_JSON,
-  loadStoredForeignTeacher,
-  publishForeignTeacher,
-  storedForeignTeacherDescriptor,
-} from './stored-foreign-teacher';
-export type { ForeignTeacherData, ForeignTeacherDescriptor } from './stored-foreign-teacher';
-export { checkForeignRun } from './check-foreign-run';
-export { datasetConfigOf } from './dataset-config-of';
 export type { DatasetConfig } from './dataset-config';
-export {
-  DEFAULT_TEACHER_CACHE_BYTES,
-  epochOfKey,
-  teacherCacheBytesFromEnv,
-  TeacherOutputCache,
-  teacherOutputKey,
-} from './teacher-output-cache';
-export type {
-  TeacherCacheStats,
-  TeacherOutputEntry,
-  TeacherOutputFields,
-} from './teacher-output-cache';
-export { datasetHash, indicesHash, teacherIdentity, wrnWeightsHash } from './teacher-identity';
-export { countTeacherPasses } from './teacher-passes';
-export type { TeacherPassCount } from './teacher-passes';
+// The whole of these modules is public: the teacher-output cache and its key, a stored user's teacher.
+export * from './teacher-output-cache';
+export * from './stored-foreign-teacher';
 export { OverlappedBatchSource } from './overlapped-batch-source';
-export { inProcessSource, overlapFromEnv, readsTeacherOutputs } from './in-process-source';
-export type { OverlapSetting } from './in-process-source';
 export type { TeacherProcessOptions } from './teacher-process';
+// Modules public as a whole.
+export * from './model-config';
+export * from './repro/paper-numbers';
+export * from './load-configured-dataset';
+export * from './check-foreign-run';
+export * from './dataset-config-of';
+export * from './teacher-identity';
+export * from './teacher-passes';
+export * from './in-process-source';
+export * from './run-data';
+export * from './foreign-run-teacher';
+export * from './preflight';

@@ -2,35 +2,27 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { openStore } from '@abd/artifacts';
-import { channelStats, loadDataset } from '@abd/data';
 import { Wrn } from '@abd/models';
-import { initBackend } from '@abd/tensor';
 import { BatchSource, LocalBatchSource, LocalSourceOptions, TrainBatch } from './batch-source';
 import { putCheckpoint } from './checkpoints';
 import { inProcessSource, overlapFromEnv } from './in-process-source';
 import { OverlappedBatchSource } from './overlapped-batch-source';
 import { runPipeline } from './run';
-import { tempDir, tinyConfig, writeBandDataset } from './testing/fixture';
+import { bandSourceOptions, tempDir, tinyConfig } from './testing/fixture';
 import { assertSameWeights, storedWeights } from './testing/weights';
 
 const tmp = tempDir();
 let base: LocalSourceOptions;
 let teacher: Wrn;
 before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 96, 20);
-  const set = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });
-  teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 9);
-  base = {
-    set,
+  const opts = await bandSourceOptions(tmp.dir, 96, 20, {
     indices: new Int32Array(40).map((_, i) => 2 * i + 1),
-    stats: channelStats(set),
     batchSize: 16,
     seed: 3,
     augment: { pad: 4, flip: true },
-    teacher,
-    keepSignsBelowEpoch: 1,
-  };
+  });
+  teacher = new Wrn({ depth: 10, widen: 1, inChannels: 1, numClasses: 10 }, 'paper', 9);
+  base = { ...opts, teacher, keepSignsBelowEpoch: 1 };
 });
 after(() => {
   teacher.dispose();

@@ -70,3 +70,9 @@ test('classification follows an init stage at data epoch E1; without one it trai
   assert.deepEqual(classifyEpochsOf(epochs, 'at+kd'), { epochs: 10, dataEpochOffset: 0 });
   assert.deepEqual(classifyEpochsOf(epochs, 'none'), { epochs: 10, dataEpochOffset: 0 });
 });
+
+test('a name that is not a run method: stagesOf says so, hasInitStage is false (the web view asks about `teacher`)', () => {
+  assert.throws(() => stagesOf('bogus' as never), /'bogus' is not a run method \(none, kd,/);
+  assert.equal(hasInitStage('teacher'), false);
+  assert.equal(hasInitStage('ab+kd'), true);
+});

@@ -47,6 +47,10 @@ export interface MethodStages {
 
 /** A method's stages as the registry describes its parts. */
 export function stagesOf(method: RunMethod): MethodStages {
+  if (!Object.hasOwn(RUN_METHOD_PARTS, method))
+    throw new Error(
+      `'${method}' is not a run method (${Object.keys(RUN_METHOD_PARTS).join(', ')})`,
+    );
   const parts = (RUN_METHOD_PARTS[method] as readonly string[]).map((n) => getMethod(n));
   const ofKind = (k: string) => parts.filter((p) => p.kind === k);
   const [init, ...moreInit] = ofKind('init');
@@ -66,8 +70,11 @@ export function stagesOf(method: RunMethod): MethodStages {
 }
 
 /** Methods with a stage 1 of E₁ epochs before E₂ of classification; the others classify for E₁ + E₂. */
-export function hasInitStage(method: RunMethod): boolean {
-  return stagesOf(method).init !== undefined;
+export function hasInitStage(method: RunMethod | string): boolean {
+  // Other names (the web view asks about every history's owner, `teacher` too) have none.
+  return (
+    Object.hasOwn(RUN_METHOD_PARTS, method) && stagesOf(method as RunMethod).init !== undefined
+  );
 }
 
 /** The classification stage's epochs and its first data epoch (after an init stage's E₁). */

@@ -1,9 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { channelStats, ImageSet, loadDataset } from '@abd/data';
+import { ImageSet } from '@abd/data';
 import { Wrn } from '@abd/models';
-import { initBackend } from '@abd/tensor';
 import { LocalBatchSource, LocalSourceOptions, TrainBatch } from './batch-source';
 import { wrnWeightsHash } from './teacher-identity';
 import { countTeacherPasses, TeacherPassCount } from './teacher-passes';
@@ -13,7 +12,7 @@ import {
   teacherOutputKey,
   TeacherOutputFields,
 } from './teacher-output-cache';
-import { tempDir, writeBandDataset } from './testing/fixture';
+import { bandSourceOptions, tempDir } from './testing/fixture';
 
 const fields: TeacherOutputFields = {
   teacher: { id: 'wrn-16-2', weightsHash: 'aa' },
@@ -124,19 +123,17 @@ function teacherOf(
   return { teacher, passes };
 }
 before(async () => {
-  await initBackend();
-  writeBandDataset(tmp.dir, 40, 10);
-  set = await loadDataset('fashion-mnist', 'train', { dir: tmp.dir });
   base = {
-    set,
-    indices: new Int32Array(32).map((_, i) => i),
-    stats: channelStats(set),
-    batchSize: 16,
-    seed: 3,
-    augment: { pad: 4, flip: false },
+    ...(await bandSourceOptions(tmp.dir, 40, 10, {
+      indices: new Int32Array(32).map((_, i) => i),
+      batchSize: 16,
+      seed: 3,
+      augment: { pad: 4, flip: false },
+    })),
     teacherBnMode: 'eval',
     keepSignsBelowEpoch: 1,
   };
+  set = base.set;
 });
 after(() => {
   for (const t of owned) t.dispose();

@@ -29,26 +29,26 @@ test('runs sharing a teacher-output cache: the second run (another student, same
         train: { ...base.train, batchSize: 16 },
       });
     const shared = new TeacherOutputCache();
-    const first = { images: 0 };
-    await runPipeline(cfgOf('wrn-10-1'), {
-      store,
-      runId: 'a',
-      teacherPasses: first,
-      teacherOutputs: shared,
-    });
+    /** Runs `student` as `runId` (sharing `shared` when given); the images its teacher computed. */
+    const run = async (student: string, runId: string, cache?: TeacherOutputCache) => {
+      const passes = { images: 0 };
+      await runPipeline(cfgOf(student), {
+        store,
+        runId,
+        teacherPasses: passes,
+        teacherOutputs: cache,
+      });
+      return passes.images;
+    };
     // 64 images × 2 KD epochs of logits (epoch 0's sign maps kept for AB+KD) + 20 test images.
-    assert.equal(first.images, 64 * 2 + 20);
-    const second = { images: 0 };
-    await runPipeline(cfgOf('wrn-16-1'), {
-      store,
-      runId: 'b',
-      teacherPasses: second,
-      teacherOutputs: shared,
-    });
-    assert.equal(second.images, 0, 'every teacher output of the second run came from the cache');
-    const alone = { images: 0 };
-    await runPipeline(cfgOf('wrn-16-1'), { store, runId: 'b-alone', teacherPasses: alone });
-    assert.equal(alone.images, first.images);
+    assert.equal(await run('wrn-10-1', 'a', shared), 64 * 2 + 20);
+    assert.equal(
+      await run('wrn-16-1', 'b', shared),
+      0,
+      'every teacher output of the second run came from the cache',
+    );
+    // Alone, the same run computes everything the first one did.
+    assert.equal(await run('wrn-16-1', 'b-alone'), 64 * 2 + 20);
     for (const m of ['kd', 'ab+kd'])
       assert.deepEqual(
         await store.get(`runs/b/${m}/final/weights.bin`),

@@ -14,7 +14,7 @@ import {
   subsetIndices,
 } from '@abd/data';
 import { initBackend } from '@abd/tensor';
-import { AugmentSpec, LocalBatchSource } from '../batch-source';
+import { AugmentSpec, LocalBatchSource, type LocalSourceOptions } from '../batch-source';
 import { RunConfig, validateRunConfig } from '../run-config';
 
 export function tempDir(prefix = 'abd-train-'): { dir: string; cleanup: () => void } {
@@ -109,4 +109,21 @@ export function bandDatasetForTests(
   });
   after(() => tmp.cleanup());
   return tmp;
+}
+
+/**
+ * The in-process source options of a band dataset written in `dir` (`nTrain` + `nTest` images):
+ * its training split, `indices` of it, its channel statistics and the given batch recipe (no
+ * teacher: a test adds its own).
+ */
+export async function bandSourceOptions(
+  dir: string,
+  nTrain: number,
+  nTest: number,
+  o: Pick<LocalSourceOptions, 'indices' | 'batchSize' | 'seed' | 'augment'>,
+): Promise<LocalSourceOptions> {
+  await initBackend();
+  writeBandDataset(dir, nTrain, nTest);
+  const set = await loadDataset('fashion-mnist', 'train', { dir });
+  return { set, stats: channelStats(set), ...o };
 }

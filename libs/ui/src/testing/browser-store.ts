@@ -71,7 +71,7 @@ export async function openView(store: ArtifactStore, dir: string): Promise<View>
   const shots = process.env.ABD_UI_SCREENSHOTS
     ? resolve(process.env.ABD_UI_SCREENSHOTS)
     : undefined;
-  const ui = await startUiServer({ store, repoRoot: dir });
+  const ui = await startUiServer({ store, repoRoot: dir, log: (l) => console.error(l) });
   const browser = await launchChromium(join(dir, 'chromium'));
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
