@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { makeClient, ResourceExhaustedError, Wakeup, type MakeClientOptions } from '@abd/grpc-kit';
+import { makeClient, Wakeup, type MakeClientOptions } from '@abd/grpc-kit';
 import { common, teacherInference } from '@abd/proto';
+import { retryable } from './retry-policy';
 
 /** One batch to send to a teacher; `seq` orders the answers (0, 1, 2, ... per run). */
 export interface TeacherJob {
@@ -54,22 +55,6 @@ interface Lane {
 
 /** A batch as sent: how often it failed, and since when. */
 type Sent = TeacherJob & { attempts: number; firstFailedAt?: number };
-
-// Worth retrying on another replica: the replica went away or failed inside.
-const RETRYABLE = new Set([
-  status.UNAVAILABLE,
-  status.CANCELLED,
-  status.UNKNOWN,
-  status.INTERNAL,
-  status.ABORTED,
-  status.DEADLINE_EXCEEDED,
-]);
-// A replica whose batcher queue is full refuses at once (RESOURCE_EXHAUSTED "teacher queue full"):
-// back off and retry, like a replica that went away; other RESOURCE_EXHAUSTED (a request over a
-// limit) would fail again anywhere.
-const retryable = (e: { code: number; details?: string }): boolean =>
-  RETRYABLE.has(e.code) ||
-  (e.code === status.RESOURCE_EXHAUSTED && /^teacher queue full/.test(e.details ?? ''));
 
 /**
  * The teacher replicas: one channel per address given (or one round-robin channel per `dns:`
@@ -279,12 +264,4 @@ export class TeacherPool {
   close(): void {
     for (const t of this.targets) t.client.close();
   }
-}
-
-/** Throws RESOURCE_EXHAUSTED when an answer would not fit a message (checked before sending). */
-export function checkMessageSize(bytes: number, max: number, what: string): void {
-  if (bytes > max)
-    throw new ResourceExhaustedError(
-      `${what} would be ${bytes} bytes, over the ${max}-byte message limit`,
-    );
 }

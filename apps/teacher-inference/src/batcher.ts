@@ -1,39 +1,9 @@
 import { CallAbortedError, ResourceExhaustedError } from '@abd/grpc-kit';
 import { status } from '@grpc/grpc-js';
-import type { ForwardOptions, TeacherForward } from './infer';
+import type { TeacherForward } from './infer';
+import type { BatchRequest, BatcherEvents, ForwardFn } from './batch-request';
+import { concat, slice } from './forward-parts';
 import type { BatcherConfig } from './batcher-config';
-import type { LoadedTeacher } from './teacher-models';
-
-/** One caller's request, as the batcher sees it (already checked against the teacher). */
-export interface BatchRequest {
-  teacher: LoadedTeacher;
-  images: Uint8Array;
-  n: number;
-  taps: readonly string[];
-  bnTrain: boolean;
-  logits: boolean;
-  /** Float pre-activations wanted as well as the signs. */
-  raw: boolean;
-  /** Feature points whose float maps are wanted (InferRequest.features). */
-  features: readonly string[];
-  signal?: AbortSignal;
-}
-
-/** The compute the batcher calls on a merged batch (infer's `teacherForward`). */
-export type ForwardFn = (
-  t: LoadedTeacher,
-  images: Uint8Array,
-  n: number,
-  taps: readonly string[],
-  o: ForwardOptions,
-) => TeacherForward;
-
-/** What the batcher reports per forward pass and per queue change (the metrics). */
-export interface BatcherEvents {
-  onBatch?: (images: number, requests: number, seconds: number) => void;
-  onQueue?: (images: number) => void;
-  onDone?: (seconds: number, code: status) => void;
-}
 
 // A piece of one caller's request: requests over max_batch_size are cut into pieces.
 interface Item {
@@ -275,70 +245,4 @@ export class DynamicBatcher {
       if (--job.left === 0) this.finish(job);
     }
   }
-}
-
-// Rows [at, at + k) of a forward pass over `n` images.
-function slice(f: TeacherForward, at: number, k: number, n: number): TeacherForward {
-  const rows = (v: Float32Array): Float32Array => {
-    const per = v.length / n;
-    return v.subarray(at * per, (at + k) * per);
-  };
-  const bytes = (b: Uint8Array): Uint8Array => {
-    const per = b.length / n;
-    return b.subarray(at * per, (at + k) * per);
-  };
-  return {
-    taps: f.taps.map((t) => ({
-      tap: t.tap,
-      shape: [k, t.shape[1], t.shape[2], t.shape[3]],
-      bits: bytes(t.bits),
-      values: t.values && rows(t.values),
-    })),
-    features: f.features.map((m) => ({
-      name: m.name,
-      shape: [k, ...m.shape.slice(1)],
-      values: rows(m.values),
-    })),
-    logits: f.logits && { values: rows(f.logits.values), shape: [k, ...f.logits.shape.slice(1)] },
-  };
-}
-
-// A request's pieces back into one answer (rows in order).
-function concat(parts: TeacherForward[]): TeacherForward {
-  if (parts.length === 1) return parts[0];
-  function join(vs: Float32Array[]): Float32Array;
-  function join(vs: Uint8Array[]): Uint8Array;
-  function join(vs: (Float32Array | Uint8Array)[]): Float32Array | Uint8Array {
-    const len = vs.reduce((a, v) => a + v.length, 0);
-    const out = vs[0] instanceof Float32Array ? new Float32Array(len) : new Uint8Array(len);
-    let at = 0;
-    for (const v of vs) {
-      out.set(v, at);
-      at += v.length;
-    }
-    return out;
-  }
-  const n = parts.reduce((a, p) => a + forwardRows(p), 0);
-  return {
-    taps: parts[0].taps.map((t, i) => ({
-      tap: t.tap,
-      shape: [n, t.shape[1], t.shape[2], t.shape[3]],
-      bits: join(parts.map((p) => p.taps[i].bits)),
-      values: t.values && join(parts.map((p) => p.taps[i].values!)),
-    })),
-    features: parts[0].features.map((m, i) => ({
-      name: m.name,
-      shape: [n, ...m.shape.slice(1)],
-      values: join(parts.map((p) => p.features[i].values)),
-    })),
-    logits: parts[0].logits && {
-      values: join(parts.map((p) => p.logits!.values)),
-      shape: [n, ...parts[0].logits.shape.slice(1)],
-    },
-  };
-}
-
-/** Images a forward pass answered (from whichever output it has). */
-export function forwardRows(f: TeacherForward): number {
-  return f.taps[0]?.shape[0] ?? f.features[0]?.shape[0] ?? f.logits?.shape[0] ?? 0;
 }

@@ -1,7 +1,8 @@
 export { teacherInferenceService, type TeacherInferenceOptions } from './teacher-inference.service';
 export { TeacherModels, modelKey, type LoadedTeacher } from './teacher-models';
 export { infer, checkInfer, teacherForward, inferResponse, type TeacherForward } from './infer';
-export { DynamicBatcher, type BatchRequest, type BatcherEvents } from './batcher';
+export { DynamicBatcher } from './batcher';
+export type { BatchRequest, BatcherEvents } from './batch-request';
 export {
   BATCHER_ENV,
   DEFAULT_BATCHER,

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { teacherInference } from '@abd/proto';
-import type { BatcherEvents } from './batcher';
+import type { BatcherEvents } from './batch-request';
 import { foreignForward, type LoadedForeignTeacher } from './foreign-teachers';
 import { inferResponse } from './infer';
 

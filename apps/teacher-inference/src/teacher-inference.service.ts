@@ -10,7 +10,8 @@ import {
   type ServiceRegistration,
 } from '@abd/grpc-kit';
 import { teacherInference } from '@abd/proto';
-import { DynamicBatcher, type BatcherEvents } from './batcher';
+import type { BatcherEvents } from './batch-request';
+import { DynamicBatcher } from './batcher';
 import { checkBatcherConfig, DEFAULT_BATCHER, type BatcherConfig } from './batcher-config';
 import { checkInfer, inferResponse, teacherForward } from './infer';
 import { describeForeign, foreignSubmit } from './serve-foreign';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatcherEvents } from './batcher';
+import type { BatcherEvents } from './batch-request';
 
 /** Where GET /metrics is served (the Prometheus exporters' customary port); 'off' = not at all. */
 export { DEFAULT_METRICS_PORT, METRICS_PORT_ENV } from '@abd/grpc-kit';

@@ -1,4 +1,4 @@
-// `node --import tsx tools/soak/src/main.ts --kills 10 [--duration 900] [--seed N] [--epochs 8+24] [--memory-requests 16 --memory-concurrency 8]`:
+// `node --import tsx tools/soak/src/main.ts --kills 10 [--duration 900] [--seed N] [--epochs 16+48] [--memory-requests 16 --memory-concurrency 8]`:
 // the soak/fault run; prints the figures one per line and exits 1 on any failure.
 import { parseArgs } from 'node:util';
 import { failuresOf, figureLines } from './soak-figures';
@@ -9,7 +9,7 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '10' },
     duration: { type: 'string', default: '900' },
     seed: { type: 'string' },
-    epochs: { type: 'string', default: '8+24' },
+    epochs: { type: 'string', default: '16+48' },
     'memory-requests': { type: 'string', default: '16' },
     'memory-concurrency': { type: 'string', default: '8' },
   },
