@@ -54,13 +54,8 @@ export {
   studentOf,
 } from './student';
 export type { LoadedStudent, Student, StudentModel } from './student';
-export {
-  initTfjsWeights,
-  loadTfjsStudent,
-  loadTfjsStudentArch,
-  saveTfjsStudent,
-  TfjsLayersStudent,
-} from './tfjs-student';
+export { initTfjsWeights, TfjsLayersStudent } from './tfjs-student';
+export { loadTfjsStudent, loadTfjsStudentArch, saveTfjsStudent } from './tfjs-student-io';
 export { matchTapSize } from './match-tap-size';
 export { teacherFormatOf, TeacherFormatError } from './foreign-teacher';
 export { loadForeignTeacher, tapCandidates } from './load-foreign-teacher';

@@ -7,7 +7,8 @@ import { Wrn } from './wrn';
 import { loadWrn, saveWrn } from './wrn-checkpoint';
 import { InitScheme, parseWrnName } from './wrn-config';
 import type { ForwardOptions, ForwardResult } from './wrn';
-import { loadTfjsStudent, saveTfjsStudent, TfjsLayersStudent } from './tfjs-student';
+import { TfjsLayersStudent } from './tfjs-student';
+import { loadTfjsStudent, saveTfjsStudent } from './tfjs-student-io';
 
 /** What the training stages need of a student: both built-in families provide it. */
 export interface StudentModel {
