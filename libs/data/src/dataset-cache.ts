@@ -1,18 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { channelStats, type ChannelStats } from './batch';
-import type { IdxRole } from './idx-files';
 import type { ImageSet } from './image-set';
-import { loadDataset, type Split } from './load-dataset';
-import {
-  CIFAR10_TEST_FILES,
-  CIFAR10_TRAIN_FILES,
-  idxPath,
-  locateCifar10,
-  locateFashionMnist,
-  locateMnist,
-  type LocateOptions,
-} from './locate';
+import { loadDataset, splitFiles, type Split } from './load-dataset';
+import type { LocateOptions } from './locate';
 import type { DatasetName } from './registry';
 
 /**
@@ -25,27 +15,15 @@ export async function datasetKey(
   split: Split,
   opts: LocateOptions = {},
 ): Promise<string> {
-  let files: string[];
-  let where: { dir: string; source: string };
-  if (name === 'cifar10') {
-    where = await locateCifar10(opts);
-    files = (split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES).map((f) =>
-      join(where.dir, f),
-    );
-  } else {
-    where = name === 'mnist' ? await locateMnist(opts) : await locateFashionMnist(opts);
-    const roles: IdxRole[] =
-      split === 'train' ? ['trainImages', 'trainLabels'] : ['testImages', 'testLabels'];
-    files = (await Promise.all(roles.map((r) => idxPath(where.dir, r)))).map(
-      (p, i) => p ?? roles[i],
-    );
-  }
+  const { where, files } = await splitFiles(name, split, opts);
   const ids = await Promise.all(
-    files.map((f) =>
-      stat(f).then(
-        (s) => `${f}:${s.size}:${s.mtimeMs}:${s.ino}`,
-        () => `${f}:missing`,
-      ),
+    files.map((f, i) =>
+      f === undefined
+        ? `file ${i}:missing`
+        : stat(f).then(
+            (s) => `${f}:${s.size}:${s.mtimeMs}:${s.ino}`,
+            () => `${f}:missing`,
+          ),
     ),
   );
   return JSON.stringify([name, split, where.source, where.dir, ...ids]);

@@ -17,6 +17,27 @@ import { datasetInfo, type DatasetName } from './registry';
 
 export type Split = 'train' | 'test';
 
+/**
+ * Where one split of a built-in dataset is: the place it was found, and its files in reading
+ * order (CIFAR-10's batch files; IDX images then labels, undefined for one that is not there).
+ * What loadDataset reads and what DatasetCache keys a loaded split by.
+ */
+export async function splitFiles(
+  name: DatasetName,
+  split: Split,
+  opts: LocateOptions = {},
+): Promise<{ where: { dir: string; source: string }; files: (string | undefined)[] }> {
+  if (name === 'cifar10') {
+    const where = await locateCifar10(opts);
+    const names = split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES;
+    return { where, files: names.map((f) => join(where.dir, f)) };
+  }
+  const where = name === 'mnist' ? await locateMnist(opts) : await locateFashionMnist(opts);
+  const roles: IdxRole[] =
+    split === 'train' ? ['trainImages', 'trainLabels'] : ['testImages', 'testLabels'];
+  return { where, files: await Promise.all(roles.map((r) => idxPath(where.dir, r))) };
+}
+
 /** Loads one split of a dataset from the first place it is found (see locateFashionMnist). */
 export async function loadDataset(
   name: DatasetName,
@@ -31,18 +52,12 @@ export async function loadDataset(
   let labels: Uint8Array;
   let n: number;
   let source: string;
+  const { where, files } = await splitFiles(name, split, opts);
   if (name === 'cifar10') {
-    const where = await locateCifar10(opts);
-    const files = (split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES).map((f) =>
-      join(where.dir, f),
-    );
-    ({ images, labels, n } = await readCifar10Batches(files));
+    ({ images, labels, n } = await readCifar10Batches(files as string[]));
     source = `${where.source}:${where.dir}`;
   } else {
-    const where = name === 'mnist' ? await locateMnist(opts) : await locateFashionMnist(opts);
-    const roles: [IdxRole, IdxRole] =
-      split === 'train' ? ['trainImages', 'trainLabels'] : ['testImages', 'testLabels'];
-    const [imgPath, lblPath] = await Promise.all(roles.map((r) => idxPath(where.dir, r)));
+    const [imgPath, lblPath] = files;
     if (!imgPath || !lblPath) {
       throw new DataError(`${name}: ${where.dir} lost its ${split} files while loading`, where.dir);
     }
