@@ -7,7 +7,8 @@
         "src/context.cc",
         "src/conv.cc",
         "src/matmul.cc",
-        "src/batch-norm.cc"
+        "src/batch-norm.cc",
+        "src/compare.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -4,6 +4,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "batch-norm.h"
+#include "compare.h"
 #include "context.h"
 #include "conv.h"
 #include "matmul.h"
@@ -39,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormReluForward", Napi::Function::New(env, BatchNormReluForward));
   exports.Set("batchNormReluBackward", Napi::Function::New(env, BatchNormReluBackward));
   exports.Set("batchNormInference", Napi::Function::New(env, BatchNormInference));
+  exports.Set("greaterScalar", Napi::Function::New(env, GreaterScalar));
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // Native (N-API, oneDNN) kernels served on the wasm backend's heap in place.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBatchNormReluKernels } from './batch-norm-relu';
+import { registerCompareKernels } from './compare-kernel';
 import { registerConvKernels } from './conv-kernels';
 import { loadAddon } from './load-addon';
 import { registerMatMulKernel } from './matmul-kernel';
@@ -38,6 +39,7 @@ export function registerNativeKernels(): NativeStatus {
       ...registerConvKernels(addon),
       ...registerMatMulKernel(addon),
       ...registerBatchNormReluKernels(addon),
+      ...registerCompareKernels(addon),
     ];
     return { loaded: true, threads: info.threads, library: info.library, kernels };
   } catch (e) {

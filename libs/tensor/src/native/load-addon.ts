@@ -84,6 +84,8 @@ export interface NativeAddon {
     epsilon: number,
     relu: boolean,
   ): void;
+  /** out[i] = x[i] > scalar (bool bytes); absent from addons built before it existed. */
+  greaterScalar?(heap: ArrayBuffer, x: number, scalar: number, out: number, elements: number): void;
 }
 
 export const ADDON_PATH = join(
